@@ -1,0 +1,35 @@
+//! Server functions: thin — parse, call the server side, map the result.
+
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
+use serde::{Deserialize, Serialize};
+
+pub mod sign_in;
+
+/// The error every server function returns. Its text is shown to the person as it is, so it
+/// never carries internal details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Something in the request is wrong; the text says what.
+    #[error("{0}")]
+    Invalid(String),
+    /// Something failed on our side; details are in the server log.
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// The request did not reach the function (network, encoding).
+    #[error("The request could not be completed. Please check your connection and try again.")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+impl From<crate::domain::ParseError> for AppError {
+    fn from(e: crate::domain::ParseError) -> Self {
+        AppError::Invalid(e.0)
+    }
+}

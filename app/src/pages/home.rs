@@ -1,0 +1,56 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::sign_in::RequestSignIn;
+
+/// `/`: what Attune is, and the sign-in form (DESIGN §4).
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let request = ServerAction::<RequestSignIn>::new();
+    let query = use_query_map();
+    // The server answers a form post by sending the browser back here with `?sign_in=requested`,
+    // so the answer shows with and without JavaScript.
+    let requested = move || query.read().get("sign_in").as_deref() == Some("requested");
+    let error = move || match request.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+
+    view! {
+        <section class="card intro">
+            <h1>"Your messages, your way"</h1>
+            <p>
+                "Choose which messages you get from us, on which channel, and how often. "
+                "Say “information only” and nobody will follow up."
+            </p>
+        </section>
+        <section class="card" aria-labelledby="sign-in-heading">
+            <h2 id="sign-in-heading">"Sign in"</h2>
+            <p>"We’ll email you a link that signs you in. No password needed."</p>
+            <ActionForm action=request attr:class="stack">
+                <label for="sign-in-email">"Email address"</label>
+                <input
+                    id="sign-in-email"
+                    type="email"
+                    name="email"
+                    autocomplete="email"
+                    inputmode="email"
+                    required
+                    aria-describedby="sign-in-status"
+                />
+                <button type="submit" disabled=move || request.pending().get()>
+                    {move || if request.pending().get() { "Sending…" } else { "Email me a sign-in link" }}
+                </button>
+            </ActionForm>
+            <div id="sign-in-status" role="status" aria-live="polite">
+                <Show when=requested>
+                    <p class="notice">
+                        "Thanks. Sign-in by email is not switched on in this version of Attune yet, "
+                        "so no email was sent. Links in the messages you receive still work."
+                    </p>
+                </Show>
+                {move || error().map(|e| view! { <p class="error">{e}</p> })}
+            </div>
+        </section>
+    }
+}

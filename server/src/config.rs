@@ -1,0 +1,215 @@
+//! Configuration (DESIGN §8): defaults that work on a laptop, an optional `attune.toml`, and
+//! `ATTUNE_*` / `DATABASE_URL` environment variables over both.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+use url::Url;
+
+/// Everything `attune` needs to know about its surroundings, after defaults and overrides.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The public origin every link is built on; never taken from a request's `Host`.
+    pub base_url: Url,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub mail_url: String,
+    pub webhook_allow_private: bool,
+    /// Where the compiled site (`pkg/attune.{js,wasm,css}` and public files) is served from.
+    pub site_root: PathBuf,
+}
+
+/// The optional file form: every key may be left out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    base_url: Option<String>,
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    mail_url: Option<String>,
+    webhook_allow_private: Option<bool>,
+    site_root: Option<String>,
+}
+
+impl Config {
+    /// Reads `attune.toml` (or the file named by `ATTUNE_CONFIG`) if present, then the
+    /// environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let explicit = std::env::var("ATTUNE_CONFIG").ok();
+        let path = PathBuf::from(explicit.as_deref().unwrap_or("attune.toml"));
+        let file = if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?
+        } else if explicit.is_some() {
+            bail!(
+                "ATTUNE_CONFIG names {}, which does not exist",
+                path.display()
+            );
+        } else {
+            FileConfig::default()
+        };
+        Self::resolve(file, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
+    }
+
+    /// Builds a configuration from defaults and an environment lookup only, with no file.
+    pub fn from_lookup(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        Self::resolve(FileConfig::default(), env)
+    }
+
+    /// Builds a configuration from a file's values and an environment lookup.
+    fn resolve(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
+
+        let listen = pick("ATTUNE_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let listen: SocketAddr = listen.parse().with_context(|| {
+            format!("ATTUNE_LISTEN {listen:?} is not an address like 127.0.0.1:3000")
+        })?;
+
+        let base_url = pick("ATTUNE_BASE_URL", file.base_url)
+            .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+        let base_url = parse_base_url(&base_url)?;
+
+        let data_dir = PathBuf::from(
+            pick("ATTUNE_DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()),
+        );
+
+        let database_url = match pick("DATABASE_URL", file.database_url) {
+            Some(url) => url,
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("attune.db").display()),
+        };
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("DATABASE_URL must start with sqlite: or postgres://");
+        }
+
+        let mail_url = pick("ATTUNE_MAIL_URL", file.mail_url)
+            .unwrap_or_else(|| format!("file://{}", data_dir.join("mail").display()));
+        if !["file://", "smtp://", "smtps://"]
+            .iter()
+            .any(|p| mail_url.starts_with(p))
+        {
+            bail!("ATTUNE_MAIL_URL must start with file://, smtp:// or smtps://");
+        }
+
+        let webhook_allow_private = match env("ATTUNE_WEBHOOK_ALLOW_PRIVATE") {
+            Some(v) => parse_bool("ATTUNE_WEBHOOK_ALLOW_PRIVATE", &v)?,
+            None => file.webhook_allow_private.unwrap_or(false),
+        };
+
+        let site_root = PathBuf::from(
+            pick("ATTUNE_SITE_ROOT", file.site_root)
+                .or_else(|| env("LEPTOS_SITE_ROOT"))
+                .unwrap_or_else(|| "target/site".into()),
+        );
+
+        Ok(Config {
+            listen,
+            base_url,
+            data_dir,
+            database_url,
+            mail_url,
+            webhook_allow_private,
+            site_root,
+        })
+    }
+
+    /// The origin (`scheme://host[:port]`) that same-site requests carry in their `Origin` header.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    /// Whether the site is served over plain http on a loopback host, where browsers refuse
+    /// `Secure` and `__Host-` cookies.
+    pub fn is_plain_http_localhost(&self) -> bool {
+        self.base_url.scheme() == "http"
+            && matches!(
+                self.base_url.host_str(),
+                Some("localhost" | "127.0.0.1" | "[::1]")
+            )
+    }
+}
+
+fn parse_base_url(s: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(s).with_context(|| format!("ATTUNE_BASE_URL {s:?} is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("ATTUNE_BASE_URL must be an http(s) origin such as https://prefs.example.com");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!("ATTUNE_BASE_URL must not have a query or fragment");
+    }
+    Ok(url)
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name} must be true or false, not {v:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with_env(vars: &[(&str, &str)], file: &str) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let file: FileConfig = toml::from_str(file)?;
+        Config::resolve(file, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work_on_a_laptop() {
+        let c = with_env(&[], "").unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(c.database_url, "sqlite://./data/attune.db?mode=rwc");
+        assert_eq!(c.mail_url, "file://./data/mail");
+        assert!(!c.webhook_allow_private);
+        assert!(c.is_plain_http_localhost());
+    }
+
+    #[test]
+    fn environment_variables_override_the_file() {
+        let c = with_env(
+            &[
+                ("ATTUNE_LISTEN", "0.0.0.0:8080"),
+                ("ATTUNE_DATA_DIR", "/var/lib/attune"),
+            ],
+            "listen = \"127.0.0.1:9999\"\nbase_url = \"https://prefs.example.com\"",
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.origin(), "https://prefs.example.com");
+        assert_eq!(c.mail_url, "file:///var/lib/attune/mail");
+        assert!(!c.is_plain_http_localhost());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        let e = with_env(&[("ATTUNE_LISTEN", "port 80")], "").unwrap_err();
+        assert!(e.to_string().contains("ATTUNE_LISTEN"), "{e}");
+        let e = with_env(&[("DATABASE_URL", "mysql://x")], "").unwrap_err();
+        assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+        let e = with_env(&[("ATTUNE_WEBHOOK_ALLOW_PRIVATE", "maybe")], "").unwrap_err();
+        assert!(
+            e.to_string().contains("ATTUNE_WEBHOOK_ALLOW_PRIVATE"),
+            "{e}"
+        );
+        assert!(
+            with_env(&[], "lisen = \"x\"").is_err(),
+            "unknown keys in attune.toml are refused"
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! `attune demo`: a realistic organisation to click around in, on a fresh database.
+
+use app::domain::{Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Phone, TopicKey};
+
+use crate::store::{parse_topics_toml_checked, ChangeOp, Store};
+
+/// The demo topics, also an example of the topics file format.
+pub const DEMO_TOPICS: &str = include_str!("../demo/topics.toml");
+
+/// The ref of the demo contact.
+pub const DEMO_CONTACT: &str = "demo-ann";
+
+/// Seeds the demo topics and contact (safe to run again) and returns a sign-in link for the
+/// contact.
+pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> {
+    let topics = parse_topics_toml_checked(DEMO_TOPICS)?;
+    store.upsert_topics(&topics).await?;
+
+    let reference = ContactRef::parse(DEMO_CONTACT)?;
+    let key = |k: &str| TopicKey::parse(k).expect("demo topic keys are valid");
+    let (id, created) = store
+        .upsert_contact(
+            &reference,
+            Actor::System,
+            vec![
+                ChangeOp::Email {
+                    email: Some(Email::parse("ann.demo@example.com")?),
+                    verified: true,
+                },
+                ChangeOp::Phone {
+                    phone: Some(Phone::parse("+15555550123")?),
+                    verified: true,
+                },
+                ChangeOp::Locale("en".into()),
+                ChangeOp::TimeZone("America/Chicago".into()),
+            ],
+        )
+        .await?;
+    if created {
+        // Ann asked for offers by email once a week, and for information only.
+        let req = crate::store::ChangeRequest {
+            contact_id: id,
+            actor: Actor::Customer,
+            reason: None,
+            meta: Some(serde_json::json!({"source": "attune demo"})),
+            ops: vec![
+                ChangeOp::Subscribed {
+                    topic: key("offers"),
+                    subscribed: true,
+                },
+                ChangeOp::Channels {
+                    topic: key("offers"),
+                    channels: ChannelSet::new([Channel::Email]),
+                },
+                ChangeOp::Frequency {
+                    topic: key("offers"),
+                    frequency: Frequency::Weekly,
+                },
+                ChangeOp::InfoOnly {
+                    topic: key("offers"),
+                    info_only: true,
+                },
+                ChangeOp::Subscribed {
+                    topic: key("newsletter"),
+                    subscribed: true,
+                },
+            ],
+        };
+        crate::store::apply_change(store, &req).await?;
+    }
+    let token = store.create_sign_in_token(id).await?;
+    Ok(base_url.join(&format!("auth/{token}"))?.to_string())
+}

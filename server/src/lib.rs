@@ -1,0 +1,8 @@
+//! The `attune` server: configuration, storage, HTTP, and the command line's work.
+
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,92 @@
+//! `attune`: the command line. Thin: parse, build, run.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{config::Config, demo, startup::Application, store::Store, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "attune",
+    version,
+    about = "Attune: the preference center every sender asks before it sends"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site, the sender API and the operations endpoints.
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Seed demo topics and a demo contact; prints a sign-in link on the last line.
+    Demo,
+    /// Manage topics.
+    Topics {
+        #[command(subcommand)]
+        command: TopicsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TopicsCommand {
+    /// Create or update the topics in a TOML file (a list of [[topic]] tables).
+    Import { file: std::path::PathBuf },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init_logging();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("attune: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load()?;
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            tracing::info!(address = %app.state.config.listen, base_url = %app.state.config.base_url, "attune is serving");
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let store = Store::connect(&config.database_url).await?;
+            store.close().await;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Demo => {
+            let store = Store::connect(&config.database_url).await?;
+            store.ensure_signing_keys("links").await?;
+            let link = demo::seed(&store, &config.base_url).await?;
+            store.close().await;
+            println!(
+                "Demo topics and the demo contact ({}) are ready.",
+                demo::DEMO_CONTACT
+            );
+            println!("Sign in as the demo contact within 15 minutes:");
+            println!("{link}");
+            Ok(())
+        }
+        Command::Topics {
+            command: TopicsCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let topics = server::store::parse_topics_toml_checked(&text)?;
+            let store = Store::connect(&config.database_url).await?;
+            store.upsert_topics(&topics).await?;
+            store.close().await;
+            println!("Imported {} topics.", topics.len());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Building the application: state, routes, middleware, and the listener.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{extract::FromRef, middleware, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+use app::app::{shell, App};
+
+use crate::{
+    config::Config,
+    http,
+    store::{keys::SigningKey, Store},
+    telemetry,
+};
+
+/// What every handler and server function can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// `scheme://host[:port]` of the base URL, for the same-origin check.
+    pub origin: Arc<str>,
+    pub store: Store,
+    pub link_keys: Arc<Vec<SigningKey>>,
+    pub metrics: PrometheusHandle,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// A built application bound to its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (running migrations), makes sure the signing keys exist, and
+    /// binds the listen address (port 0 picks a free port, as the tests do).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url).await?;
+        Self::build_with_store(config, store).await
+    }
+
+    /// As [`Application::build`], on an already connected store.
+    pub async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
+        let link_keys = store.ensure_signing_keys("links").await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("attune")
+            .site_root(config.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .env(leptos::config::Env::PROD)
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState {
+            origin: config.origin().into(),
+            config: Arc::new(config),
+            store,
+            link_keys: Arc::new(link_keys),
+            metrics: telemetry::metrics_handle(),
+            leptos_options,
+        };
+        let router = router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// Every route, with the middleware every request passes through.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .merge(http::ops::router())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::security::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn(http::security::security_headers))
+        .layer(middleware::from_fn(telemetry::track_requests))
+        .layer(CompressionLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

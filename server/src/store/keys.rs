@@ -1,0 +1,55 @@
+//! Secret keys generated on first start and kept in the database, so that every instance
+//! sharing the database signs and verifies with the same keys, and links survive restarts.
+
+use sqlx::Row;
+
+use super::{now_ms, random_token, Store};
+
+/// A key as used for signing: its id (carried in what it signs, so keys can rotate) and secret.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    pub secret: Vec<u8>,
+    pub retired: bool,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey({}, retired: {})", self.kid, self.retired)
+    }
+}
+
+impl Store {
+    /// The keys for `purpose`, newest first, creating the first one if there is none. Two
+    /// instances starting at once agree on one key: the insert is keyed, and both then read.
+    pub async fn ensure_signing_keys(&self, purpose: &str) -> anyhow::Result<Vec<SigningKey>> {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, purpose, secret, created_at)
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE purpose = $2)
+             ON CONFLICT (kid) DO NOTHING",
+        )
+        .bind(format!("{purpose}-1"))
+        .bind(purpose)
+        .bind(random_token(32))
+        .bind(now_ms())
+        .execute(self.writer())
+        .await?;
+        let rows = sqlx::query(
+            "SELECT kid, secret, retired_at FROM signing_keys WHERE purpose = $1 ORDER BY created_at DESC, kid DESC",
+        )
+        .bind(purpose)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                use base64::Engine;
+                let secret: String = r.try_get("secret")?;
+                Ok(SigningKey {
+                    kid: r.try_get("kid")?,
+                    secret: base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(secret)?,
+                    retired: r.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+}

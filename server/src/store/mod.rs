@@ -1,0 +1,179 @@
+//! Storage: one code path over SQLite and Postgres through sqlx's `Any` driver.
+//!
+//! SQL here is written once for both backends (`$n` placeholders, `ON CONFLICT`, `RETURNING`).
+//! Times are Unix milliseconds. Flags are `BOOLEAN` on Postgres and 0/1 on SQLite; [`flag`]
+//! reads both. Every query runs in the test suite against both backends.
+
+pub mod changes;
+pub mod contacts;
+pub mod keys;
+pub mod topics;
+
+use anyhow::Context;
+use sqlx::{
+    any::{AnyPoolOptions, AnyRow},
+    AnyPool, Row,
+};
+use std::time::Duration;
+
+pub use changes::{
+    apply_change, apply_change_in, ChangeError, ChangeOp, ChangeRequest, Committed, FieldChange,
+};
+pub use topics::parse_topics_toml as parse_topics_toml_checked;
+
+/// Which database is behind the pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle shared by the whole server.
+///
+/// SQLite allows one writer at a time; instead of letting concurrent writers collide and retry,
+/// every write transaction goes through a pool of one connection, so writers queue in-process.
+/// On Postgres both pools are the same, and row locks order the writers.
+#[derive(Clone)]
+pub struct Store {
+    pub backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Store {
+    /// Connects (creating the SQLite file and its folder if needed) and runs the migrations.
+    pub async fn connect(database_url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let store = if database_url.starts_with("sqlite:") {
+            if let Some(dir) = sqlite_dir(database_url) {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            let opts = || {
+                AnyPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the writer; FULL makes a commit
+                            // durable before it is acknowledged.
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA busy_timeout = 10000",
+                                "PRAGMA foreign_keys = ON",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+            };
+            let write = opts()
+                .max_connections(1)
+                .connect(database_url)
+                .await
+                .context("opening the SQLite database")?;
+            let read = opts()
+                .max_connections(8)
+                .connect(database_url)
+                .await
+                .context("opening the SQLite database")?;
+            Store {
+                backend: Backend::Sqlite,
+                read,
+                write,
+            }
+        } else {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(database_url)
+                .await
+                .context("connecting to Postgres")?;
+            Store {
+                backend: Backend::Postgres,
+                read: pool.clone(),
+                write: pool,
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Brings the schema up to date; safe to run from several instances at once.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await,
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.write)
+                    .await
+            }
+        }
+        .context("running database migrations")
+    }
+
+    /// The pool for reads that need no transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool every write transaction starts from.
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Answers whether the database responds (for `/readyz`).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for running queries.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    std::path::Path::new(path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Reads a flag column: Postgres `BOOLEAN` or SQLite 0/1.
+pub fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
+    row.try_get::<bool, _>(col)
+        .or_else(|_| row.try_get::<i64, _>(col).map(|v| v != 0))
+}
+
+/// The current time in Unix milliseconds, the unit of every stored time.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// SHA-256 in lowercase hex: how tokens and keys are stored.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// `n` random bytes from the operating system's generator, URL-safe base64 without padding.
+pub fn random_token(n: usize) -> String {
+    use base64::Engine;
+    use rand::TryRngCore;
+    let mut bytes = vec![0u8; n];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the OS random generator failed");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

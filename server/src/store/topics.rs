@@ -1,0 +1,150 @@
+//! Topics: the kinds of message the organisation sends, and loading them from TOML.
+
+use anyhow::{bail, Context};
+use app::domain::{ChannelSet, Frequency, TopicKey, TopicKind};
+use serde::Deserialize;
+use sqlx::{any::AnyRow, Row};
+
+use super::{flag, now_ms, Store};
+
+/// A configured topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topic {
+    pub id: i64,
+    pub key: TopicKey,
+    pub name: String,
+    pub description: String,
+    pub kind: TopicKind,
+    pub channels: ChannelSet,
+    pub default_subscribed: bool,
+    pub default_frequency: Frequency,
+    pub position: i64,
+    pub archived: bool,
+}
+
+impl Topic {
+    pub(crate) fn from_row(row: &AnyRow) -> anyhow::Result<Self> {
+        Ok(Topic {
+            id: row.try_get("id")?,
+            key: TopicKey::parse(&row.try_get::<String, _>("key")?)?,
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            kind: TopicKind::parse(&row.try_get::<String, _>("kind")?)?,
+            channels: ChannelSet::parse_list(&row.try_get::<String, _>("channels")?)?,
+            default_subscribed: flag(row, "default_subscribed")?,
+            default_frequency: Frequency::parse(&row.try_get::<String, _>("default_frequency")?)?,
+            position: row.try_get("position")?,
+            archived: row.try_get::<Option<i64>, _>("archived_at")?.is_some(),
+        })
+    }
+
+    /// Whether a contact without a stored choice gets this topic. Required topics always reach
+    /// the contact; optional ones only when configured so (no pre-ticked boxes by default).
+    pub fn subscribed_by_default(&self) -> bool {
+        self.kind == TopicKind::Required || self.default_subscribed
+    }
+}
+
+pub(crate) const TOPIC_COLUMNS: &str = "id, key, name, description, kind, channels, \
+    default_subscribed, default_frequency, position, archived_at";
+
+/// A topic as written in a topics file (`attune topics import FILE`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    pub key: TopicKey,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: TopicKind,
+    pub channels: ChannelSet,
+    #[serde(default)]
+    pub default_subscribed: bool,
+    #[serde(default = "immediate")]
+    pub default_frequency: Frequency,
+}
+
+fn immediate() -> Frequency {
+    Frequency::Immediate
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicsFile {
+    #[serde(rename = "topic")]
+    topics: Vec<TopicSpec>,
+}
+
+/// Parses a topics file: a list of `[[topic]]` tables. Refuses the whole file on any error, so
+/// a typo never half-imports.
+pub fn parse_topics_toml(text: &str) -> anyhow::Result<Vec<TopicSpec>> {
+    let file: TopicsFile = toml::from_str(text).context("the topics file is not valid")?;
+    let mut seen = std::collections::HashSet::new();
+    for t in &file.topics {
+        if !seen.insert(t.key.clone()) {
+            bail!("topic {} appears twice", t.key);
+        }
+        if t.channels.is_empty() {
+            bail!("topic {} offers no channels", t.key);
+        }
+        if t.name.trim().is_empty() {
+            bail!("topic {} has no name", t.key);
+        }
+    }
+    Ok(file.topics)
+}
+
+impl Store {
+    /// Creates or updates topics by key, keeping the given order. One transaction: all or none.
+    pub async fn upsert_topics(&self, specs: &[TopicSpec]) -> anyhow::Result<()> {
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        for (position, t) in specs.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO topics (key, name, description, kind, channels, default_subscribed,
+                                     default_frequency, position, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                 ON CONFLICT (key) DO UPDATE SET
+                    name = excluded.name, description = excluded.description, kind = excluded.kind,
+                    channels = excluded.channels, default_subscribed = excluded.default_subscribed,
+                    default_frequency = excluded.default_frequency, position = excluded.position,
+                    archived_at = NULL, updated_at = excluded.updated_at",
+            )
+            .bind(t.key.as_str())
+            .bind(&t.name)
+            .bind(&t.description)
+            .bind(t.kind.as_str())
+            .bind(t.channels.to_list())
+            .bind(t.default_subscribed)
+            .bind(t.default_frequency.as_str())
+            .bind(position as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("saving topic {}", t.key))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every topic that is not archived, in display order.
+    pub async fn list_topics(&self) -> anyhow::Result<Vec<Topic>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOPIC_COLUMNS} FROM topics WHERE archived_at IS NULL ORDER BY position, key"
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(Topic::from_row).collect()
+    }
+
+    /// One topic by key, archived or not.
+    pub async fn topic(&self, key: &TopicKey) -> anyhow::Result<Option<Topic>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOPIC_COLUMNS} FROM topics WHERE key = $1"
+        ))
+        .bind(key.as_str())
+        .fetch_optional(self.reader())
+        .await?;
+        row.as_ref().map(Topic::from_row).transpose()
+    }
+}

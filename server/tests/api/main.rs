@@ -1,0 +1,9 @@
+//! Integration tests: one binary, one module per feature. Every test that touches the database
+//! runs twice, on SQLite and on Postgres (`both_backends!`).
+
+#[macro_use]
+mod helpers;
+
+mod cli;
+mod pages;
+mod store;

@@ -1,0 +1,103 @@
+//! The site over HTTP: the first page, operations endpoints and request guards.
+
+use crate::helpers::spawn_app;
+
+both_backends! {
+    async fn the_start_page_is_server_rendered_with_the_sign_in_form(db) {
+        let app = spawn_app(db).await;
+
+        let res = app.client.get(format!("{}/", app.address)).send().await.unwrap();
+
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("<title>Attune"), "{html}");
+        assert!(html.contains(r#"name="email""#));
+        assert!(html.contains("Email me a sign-in link"));
+        assert!(html.contains("/pkg/attune.js"), "the page loads the hydration script");
+    }
+}
+
+both_backends! {
+    async fn unknown_pages_answer_404_with_a_way_back(db) {
+        let app = spawn_app(db).await;
+
+        let res = app.client.get(format!("{}/no/such/page", app.address)).send().await.unwrap();
+
+        assert_eq!(res.status(), 404);
+        assert!(res.text().await.unwrap().contains("Page not found"));
+    }
+}
+
+both_backends! {
+    async fn health_and_readiness_answer(db) {
+        let app = spawn_app(db).await;
+
+        let health = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+        let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        assert_eq!(ready.status(), 200);
+
+        app.store.close().await;
+        let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
+        assert_eq!(ready.status(), 503, "not ready once the database is gone");
+    }
+}
+
+both_backends! {
+    async fn metrics_count_requests_by_route_and_status_without_tokens(db) {
+        let app = spawn_app(db).await;
+        app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+        app.client.get(format!("{}/auth/secret-token-123", app.address)).send().await.unwrap();
+
+        let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+
+        assert!(text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#), "{text}");
+        assert!(text.contains("http_request_duration_seconds_bucket"), "latency is a histogram");
+        assert!(!text.contains("secret-token-123"), "raw paths never become labels");
+    }
+}
+
+both_backends! {
+    async fn a_cross_site_post_to_a_server_function_is_refused(db) {
+        let app = spawn_app(db).await;
+        let url = format!("{}/sf/request_sign_in", app.address);
+        let post = |headers: &[(&str, &str)]| {
+            let mut req = app.client.post(&url).form(&[("email", "ann@example.com")]);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            req.send()
+        };
+
+        let cross_site = post(&[("sec-fetch-site", "cross-site"), ("accept", "text/html")]).await.unwrap();
+        let foreign_origin = post(&[("origin", "https://evil.example"), ("accept", "text/html")]).await.unwrap();
+        let same_origin = post(&[("sec-fetch-site", "same-origin"), ("accept", "text/html")]).await.unwrap();
+        let own_origin = post(&[("origin", "http://127.0.0.1:3000"), ("accept", "text/html")]).await.unwrap();
+
+        assert_eq!(cross_site.status(), 403);
+        assert_eq!(foreign_origin.status(), 403);
+        assert_eq!(same_origin.status(), 302);
+        assert_eq!(same_origin.headers()["location"], "/?sign_in=requested");
+        assert_eq!(own_origin.status(), 302);
+    }
+}
+
+both_backends! {
+    async fn a_mistyped_email_gets_a_clear_error_without_javascript(db) {
+        let app = spawn_app(db).await;
+
+        let res = app.client.post(format!("{}/sf/request_sign_in", app.address))
+            .header("accept", "text/html")
+            .header("referer", format!("{}/", app.address))
+            .form(&[("email", "ann.example.com")])
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(res.status(), 302);
+        let back = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = app.client.get(&back).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("needs an @"), "the form shows what is wrong: {page}");
+    }
+}

@@ -1,0 +1,334 @@
+//! The store: the single change function, the ledger and the outbox, on both backends.
+
+use app::domain::{
+    Actor, AddressKind, Channel, ChannelSet, ContactRef, Email, Frequency, TopicKey,
+};
+use serde_json::{json, Value};
+use server::store::{
+    apply_change, apply_change_in, parse_topics_toml_checked, ChangeError, ChangeOp, ChangeRequest,
+    Store,
+};
+use sqlx::Row;
+
+use crate::helpers::{count, fresh_store};
+
+fn key(k: &str) -> TopicKey {
+    TopicKey::parse(k).unwrap()
+}
+
+/// The demo topics and one contact with an email address.
+async fn seeded(store: &Store, reference: &str) -> i64 {
+    store
+        .upsert_topics(&parse_topics_toml_checked(server::demo::DEMO_TOPICS).unwrap())
+        .await
+        .unwrap();
+    let (id, created) = store
+        .upsert_contact(
+            &ContactRef::parse(reference).unwrap(),
+            Actor::System,
+            vec![ChangeOp::Email {
+                email: Some(Email::parse("ann@example.com").unwrap()),
+                verified: true,
+            }],
+        )
+        .await
+        .unwrap();
+    assert!(created);
+    id
+}
+
+fn change(contact_id: i64, ops: Vec<ChangeOp>) -> ChangeRequest {
+    ChangeRequest {
+        contact_id,
+        actor: Actor::Customer,
+        reason: None,
+        meta: None,
+        ops,
+    }
+}
+
+async fn seqs(store: &Store, table: &str) -> Vec<i64> {
+    sqlx::query_scalar(&format!("SELECT seq FROM {table} ORDER BY seq"))
+        .fetch_all(store.reader())
+        .await
+        .unwrap()
+}
+
+both_backends! {
+    async fn a_change_writes_exactly_one_ledger_row_and_one_outbox_row(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+        let (ledger_before, outbox_before) = (count(&store, "ledger").await, count(&store, "outbox").await);
+
+        let committed = apply_change(&store, &ChangeRequest {
+            reason: Some("asked at the front desk".into()),
+            ..change(ann, vec![ChangeOp::Subscribed { topic: key("offers"), subscribed: true }])
+        })
+        .await
+        .unwrap()
+        .expect("subscribing changes something");
+
+        assert_eq!(count(&store, "ledger").await, ledger_before + 1);
+        assert_eq!(count(&store, "outbox").await, outbox_before + 1);
+        assert_eq!(committed.event_type, "preferences.updated");
+        let row = sqlx::query("SELECT version, actor_kind, reason, changes FROM ledger WHERE seq = $1")
+            .bind(committed.seq)
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        assert_eq!(row.get::<i64, _>("version"), committed.version);
+        assert_eq!(row.get::<String, _>("actor_kind"), "customer");
+        assert_eq!(row.get::<Option<String>, _>("reason").as_deref(), Some("asked at the front desk"));
+        let changes: Value = serde_json::from_str(&row.get::<String, _>("changes")).unwrap();
+        assert_eq!(changes, json!([{"field": "preferences.offers.subscribed", "from": false, "to": true}]));
+
+        let payload: String = sqlx::query_scalar("SELECT payload FROM outbox WHERE seq = $1")
+            .bind(committed.seq)
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        let event: Value = serde_json::from_str(&payload).unwrap();
+        assert_eq!(event["type"], "preferences.updated");
+        assert_eq!(event["seq"], committed.seq);
+        assert_eq!(event["version"], committed.version);
+        assert_eq!(event["contact"], json!({"ref": "c-1", "email": "ann@example.com"}));
+        assert_eq!(event["actor"], json!({"kind": "customer", "id": null}));
+        assert_eq!(event["changes"], changes);
+    }
+}
+
+both_backends! {
+    async fn repeating_a_change_writes_no_second_ledger_row(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+        let ops = vec![
+            ChangeOp::Subscribed { topic: key("offers"), subscribed: true },
+            ChangeOp::Frequency { topic: key("offers"), frequency: Frequency::Monthly },
+        ];
+        assert!(apply_change(&store, &change(ann, ops.clone())).await.unwrap().is_some());
+        let ledger = count(&store, "ledger").await;
+
+        let again = apply_change(&store, &change(ann, ops)).await.unwrap();
+
+        assert_eq!(again, None, "nothing differed, so nothing was committed");
+        assert_eq!(count(&store, "ledger").await, ledger);
+        assert_eq!(count(&store, "outbox").await, ledger);
+    }
+}
+
+both_backends! {
+    async fn versions_and_seq_grow_without_gaps_under_concurrent_writers(db) {
+        let (store, _db) = fresh_store(db).await;
+        let first = seeded(&store, "c-0").await;
+        let mut contacts = vec![first];
+        for i in 1..4 {
+            let (id, _) = store
+                .upsert_contact(&ContactRef::parse(&format!("c-{i}")).unwrap(), Actor::System, vec![])
+                .await
+                .unwrap();
+            contacts.push(id);
+        }
+        let before = count(&store, "ledger").await;
+
+        // 48 writers at once, 12 per contact; each pauses until a different instant, so every
+        // one of them is a real change.
+        let mut tasks = Vec::new();
+        for i in 0..48i64 {
+            let store = store.clone();
+            let contact = contacts[(i % 4) as usize];
+            tasks.push(tokio::spawn(async move {
+                let op = ChangeOp::PausedUntil(Some(4_000_000_000_000 + i));
+                apply_change(&store, &change(contact, vec![op])).await.unwrap().expect("a real change")
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+
+        let ledger = seqs(&store, "ledger").await;
+        assert_eq!(ledger, (1..=before + 48).collect::<Vec<_>>(), "seq has no gaps and no repeats");
+        assert_eq!(seqs(&store, "outbox").await, ledger, "every ledger row has its outbox row");
+        for contact in contacts {
+            let versions: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM ledger WHERE contact_id = $1 ORDER BY seq")
+                    .bind(contact)
+                    .fetch_all(store.reader())
+                    .await
+                    .unwrap();
+            let n = versions.len() as i64;
+            assert_eq!(versions, (1..=n).collect::<Vec<_>>(), "versions rise by one in seq order");
+            let current: i64 = sqlx::query_scalar("SELECT version FROM contacts WHERE id = $1")
+                .bind(contact)
+                .fetch_one(store.reader())
+                .await
+                .unwrap();
+            assert_eq!(current, n);
+        }
+    }
+}
+
+both_backends! {
+    async fn a_refused_change_leaves_nothing_behind(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+        let ledger = count(&store, "ledger").await;
+
+        // The first operation is valid; the second names a channel the topic does not offer.
+        let err = apply_change(&store, &change(ann, vec![
+            ChangeOp::Subscribed { topic: key("offers"), subscribed: true },
+            ChangeOp::Channels { topic: key("offers"), channels: ChannelSet::new([Channel::Voice]) },
+        ]))
+        .await
+        .unwrap_err();
+
+        assert!(matches!(err, ChangeError::ChannelNotOffered { channel: Channel::Voice, .. }), "{err}");
+        assert_eq!(count(&store, "ledger").await, ledger);
+        assert_eq!(count(&store, "preferences").await, 0, "the valid first half was not kept");
+    }
+}
+
+both_backends! {
+    async fn a_rolled_back_transaction_leaves_no_change_ledger_row_or_sequence_gap(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+        let ledger = count(&store, "ledger").await;
+
+        {
+            let mut tx = store.writer().begin().await.unwrap();
+            let committed = apply_change_in(&mut tx, &change(ann, vec![ChangeOp::UnsubscribedAll(true)]))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(committed.event_type, "contact.unsubscribed_all");
+            // Something later in the same transaction fails: a duplicate contact ref.
+            let dup = sqlx::query("INSERT INTO contacts (ref, created_at, updated_at) VALUES ('c-1', 0, 0)")
+                .execute(&mut *tx)
+                .await;
+            assert!(dup.is_err());
+            tx.rollback().await.unwrap();
+        }
+
+        assert_eq!(count(&store, "ledger").await, ledger);
+        assert_eq!(count(&store, "outbox").await, ledger);
+        let unsubscribed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM global_settings WHERE contact_id = $1 AND unsubscribed_all = $2",
+        )
+        .bind(ann)
+        .bind(true)
+        .fetch_one(store.reader())
+        .await
+        .unwrap();
+        assert_eq!(unsubscribed, 0);
+        let next = apply_change(&store, &change(ann, vec![ChangeOp::UnsubscribedAll(true)])).await.unwrap().unwrap();
+        assert_eq!(next.seq, ledger + 1, "the rolled-back sequence number is reused, leaving no gap");
+        assert_eq!(next.version, 2, "the contact's version did not move either");
+    }
+}
+
+both_backends! {
+    async fn required_topics_can_be_rerouted_but_not_switched_off(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+
+        let off = apply_change(&store, &change(ann, vec![ChangeOp::Subscribed { topic: key("account"), subscribed: false }])).await;
+        let no_channel = apply_change(&store, &change(ann, vec![ChangeOp::Channels { topic: key("account"), channels: ChannelSet::default() }])).await;
+        let sms_only = apply_change(&store, &change(ann, vec![ChangeOp::Channels { topic: key("account"), channels: ChannelSet::new([Channel::Sms]) }])).await;
+
+        assert!(matches!(off, Err(ChangeError::RequiredTopic(_))));
+        assert!(matches!(no_channel, Err(ChangeError::RequiredTopic(_))));
+        let sms_only = sms_only.unwrap().unwrap();
+        assert_eq!(sms_only.changes[0].field, "preferences.account.channels");
+        assert_eq!(sms_only.changes[0].from, json!(["email", "sms"]));
+        assert_eq!(sms_only.changes[0].to, json!(["sms"]));
+    }
+}
+
+both_backends! {
+    async fn disputing_an_address_is_recorded_once_as_its_own_event(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+
+        let first = apply_change(&store, &ChangeRequest { actor: Actor::OneClick, ..change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Email)]) }).await.unwrap();
+        let again = apply_change(&store, &change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Email)])).await.unwrap();
+        let no_phone = apply_change(&store, &change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Phone)])).await;
+
+        assert_eq!(first.unwrap().event_type, "contact.address_disputed");
+        assert_eq!(again, None);
+        assert!(matches!(no_phone, Err(ChangeError::NoAddress(AddressKind::Phone))));
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL")
+            .bind(ann)
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        assert_eq!(open, 1);
+    }
+}
+
+both_backends! {
+    async fn bad_contact_details_are_refused_with_a_clear_message(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+
+        let tz = apply_change(&store, &change(ann, vec![ChangeOp::TimeZone("Mars/Olympus".into())])).await.unwrap_err();
+        let locale = apply_change(&store, &change(ann, vec![ChangeOp::Locale("en US; drop".into())])).await.unwrap_err();
+        let gone = apply_change(&store, &change(ann + 1000, vec![ChangeOp::UnsubscribedAll(true)])).await.unwrap_err();
+
+        assert!(tz.to_string().contains("Mars/Olympus"), "{tz}");
+        assert!(locale.to_string().contains("locale"), "{locale}");
+        assert!(matches!(gone, ChangeError::UnknownContact));
+        let ok = apply_change(&store, &change(ann, vec![ChangeOp::TimeZone("Europe/Paris".into())])).await.unwrap().unwrap();
+        assert_eq!(ok.event_type, "contact.updated");
+    }
+}
+
+both_backends! {
+    async fn topics_load_from_toml_and_a_bad_file_changes_nothing(db) {
+        let (store, _db) = fresh_store(db).await;
+        let topics = parse_topics_toml_checked(server::demo::DEMO_TOPICS).unwrap();
+        store.upsert_topics(&topics).await.unwrap();
+
+        let listed = store.list_topics().await.unwrap();
+        let keys: Vec<&str> = listed.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(keys, ["appointments", "account", "service-follow-ups", "offers", "newsletter", "surveys"]);
+        let offers = store.topic(&key("offers")).await.unwrap().unwrap();
+        assert!(!offers.subscribed_by_default(), "optional topics are not pre-ticked");
+        assert!(listed[0].subscribed_by_default(), "required topics always reach the contact");
+
+        let bad = "[[topic]]\nkey = \"promo\"\nname = \"Promo\"\nkind = \"optional\"\nchannels = [\"fax\"]\n";
+        assert!(parse_topics_toml_checked(bad).unwrap_err().to_string().contains("not valid"));
+        let dup = format!("{}\n{}", server::demo::DEMO_TOPICS, "[[topic]]\nkey = \"offers\"\nname = \"x\"\nkind = \"optional\"\nchannels = [\"email\"]\n");
+        assert!(parse_topics_toml_checked(&dup).unwrap_err().to_string().contains("twice"));
+        assert_eq!(store.list_topics().await.unwrap().len(), 6);
+    }
+}
+
+both_backends! {
+    async fn signing_keys_are_generated_once_and_kept(db) {
+        let (store, test_db) = fresh_store(db).await;
+        let first = store.ensure_signing_keys("links").await.unwrap();
+        store.close().await;
+
+        let reopened = Store::connect(&test_db.url).await.unwrap();
+        let again = reopened.ensure_signing_keys("links").await.unwrap();
+
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].kid, again[0].kid);
+        assert_eq!(first[0].secret, again[0].secret);
+        assert!(first[0].secret.len() >= 32);
+    }
+}
+
+both_backends! {
+    async fn sign_in_tokens_are_stored_only_as_a_hash(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+
+        let token = store.create_sign_in_token(ann).await.unwrap();
+
+        let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sign_in_tokens").fetch_all(store.reader()).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], token);
+        assert_eq!(stored[0], server::store::sha256_hex(token.as_bytes()));
+        assert!(token.len() >= 43, "256 random bits");
+    }
+}
