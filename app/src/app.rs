@@ -1,7 +1,7 @@
 //! The HTML shell, the root component and the routes.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     StaticSegment,
@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="attune-css" href="/pkg/attune.css"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Title text="Attune — your message preferences"/>
         <Meta name="description" content="Choose which messages you get, how, and how often."/>
         <Router>

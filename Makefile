@@ -1,0 +1,35 @@
+# Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
+.PHONY: setup build run test lint test-rust test-e2e sizes
+
+setup:
+	bash .ci/setup
+
+build: setup
+	cargo leptos build --release
+
+## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,
+## demo data, at http://127.0.0.1:3000. The last line of the demo output is a sign-in link.
+run: build
+	./target/release/attune demo
+	./target/release/attune serve
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## Rust tests: every database test runs on SQLite and on Postgres (127.0.0.1:5432, or
+## ATTUNE_TEST_POSTGRES_URL), each in a fresh database.
+test-rust:
+	cargo test --workspace
+
+## Browser tests against the release build, with JavaScript on and off.
+test-e2e: build
+	cd end2end && npx playwright test
+
+test: setup lint test-rust test-e2e sizes
+
+## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
+sizes:
+	@for f in target/site/pkg/attune.wasm target/site/pkg/attune.js target/site/pkg/attune.css; do \
+	  printf '%-32s %8d bytes raw %8d bytes brotli\n' "$$f" "$$(wc -c < $$f)" "$$(brotli -c -q 11 $$f | wc -c)"; \
+	done

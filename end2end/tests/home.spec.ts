@@ -1,0 +1,52 @@
+import { test, expect } from "@playwright/test";
+import { expectNoAxeViolations } from "./support/axe";
+
+// These run twice: with JavaScript on (the page hydrates) and off (plain forms, server answers).
+
+test("the start page names the product and offers sign-in by email", async ({ page }) => {
+  const response = await page.goto("/");
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle(/Attune/);
+  await expect(page.getByRole("link", { name: "Attune" })).toBeVisible();
+  await expect(page.getByLabel("Email address")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Email me a sign-in link" })).toBeEnabled();
+});
+
+test("the page hydrates only when JavaScript is on", async ({ page, javaScriptEnabled }) => {
+  await page.goto("/");
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", javaScriptEnabled ? "true" : "false");
+});
+
+test("asking for a sign-in link gets an answer, with or without JavaScript", async ({ page }) => {
+  await page.goto("/");
+  await page.getByLabel("Email address").fill("ann@example.com");
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("status")).toContainText("no email was sent");
+  await expect(page).toHaveURL(/sign_in=requested/);
+});
+
+test("a mistyped address is explained, with or without JavaScript", async ({ page }) => {
+  await page.goto("/");
+  // The browser's own check would stop "ann@example"; the server's check is the one that counts.
+  await page.getByLabel("Email address").fill("ann@example");
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("status")).toContainText("not an email address we can send to");
+});
+
+test("the start page has no accessibility violations", async ({ page, browser, javaScriptEnabled, baseURL }) => {
+  await expectNoAxeViolations({ page, browser, javaScriptEnabled, baseURL }, "/");
+});
+
+test("the start page fits a 360 px wide phone without sideways scrolling", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto("/");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test("keyboard users see where focus is", async ({ page }) => {
+  await page.goto("/");
+  await page.getByLabel("Email address").focus();
+  const outline = await page.getByLabel("Email address").evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(outline).not.toBe("none");
+});
