@@ -4,10 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    ParamSegment, StaticSegment,
 };
 
-use crate::pages::{home::HomePage, not_found::NotFound};
+use crate::pages::{
+    auth::AuthPage, history::HistoryPage, home::HomePage, not_found::NotFound,
+    preferences::PreferencesPage,
+};
 
 /// The document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,6 +52,9 @@ pub fn App() -> impl IntoView {
             <main id="main" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=(StaticSegment("auth"), ParamSegment("token")) view=AuthPage/>
+                    <Route path=StaticSegment("preferences") view=PreferencesPage/>
+                    <Route path=StaticSegment("history") view=HistoryPage/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod domain;
 pub mod pages;
 

@@ -16,6 +16,8 @@ pub struct Config {
     pub database_url: String,
     pub mail_url: String,
     pub webhook_allow_private: bool,
+    /// Sign-in link requests allowed per client IP address per 15 minutes.
+    pub sign_in_limit_per_ip: i64,
     /// Where the compiled site (`pkg/attune.{js,wasm,css}` and public files) is served from.
     pub site_root: PathBuf,
 }
@@ -109,6 +111,13 @@ impl Config {
                 .unwrap_or_else(|| "target/site".into()),
         );
 
+        let sign_in_limit_per_ip = match env("ATTUNE_SIGN_IN_LIMIT_PER_IP") {
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).with_context(|| {
+                format!("ATTUNE_SIGN_IN_LIMIT_PER_IP must be a positive number, not {v:?}")
+            })?,
+            None => 30,
+        };
+
         Ok(Config {
             listen,
             base_url,
@@ -116,6 +125,7 @@ impl Config {
             database_url,
             mail_url,
             webhook_allow_private,
+            sign_in_limit_per_ip,
             site_root,
         })
     }

@@ -7,8 +7,20 @@ use crate::store::{parse_topics_toml_checked, ChangeOp, Store};
 /// The demo topics, also an example of the topics file format.
 pub const DEMO_TOPICS: &str = include_str!("../demo/topics.toml");
 
-/// The ref of the demo contact.
+/// The ref of the demo contact whose sign-in link `attune demo` prints.
 pub const DEMO_CONTACT: &str = "demo-ann";
+
+/// More customers, so that a newcomer (or a browser test) can try several at once:
+/// (ref, email, phone).
+pub const OTHER_CONTACTS: &[(&str, &str, Option<&str>)] = &[
+    ("demo-ben", "ben.demo@example.com", None),
+    ("demo-cara", "cara.demo@example.com", Some("+15555550124")),
+    ("demo-dev", "dev.demo@example.com", Some("+15555550125")),
+    ("demo-eli", "eli.demo@example.com", Some("+15555550126")),
+    ("demo-fay", "fay.demo@example.com", Some("+15555550127")),
+    ("demo-gus", "gus.demo@example.com", Some("+15555550128")),
+    ("demo-hal", "hal.demo@example.com", Some("+15555550129")),
+];
 
 /// Seeds the demo topics and contact (safe to run again) and returns a sign-in link for the
 /// contact.
@@ -67,6 +79,24 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
             ],
         };
         crate::store::apply_change(store, &req).await?;
+    }
+    for (reference, email, phone) in OTHER_CONTACTS {
+        let mut details = vec![
+            ChangeOp::Email {
+                email: Some(Email::parse(email)?),
+                verified: true,
+            },
+            ChangeOp::TimeZone("Europe/London".into()),
+        ];
+        if let Some(phone) = phone {
+            details.push(ChangeOp::Phone {
+                phone: Some(Phone::parse(phone)?),
+                verified: true,
+            });
+        }
+        store
+            .upsert_contact(&ContactRef::parse(reference)?, Actor::System, details)
+            .await?;
     }
     let token = store.create_sign_in_token(id).await?;
     Ok(base_url.join(&format!("auth/{token}"))?.to_string())

@@ -1,8 +1,10 @@
 //! The `attune` server: configuration, storage, HTTP, and the command line's work.
 
 pub mod config;
+pub mod customer;
 pub mod demo;
 pub mod http;
+pub mod mail;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -14,7 +14,8 @@ use app::app::{shell, App};
 
 use crate::{
     config::Config,
-    http,
+    customer, http,
+    mail::{self, Mailer},
     store::{keys::SigningKey, Store},
     telemetry,
 };
@@ -28,6 +29,7 @@ pub struct AppState {
     pub store: Store,
     pub link_keys: Arc<Vec<SigningKey>>,
     pub metrics: PrometheusHandle,
+    pub mailer: Arc<dyn Mailer>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -65,7 +67,9 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
+        let mailer = mail::from_url(&config.mail_url, &config.base_url)?;
         let state = AppState {
+            mailer,
             origin: config.origin().into(),
             config: Arc::new(config),
             store,
@@ -105,8 +109,15 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let backend = customer::CustomerBackend::shared(state.clone());
     Router::new()
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .route("/preferences/export", axum::routing::get(customer::export))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(options.clone()),
+        )
         .merge(http::ops::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(

@@ -1,9 +1,11 @@
-//! Server functions: thin — parse, call the server side, map the result.
+//! Server functions: thin — parse, call the backend, map the result.
 
 use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
 use serde::{Deserialize, Serialize};
 
+pub mod customer;
 pub mod sign_in;
+pub mod types;
 
 /// The error every server function returns. Its text is shown to the person as it is, so it
 /// never carries internal details.
@@ -12,6 +14,12 @@ pub enum AppError {
     /// Something in the request is wrong; the text says what.
     #[error("{0}")]
     Invalid(String),
+    /// The page needs a signed-in contact.
+    #[error("Please sign in to see your preferences.")]
+    NotSignedIn,
+    /// Too many attempts; the text says when to try again.
+    #[error("{0}")]
+    RateLimited(String),
     /// Something failed on our side; details are in the server log.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -32,4 +40,9 @@ impl From<crate::domain::ParseError> for AppError {
     fn from(e: crate::domain::ParseError) -> Self {
         AppError::Invalid(e.0)
     }
+}
+
+/// A checkbox's value as posted: present (any value) when ticked, absent when not.
+pub fn ticked(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.is_empty() && s != "false")
 }

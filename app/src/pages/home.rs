@@ -11,6 +11,7 @@ pub fn HomePage() -> impl IntoView {
     // The server answers a form post by sending the browser back here with `?sign_in=requested`,
     // so the answer shows with and without JavaScript.
     let requested = move || query.read().get("sign_in").as_deref() == Some("requested");
+    let signed_out = move || query.read().get("signed_out").is_some();
     let error = move || match request.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
@@ -45,9 +46,12 @@ pub fn HomePage() -> impl IntoView {
             <div id="sign-in-status" role="status" aria-live="polite">
                 <Show when=requested>
                     <p class="notice">
-                        "Thanks. Sign-in by email is not switched on in this version of Attune yet, "
-                        "so no email was sent. Links in the messages you receive still work."
+                        "Thanks. If that address is one we know, a sign-in link is on its way. "
+                        "It works once, for 15 minutes."
                     </p>
+                </Show>
+                <Show when=signed_out>
+                    <p class="notice">"You are signed out."</p>
                 </Show>
                 {move || error().map(|e| view! { <p class="error">{e}</p> })}
             </div>

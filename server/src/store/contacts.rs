@@ -3,9 +3,7 @@
 use app::domain::{Actor, ContactRef};
 use sqlx::Row;
 
-use super::{
-    apply_change_in, now_ms, random_token, sha256_hex, ChangeError, ChangeOp, ChangeRequest, Store,
-};
+use super::{apply_change_in, now_ms, ChangeError, ChangeOp, ChangeRequest, Store};
 
 /// How long a magic sign-in link works (DESIGN §4).
 pub const SIGN_IN_TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
@@ -74,17 +72,7 @@ impl Store {
 
     /// Creates a single-use sign-in token for a contact and returns it; only its hash is stored.
     pub async fn create_sign_in_token(&self, contact_id: i64) -> anyhow::Result<String> {
-        let token = random_token(32);
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO sign_in_tokens (token_hash, contact_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(sha256_hex(token.as_bytes()))
-        .bind(contact_id)
-        .bind(now)
-        .bind(now + SIGN_IN_TOKEN_TTL_MS)
-        .execute(self.writer())
-        .await?;
-        Ok(token)
+        self.create_token(contact_id, "sign_in", SIGN_IN_TOKEN_TTL_MS)
+            .await
     }
 }

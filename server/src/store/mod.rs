@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod contacts;
 pub mod keys;
+pub mod sessions;
 pub mod topics;
 
 use anyhow::Context;

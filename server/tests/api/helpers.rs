@@ -130,16 +130,22 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, &[]).await
+}
+
+/// A running application with extra configuration variables.
+pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("ATTUNE_LOG").is_some() {
         server::telemetry::init_logging();
     }
     let test_db = fresh_db(db).await;
     let data_dir = test_db.dir.path().to_string_lossy().to_string();
-    let vars = [
+    let mut vars = vec![
         ("ATTUNE_LISTEN", "127.0.0.1:0".to_owned()),
         ("ATTUNE_DATA_DIR", data_dir.clone()),
         ("DATABASE_URL", test_db.url.clone()),
     ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
     let config = config_from(&vars);
     let store = Store::connect(&config.database_url)
         .await
@@ -170,6 +176,87 @@ pub fn config_from(vars: &[(&str, String)]) -> Config {
             .map(|(_, v)| v.clone())
     })
     .expect("a valid test configuration")
+}
+
+impl TestApp {
+    /// An absolute URL for a path; absolute URLs (as in `Location`) are kept as they are.
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") {
+            return path.to_owned();
+        }
+        format!("{}{path}", self.address)
+    }
+
+    /// The `.eml` files the file mailer has written so far.
+    pub fn mail_files(&self) -> Vec<std::path::PathBuf> {
+        let dir = self._db.dir.path().join("mail");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+
+    /// Waits (up to 10 s) until at least `n` mails were written, and returns them all.
+    pub async fn wait_for_mails(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let files = self.mail_files();
+            if files.len() >= n {
+                return files
+                    .iter()
+                    .map(|f| std::fs::read_to_string(f).unwrap())
+                    .collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} mails, found {}", self.mail_files().len());
+    }
+
+    /// A form POST as a browser without JavaScript sends it, from the start page.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.post_form_from("/", path, cookie, form).await
+    }
+
+    /// A form POST as a browser without JavaScript sends it from `page` of this site.
+    pub async fn post_form_from(
+        &self,
+        page: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .header("sec-fetch-site", "same-origin")
+            .header("referer", self.url(page))
+            .form(form);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A GET with an optional cookie, returning status and body.
+    pub async fn get_page(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
 }
 
 /// Counts the rows of a table.

@@ -5,5 +5,6 @@
 mod helpers;
 
 mod cli;
+mod customer;
 mod pages;
 mod store;

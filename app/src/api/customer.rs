@@ -1,0 +1,136 @@
+//! The signed-in contact's own server functions: read and change preferences, history.
+
+use leptos::prelude::*;
+
+use super::{
+    ticked,
+    types::{DetailsForm, GlobalForm, HistoryPage, PreferencesView, TopicForm},
+    AppError,
+};
+#[allow(unused_imports)]
+use crate::domain::Channel;
+
+/// The signed-in contact's preferences; `saved` names a change of theirs to describe.
+#[server(prefix = "/sf", endpoint = "get_preferences")]
+pub async fn get_preferences(saved: Option<i64>) -> Result<PreferencesView, AppError> {
+    use crate::backend::{backend, current_contact};
+    let contact = current_contact().await?;
+    backend()?.preferences(contact, saved).await
+}
+
+/// After a save, the page shows what changed: it reloads with `?saved=<seq>` (or without, when
+/// nothing changed), with and without JavaScript.
+#[cfg(feature = "ssr")]
+fn after_save(saved: Option<i64>) {
+    match saved {
+        Some(seq) => leptos_axum::redirect(&format!("/preferences?saved={seq}")),
+        None => leptos_axum::redirect("/preferences?saved=0"),
+    }
+}
+
+/// Saves one topic's form.
+#[server(prefix = "/sf", endpoint = "save_topic")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_topic(
+    topic: String,
+    subscribed: Option<String>,
+    frequency: String,
+    info_only: Option<String>,
+    ch_email: Option<String>,
+    ch_sms: Option<String>,
+    ch_voice: Option<String>,
+    ch_push: Option<String>,
+) -> Result<(), AppError> {
+    use crate::backend::{backend, current_contact};
+    let contact = current_contact().await?;
+    let channels = [
+        (Channel::Email, &ch_email),
+        (Channel::Sms, &ch_sms),
+        (Channel::Voice, &ch_voice),
+        (Channel::Push, &ch_push),
+    ]
+    .into_iter()
+    .filter(|(_, v)| ticked(v))
+    .map(|(c, _)| c)
+    .collect();
+    let form = TopicForm {
+        topic,
+        subscribed: ticked(&subscribed),
+        channels,
+        frequency,
+        info_only: ticked(&info_only),
+    };
+    let saved = backend()?.save_topic(contact, form).await?;
+    after_save(saved);
+    Ok(())
+}
+
+/// Saves pause, quiet hours and the "never call / never text" switches.
+#[server(prefix = "/sf", endpoint = "save_global")]
+pub async fn save_global(
+    pause: String,
+    pause_until: Option<String>,
+    quiet_hours: Option<String>,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    never_call: Option<String>,
+    never_text: Option<String>,
+) -> Result<(), AppError> {
+    use crate::backend::{backend, current_contact};
+    let contact = current_contact().await?;
+    let form = GlobalForm {
+        pause,
+        pause_until: pause_until.filter(|s| !s.is_empty()),
+        quiet_hours: ticked(&quiet_hours),
+        quiet_start: quiet_start.filter(|s| !s.is_empty()),
+        quiet_end: quiet_end.filter(|s| !s.is_empty()),
+        never_call: ticked(&never_call),
+        never_text: ticked(&never_text),
+    };
+    let saved = backend()?.save_global(contact, form).await?;
+    after_save(saved);
+    Ok(())
+}
+
+/// Unsubscribes from every optional topic at once (`on = "true"`), or undoes it.
+#[server(prefix = "/sf", endpoint = "set_unsubscribed_all")]
+pub async fn set_unsubscribed_all(on: String) -> Result<(), AppError> {
+    use crate::backend::{backend, current_contact};
+    let contact = current_contact().await?;
+    let saved = backend()?
+        .set_unsubscribed_all(contact, on == "true")
+        .await?;
+    after_save(saved);
+    Ok(())
+}
+
+/// Saves email address, time zone and language. A new email address must be confirmed.
+#[server(prefix = "/sf", endpoint = "save_details")]
+pub async fn save_details(
+    email: String,
+    time_zone: String,
+    locale: String,
+) -> Result<(), AppError> {
+    use crate::backend::{backend, current_contact};
+    let contact = current_contact().await?;
+    let saved = backend()?
+        .save_details(
+            contact,
+            DetailsForm {
+                email,
+                time_zone,
+                locale,
+            },
+        )
+        .await?;
+    after_save(saved);
+    Ok(())
+}
+
+/// A page of the signed-in contact's history, newest first.
+#[server(prefix = "/sf", endpoint = "get_history")]
+pub async fn get_history(before: Option<i64>) -> Result<HistoryPage, AppError> {
+    use crate::backend::{backend, current_contact};
+    let contact = current_contact().await?;
+    backend()?.history(contact, before).await
+}

@@ -1,0 +1,121 @@
+//! What server functions send to the pages: plain, serializable views. Text meant for people
+//! (dates in the contact's time zone, descriptions of changes) is written by the server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AddressKind, Channel, Frequency};
+
+/// Everything the preference page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreferencesView {
+    pub contact: ContactView,
+    pub global: GlobalView,
+    pub topics: Vec<TopicPrefView>,
+    /// What the last save changed, in plain words (shown after saving).
+    pub saved: Option<Vec<String>>,
+    /// Offered time zones, for the contact details form.
+    pub time_zones: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
+    pub disputed: Vec<AddressKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalView {
+    pub unsubscribed_all: bool,
+    pub never_call: bool,
+    pub never_text: bool,
+    /// `YYYY-MM-DD` in the contact's time zone, while a pause is in the future.
+    pub paused_until: Option<String>,
+    pub quiet_start: Option<String>,
+    pub quiet_end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicPrefView {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+    pub subscribed: bool,
+    pub frequency: Frequency,
+    pub info_only: bool,
+    pub channels: Vec<ChannelChoice>,
+}
+
+/// One channel a topic offers, as this contact has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelChoice {
+    pub channel: Channel,
+    pub chosen: bool,
+    /// Whether the contact has an address for it; if not, `note` says why it can't be chosen.
+    pub available: bool,
+    pub note: Option<String>,
+}
+
+/// A page of the contact's history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    /// Pass as `before` for the next (older) page.
+    pub next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    /// e.g. "3 May 2026 14:02"
+    pub when: String,
+    /// e.g. "You", "Our staff", "A link in an email"
+    pub by: String,
+    pub reason: Option<String>,
+    /// One line per field that changed, e.g. "You turned off SMS for Offers".
+    pub items: Vec<String>,
+}
+
+/// What a sign-in link is, checked without using it up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkStatus {
+    Valid,
+    Used,
+    Expired,
+    Unknown,
+}
+
+/// The topic form as posted: checkboxes arrive only when ticked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicForm {
+    pub topic: String,
+    pub subscribed: bool,
+    pub channels: Vec<Channel>,
+    pub frequency: String,
+    pub info_only: bool,
+}
+
+/// The global settings form as posted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalForm {
+    /// `keep`, `none`, `week`, `month` or `until`.
+    pub pause: String,
+    pub pause_until: Option<String>,
+    pub quiet_hours: bool,
+    pub quiet_start: Option<String>,
+    pub quiet_end: Option<String>,
+    pub never_call: bool,
+    pub never_text: bool,
+}
+
+/// The contact details form as posted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetailsForm {
+    pub email: String,
+    pub time_zone: String,
+    pub locale: String,
+}

@@ -1,0 +1,93 @@
+//! (ssr only) What server functions call on the server. The `server` crate implements it and
+//! provides it as context, so this crate never depends on the database or the mailer.
+
+use std::{net::IpAddr, sync::Arc};
+
+use crate::api::{
+    types::{DetailsForm, GlobalForm, HistoryPage, LinkStatus, PreferencesView, TopicForm},
+    AppError,
+};
+use crate::domain::Email;
+
+/// The signed-in contact, from the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactId(pub i64);
+
+/// A started session: the cookie to set.
+pub struct NewSession {
+    pub set_cookie: String,
+}
+
+/// The result of a save: the ledger `seq` of the change, if anything changed.
+pub type Saved = Option<i64>;
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Sends a sign-in link if the address belongs to a contact. Answers the same either way.
+    async fn request_sign_in(
+        &self,
+        email: Email,
+        client_ip: Option<IpAddr>,
+    ) -> Result<(), AppError>;
+    /// Checks a sign-in link without using it.
+    async fn sign_in_link_status(&self, token: &str) -> Result<LinkStatus, AppError>;
+    /// Uses a sign-in link (once) and starts a session.
+    async fn redeem_sign_in(&self, token: &str) -> Result<NewSession, AppError>;
+    /// The contact whose session the cookie header names, if it is live.
+    async fn session_contact(
+        &self,
+        cookie_header: Option<&str>,
+    ) -> Result<Option<ContactId>, AppError>;
+    /// Ends the session the cookie names; returns the cookie that clears it.
+    async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
+    async fn preferences(
+        &self,
+        contact: ContactId,
+        saved: Option<i64>,
+    ) -> Result<PreferencesView, AppError>;
+    async fn save_topic(&self, contact: ContactId, form: TopicForm) -> Result<Saved, AppError>;
+    async fn save_global(&self, contact: ContactId, form: GlobalForm) -> Result<Saved, AppError>;
+    async fn set_unsubscribed_all(&self, contact: ContactId, on: bool) -> Result<Saved, AppError>;
+    async fn save_details(&self, contact: ContactId, form: DetailsForm) -> Result<Saved, AppError>;
+    async fn history(
+        &self,
+        contact: ContactId,
+        before: Option<i64>,
+    ) -> Result<HistoryPage, AppError>;
+}
+
+/// How server functions reach the backend.
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend from context; every request handled by the server has it.
+pub fn backend() -> Result<SharedBackend, AppError> {
+    leptos::prelude::use_context::<SharedBackend>().ok_or(AppError::Internal)
+}
+
+/// The request's headers, from the context leptos_axum provides.
+pub fn request_parts() -> Result<http::request::Parts, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)
+}
+
+/// The signed-in contact, or `NotSignedIn`.
+pub async fn current_contact() -> Result<ContactId, AppError> {
+    let parts = request_parts()?;
+    let cookie = parts
+        .headers
+        .get(http::header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    backend()?
+        .session_contact(cookie)
+        .await?
+        .ok_or(AppError::NotSignedIn)
+}
+
+/// The client's IP address, from the connection (a proxy in front should be configured to
+/// keep it; `X-Forwarded-For` is not trusted, as anyone can send it).
+pub fn client_ip() -> Option<IpAddr> {
+    let parts = request_parts().ok()?;
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+}

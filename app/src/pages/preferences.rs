@@ -1,0 +1,307 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::error_view;
+use crate::{
+    api::{
+        customer::{get_preferences, SaveDetails, SaveGlobal, SaveTopic, SetUnsubscribedAll},
+        sign_in::SignOut,
+        types::{PreferencesView, TopicPrefView},
+        AppError,
+    },
+    domain::Frequency,
+};
+
+/// `/preferences` (DESIGN §5): per topic and global settings. Every form posts to a server
+/// function, so the page works without JavaScript; hydrated, it saves without a reload.
+#[component]
+pub fn PreferencesPage() -> impl IntoView {
+    let query = use_query_map();
+    let saved = move || {
+        query
+            .read()
+            .get("saved")
+            .and_then(|s| s.parse::<i64>().ok())
+    };
+    let save_topic = ServerAction::<SaveTopic>::new();
+    let save_global = ServerAction::<SaveGlobal>::new();
+    let unsubscribe_all = ServerAction::<SetUnsubscribedAll>::new();
+    let save_details = ServerAction::<SaveDetails>::new();
+    let prefs = Resource::new(
+        move || {
+            (
+                saved(),
+                save_topic.version().get()
+                    + save_global.version().get()
+                    + unsubscribe_all.version().get()
+                    + save_details.version().get(),
+            )
+        },
+        |(saved, _)| get_preferences(saved),
+    );
+    let pending = move || {
+        save_topic.pending().get()
+            || save_global.pending().get()
+            || unsubscribe_all.pending().get()
+            || save_details.pending().get()
+    };
+    // The latest failure of any form, shown in one place (without JavaScript it arrives in the
+    // URL the server sends the browser back to).
+    let failure = move || {
+        [
+            save_topic.value().get(),
+            save_global.value().get(),
+            unsubscribe_all.value().get(),
+            save_details.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Result::err)
+    };
+    let actions = Actions {
+        save_topic,
+        save_global,
+        unsubscribe_all,
+        save_details,
+    };
+
+    view! {
+        <div class="status-region" role="status" aria-live="polite">
+            {move || pending().then(|| view! { <p class="pending">"Saving…"</p> })}
+            {move || failure().map(|e: AppError| view! { <p class="error" role="alert">"Not saved: "{e.to_string()}</p> })}
+        </div>
+        <Transition fallback=|| view! { <p>"Loading your preferences…"</p> }>
+            {move || Suspend::new(async move {
+                match prefs.await {
+                    Ok(p) => view! { <PreferencesForms p actions/> }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    save_topic: ServerAction<SaveTopic>,
+    save_global: ServerAction<SaveGlobal>,
+    unsubscribe_all: ServerAction<SetUnsubscribedAll>,
+    save_details: ServerAction<SaveDetails>,
+}
+
+#[component]
+fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let PreferencesView {
+        contact,
+        global,
+        topics,
+        saved,
+        time_zones,
+    } = p;
+    let unsubscribed_all = global.unsubscribed_all;
+    let paused = global.paused_until.clone();
+
+    view! {
+        <section class="card">
+            <h1>"Your message preferences"</h1>
+            <p>
+                "Choose what we send you, how, and how often. "
+                {contact.email.clone().map(|e| view! { "Signed in as " <strong>{e}</strong> "." })}
+            </p>
+            <nav class="page-nav">
+                <a href="/history">"Your history"</a>
+                <a href="/preferences/export" download="attune-my-data.json">"Download my data"</a>
+                <ActionForm action=sign_out attr:class="inline">
+                    <button type="submit" class="link-button">"Sign out"</button>
+                </ActionForm>
+            </nav>
+        </section>
+
+        {saved.map(|items| view! {
+            <section class="card saved" aria-labelledby="saved-heading">
+                <h2 id="saved-heading">
+                    {if items.is_empty() { "Nothing changed" } else { "Saved" }}
+                </h2>
+                <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+            </section>
+        })}
+
+        {unsubscribed_all.then(|| view! {
+            <section class="card notice-card">
+                <p>
+                    <strong>"You are unsubscribed from everything optional."</strong>
+                    " You still get required messages, such as appointment reminders and sign-in links."
+                </p>
+            </section>
+        })}
+        {paused.clone().map(|d| view! {
+            <section class="card notice-card"><p><strong>"Paused until "{d}"."</strong>" Required messages still reach you."</p></section>
+        })}
+
+        <h2 class="section-heading">"Topics"</h2>
+        {topics.into_iter().map(|t| view! { <TopicForm t action=actions.save_topic/> }).collect_view()}
+
+        <section class="card" aria-labelledby="global-heading">
+            <h2 id="global-heading">"For everything"</h2>
+            <ActionForm action=actions.save_global attr:class="stack">
+                <fieldset>
+                    <legend>"Take a break"</legend>
+                    {paused.clone().map(|d| view! {
+                        <label class="choice"><input type="radio" name="pause" value="keep" checked=true/>" Stay paused until "{d}</label>
+                    })}
+                    <label class="choice"><input type="radio" name="pause" value="none" checked=paused.is_none()/>" Not paused"</label>
+                    <label class="choice"><input type="radio" name="pause" value="week"/>" Pause for 1 week"</label>
+                    <label class="choice"><input type="radio" name="pause" value="month"/>" Pause for 1 month"</label>
+                    <label class="choice"><input type="radio" name="pause" value="until"/>" Pause until a date:"</label>
+                    <label for="pause-until" class="sub">"Pause until"</label>
+                    <input id="pause-until" type="date" name="pause_until"/>
+                </fieldset>
+                <fieldset>
+                    <legend>"Quiet hours for texts and calls"</legend>
+                    <label class="choice">
+                        <input type="checkbox" name="quiet_hours" value="on" checked=global.quiet_start.is_some()/>
+                        " No texts or calls between these times (your time zone)"
+                    </label>
+                    <div class="row">
+                        <label for="quiet-start">"From"</label>
+                        <input id="quiet-start" type="time" name="quiet_start" value=global.quiet_start.clone().unwrap_or_else(|| "21:00".into())/>
+                        <label for="quiet-end">"to"</label>
+                        <input id="quiet-end" type="time" name="quiet_end" value=global.quiet_end.clone().unwrap_or_else(|| "08:00".into())/>
+                    </div>
+                </fieldset>
+                <fieldset>
+                    <legend>"Channels"</legend>
+                    <label class="choice"><input type="checkbox" name="never_call" value="on" checked=global.never_call/>" Never call me"</label>
+                    <label class="choice"><input type="checkbox" name="never_text" value="on" checked=global.never_text/>" Never text me"</label>
+                </fieldset>
+                <button type="submit">"Save these settings"</button>
+            </ActionForm>
+        </section>
+
+        <section class="card" aria-labelledby="all-heading">
+            <h2 id="all-heading">"Unsubscribe from everything"</h2>
+            <ActionForm action=actions.unsubscribe_all>
+                {if unsubscribed_all {
+                    view! {
+                        <p>"You are unsubscribed from all optional messages."</p>
+                        <input type="hidden" name="on" value="false"/>
+                        <button type="submit">"Subscribe again to my topics"</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p>"Stop every optional message at once. Required messages, such as sign-in links, still reach you."</p>
+                        <input type="hidden" name="on" value="true"/>
+                        <button type="submit" class="danger">"Unsubscribe from everything"</button>
+                    }.into_any()
+                }}
+            </ActionForm>
+        </section>
+
+        <section class="card" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Your details"</h2>
+            <ActionForm action=actions.save_details attr:class="stack">
+                <label for="details-email">"Email address"</label>
+                <input id="details-email" type="email" name="email" autocomplete="email" value=contact.email.clone().unwrap_or_default()/>
+                <p class="hint">
+                    {if contact.email_verified { "Confirmed." } else { "Not confirmed yet: we sent a link to confirm it." }}
+                    " Changing it sends a confirmation link to the new address."
+                </p>
+                <label for="details-tz">"Time zone"</label>
+                <select id="details-tz" name="time_zone">
+                    {time_zones.into_iter().map(|tz| {
+                        let selected = tz == contact.time_zone;
+                        view! { <option value=tz.clone() selected=selected>{tz.clone()}</option> }
+                    }).collect_view()}
+                </select>
+                <label for="details-locale">"Language"</label>
+                <select id="details-locale" name="locale">
+                    {[("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")].into_iter().map(|(code, name)| {
+                        view! { <option value=code selected=contact.locale == code>{name}</option> }
+                    }).collect_view()}
+                </select>
+                <p class="hint">{contact.phone.clone().map(|p| format!("Phone: {p}")).unwrap_or_else(|| "We have no phone number for you.".into())}</p>
+                <button type="submit">"Save my details"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn TopicForm(t: TopicPrefView, action: ServerAction<SaveTopic>) -> impl IntoView {
+    let key = t.key.clone();
+    let id = move |part: &str| format!("t-{key}-{part}");
+    let heading = id("heading");
+    let labelled_by = heading.clone();
+    let frequency_id = id("frequency");
+    let frequency_for = frequency_id.clone();
+    let channels = t
+        .channels
+        .iter()
+        .map(|c| {
+            let name = format!("ch_{}", c.channel.as_str());
+            let input_id = id(c.channel.as_str());
+            let label_for = input_id.clone();
+            let note_id = format!("{input_id}-note");
+            let described = c.note.as_ref().map(|_| note_id.clone());
+            view! {
+                <label class="choice" for=label_for>
+                    <input id=input_id type="checkbox" name=name value="on"
+                        checked=c.chosen && c.available disabled=!c.available
+                        aria-describedby=described/>
+                    " " {c.channel.label()}
+                </label>
+                {c.note.clone().map(|n| view! { <p class="hint" id=note_id>{n}</p> })}
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card topic" aria-labelledby=labelled_by>
+            <h3 id=heading>{t.name.clone()}</h3>
+            <p class="hint">{t.description.clone()}</p>
+            <ActionForm action=action attr:class="stack">
+                <input type="hidden" name="topic" value=t.key.clone()/>
+                {if t.required {
+                    view! {
+                        <input type="hidden" name="subscribed" value="on"/>
+                        <p class="required-note">
+                            "Required: these messages can’t be switched off, because you need them. "
+                            "You can choose how they reach you."
+                        </p>
+                    }.into_any()
+                } else {
+                    view! {
+                        <label class="choice switch">
+                            <input type="checkbox" name="subscribed" value="on" checked=t.subscribed/>
+                            " Send me " {t.name.to_lowercase()}
+                        </label>
+                    }.into_any()
+                }}
+                <fieldset>
+                    <legend>"How"</legend>
+                    {channels}
+                </fieldset>
+                <label for=frequency_for>"How often, at most"</label>
+                <select id=frequency_id name="frequency">
+                    {Frequency::ALL.iter().map(|f| view! {
+                        <option value=f.as_str() selected=*f == t.frequency>{frequency_label(*f)}</option>
+                    }).collect_view()}
+                </select>
+                <label class="choice">
+                    <input type="checkbox" name="info_only" value="on" checked=t.info_only/>
+                    " Information only: never follow up with calls or sales messages"
+                </label>
+                <button type="submit">"Save " {t.name.clone()}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn frequency_label(f: Frequency) -> &'static str {
+    match f {
+        Frequency::Immediate => "As it happens",
+        Frequency::Daily => "At most once a day",
+        Frequency::Weekly => "At most once a week",
+        Frequency::Monthly => "At most once a month",
+    }
+}

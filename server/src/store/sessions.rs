@@ -1,0 +1,161 @@
+//! Customer sessions, sign-in token redemption and rate limits: the state that must be shared by
+//! every instance, so it lives in the database.
+
+use super::{now_ms, random_token, sha256_hex, Store};
+
+/// How long a customer session lasts.
+pub const SESSION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// What a sign-in token turned out to be when used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// Used now, by this request: the contact and the token's purpose.
+    Ok {
+        contact_id: i64,
+        purpose: String,
+    },
+    Used,
+    Expired,
+    Unknown,
+}
+
+impl Store {
+    /// Uses a sign-in token. One atomic update decides: of any number of concurrent attempts,
+    /// exactly one gets `Ok`.
+    pub async fn redeem_sign_in_token(&self, token: &str) -> anyhow::Result<Redeemed> {
+        let hash = sha256_hex(token.as_bytes());
+        let now = now_ms();
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE sign_in_tokens SET used_at = $2
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING contact_id, purpose",
+        )
+        .bind(&hash)
+        .bind(now)
+        .fetch_optional(self.writer())
+        .await?;
+        if let Some((contact_id, purpose)) = row {
+            return Ok(Redeemed::Ok {
+                contact_id,
+                purpose,
+            });
+        }
+        self.sign_in_token_state(&hash, now).await
+    }
+
+    /// What a token is, without using it.
+    pub async fn peek_sign_in_token(&self, token: &str) -> anyhow::Result<Redeemed> {
+        let hash = sha256_hex(token.as_bytes());
+        let now = now_ms();
+        self.sign_in_token_state(&hash, now).await
+    }
+
+    async fn sign_in_token_state(&self, hash: &str, now: i64) -> anyhow::Result<Redeemed> {
+        let row: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT contact_id, purpose, expires_at, used_at FROM sign_in_tokens WHERE token_hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(match row {
+            None => Redeemed::Unknown,
+            Some((_, _, _, Some(_))) => Redeemed::Used,
+            Some((_, _, expires_at, None)) if expires_at <= now => Redeemed::Expired,
+            Some((contact_id, purpose, _, None)) => Redeemed::Ok {
+                contact_id,
+                purpose,
+            },
+        })
+    }
+
+    /// Creates a token with a purpose (`sign_in`, or `verify_email:<hash of the address>`).
+    pub async fn create_token(
+        &self,
+        contact_id: i64,
+        purpose: &str,
+        ttl_ms: i64,
+    ) -> anyhow::Result<String> {
+        let token = random_token(32);
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sign_in_tokens (token_hash, contact_id, purpose, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(contact_id)
+        .bind(purpose)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(token)
+    }
+
+    /// Starts a customer session and returns its id (the cookie value); only the hash is stored.
+    pub async fn create_customer_session(&self, contact_id: i64) -> anyhow::Result<String> {
+        let id = random_token(32);
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, kind, contact_id, created_at, expires_at, last_seen_at)
+             VALUES ($1, 'customer', $2, $3, $4, $3)",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(contact_id)
+        .bind(now)
+        .bind(now + SESSION_TTL_MS)
+        .execute(self.writer())
+        .await?;
+        Ok(id)
+    }
+
+    /// The contact of a live customer session.
+    pub async fn customer_session(&self, id: &str) -> anyhow::Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT s.contact_id FROM sessions s JOIN contacts c ON c.id = s.contact_id
+             WHERE s.id_hash = $1 AND s.kind = 'customer' AND s.expires_at > $2 AND c.erased_at IS NULL",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(now_ms())
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, id: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(sha256_hex(id.as_bytes()))
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one attempt against a fixed window and answers whether it is within `limit`.
+    /// Windows live in the database, so every instance counts together.
+    pub async fn rate_limit(&self, key: &str, limit: i64, window_ms: i64) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let window_start = now - now.rem_euclid(window_ms);
+        let count: i64 = sqlx::query_scalar(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                count = CASE WHEN rate_limits.window_start = excluded.window_start
+                             THEN rate_limits.count + 1 ELSE 1 END,
+                window_start = excluded.window_start
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(window_start)
+        .fetch_one(self.writer())
+        .await?;
+        Ok(count <= limit)
+    }
+
+    /// The contact with this email address, if any (case-insensitive).
+    pub async fn contact_by_email(&self, email: &str) -> anyhow::Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE lower(email) = lower($1) AND erased_at IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(email)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+}
