@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 use crate::pages::{
@@ -52,9 +52,11 @@ pub fn App() -> impl IntoView {
             <main id="main" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
-                    <Route path=(StaticSegment("auth"), ParamSegment("token")) view=AuthPage/>
-                    <Route path=StaticSegment("preferences") view=PreferencesPage/>
-                    <Route path=StaticSegment("history") view=HistoryPage/>
+                    // Pages that load data render whole on the server before sending (`Async`):
+                    // streamed rendering would need JavaScript to put the data in place.
+                    <Route path=(StaticSegment("auth"), ParamSegment("token")) view=AuthPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("preferences") view=PreferencesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("history") view=HistoryPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

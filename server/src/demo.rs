@@ -20,6 +20,7 @@ pub const OTHER_CONTACTS: &[(&str, &str, Option<&str>)] = &[
     ("demo-fay", "fay.demo@example.com", Some("+15555550127")),
     ("demo-gus", "gus.demo@example.com", Some("+15555550128")),
     ("demo-hal", "hal.demo@example.com", Some("+15555550129")),
+    ("demo-ivy", "ivy.demo@example.com", None),
 ];
 
 /// Seeds the demo topics and contact (safe to run again) and returns a sign-in link for the
