@@ -19,6 +19,8 @@ test("a customer signs in by email link, changes every kind of setting, and sees
   baseURL,
 }, testInfo) => {
   const email = contactFor(javaScriptEnabled);
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
   const axe = (path: string) => expectNoAxeViolations({ page, browser, javaScriptEnabled, baseURL }, path);
 
   // Ask for a link.
@@ -114,6 +116,7 @@ test("a customer signs in by email link, changes every kind of setting, and sees
   await page.goto(link);
   await expect(page.getByText("This sign-in link has already been used.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Email me a new link" })).toBeVisible();
+  expect(pageErrors, "no script errors (hydration included)").toEqual([]);
 });
 
 test("signing out ends the session", async ({ page, javaScriptEnabled }) => {

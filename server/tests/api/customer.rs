@@ -366,3 +366,27 @@ both_backends! {
         assert!(app.mail_files().is_empty(), "nothing went to the file mailer");
     }
 }
+
+both_backends! {
+    async fn history_is_newest_first_in_pages_of_twenty(db) {
+        let app = spawn_app(db).await;
+        let token = seed(&app).await;
+        let cookie = sign_in(&app, &token).await;
+        for i in 0..25 {
+            let on = if i % 2 == 0 { "true" } else { "false" };
+            app.post_form("/sf/set_unsubscribed_all", Some(&cookie), &[("on", on)]).await;
+        }
+
+        let (_, first) = app.get_page("/history", Some(&cookie)).await;
+        let older = first.split("href=\"/history?before=").nth(1).expect("a link to older changes");
+        let before: String = older.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let (_, second) = app.get_page(&format!("/history?before={before}"), Some(&cookie)).await;
+
+        assert_eq!(first.matches("<li><p class=\"when\">").count(), 20, "{first}");
+        let newest = first.find("Unsubscribed from everything optional").unwrap();
+        let older_change = first.find("Subscribed again after unsubscribing").unwrap();
+        assert!(newest < older_change, "the 25th change (an unsubscribe) comes first");
+        assert!(second.contains("Set up by Attune"), "the oldest page reaches the contact's creation: {second}");
+        assert!(!second.contains("href=\"/history?before="), "the last page has no older link");
+    }
+}
