@@ -8,8 +8,11 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    auth::AuthPage, history::HistoryPage, home::HomePage, not_found::NotFound,
-    preferences::PreferencesPage,
+    auth::AuthPage,
+    history::HistoryPage,
+    home::HomePage,
+    not_found::NotFound,
+    preferences::{LinkPreferencesPage, PreferencesPage},
 };
 
 /// The document around every page, rendered on the server.
@@ -55,8 +58,9 @@ pub fn App() -> impl IntoView {
                     // Pages that load data render whole on the server before sending (`Async`):
                     // streamed rendering would need JavaScript to put the data in place.
                     <Route path=(StaticSegment("auth"), ParamSegment("token")) view=AuthPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("preferences") view=PreferencesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("preferences") view=|| view! { <PreferencesPage/> } ssr=SsrMode::Async/>
                     <Route path=StaticSegment("history") view=HistoryPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("p"), ParamSegment("token")) view=LinkPreferencesPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -38,6 +38,8 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         cookie_header: Option<&str>,
     ) -> Result<Option<ContactId>, AppError>;
+    /// The contact a preferences link (`/p/{token}`) is for, if the link is valid.
+    async fn link_contact(&self, token: &str) -> Result<Option<ContactId>, AppError>;
     /// Ends the session the cookie names; returns the cookie that clears it.
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
     async fn preferences(
@@ -69,8 +71,14 @@ pub fn request_parts() -> Result<http::request::Parts, AppError> {
     leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)
 }
 
-/// The signed-in contact, or `NotSignedIn`.
-pub async fn current_contact() -> Result<ContactId, AppError> {
+/// The contact a request acts for: the one a preferences link names, else the signed-in one, else
+/// `NotSignedIn`.
+pub async fn current_contact(link: Option<&str>) -> Result<ContactId, AppError> {
+    if let Some(token) = link {
+        return backend()?.link_contact(token).await?.ok_or_else(|| {
+            AppError::Invalid("This link doesn’t work any more. Please sign in instead.".into())
+        });
+    }
     let parts = request_parts()?;
     let cookie = parts
         .headers

@@ -381,6 +381,26 @@ impl Backend for CustomerBackend {
             .map(ContactId))
     }
 
+    async fn link_contact(&self, token: &str) -> Result<Option<ContactId>, AppError> {
+        match self
+            .state
+            .links
+            .parse(token, crate::links::LinkKind::Preferences)
+        {
+            Ok(claims) => {
+                let live: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM contacts WHERE id = $1 AND erased_at IS NULL",
+                )
+                .bind(claims.contact_id)
+                .fetch_optional(self.store().reader())
+                .await
+                .map_err(internal)?;
+                Ok(live.map(ContactId))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {
         if let Some(id) = self.session_id(cookie_header) {
             self.store().delete_session(&id).await.map_err(internal)?;

@@ -4,6 +4,7 @@ pub mod config;
 pub mod customer;
 pub mod demo;
 pub mod http;
+pub mod links;
 pub mod mail;
 pub mod startup;
 pub mod store;

@@ -23,6 +23,17 @@ enum Command {
     Migrate,
     /// Seed demo topics and a demo contact; prints a sign-in link on the last line.
     Demo,
+    /// Print the unsubscribe, preferences and not-me URLs for a contact, one per line.
+    Link {
+        /// The contact's ref.
+        contact: String,
+        /// The topic the message is about; without it, the links cover every optional message.
+        #[arg(long)]
+        topic: Option<String>,
+        /// The channel the message goes out on (email, sms, voice, push).
+        #[arg(long, default_value = "email")]
+        channel: String,
+    },
     /// Manage topics.
     Topics {
         #[command(subcommand)]
@@ -74,6 +85,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("Sign in as the demo contact within 15 minutes:");
             println!("{link}");
+            Ok(())
+        }
+        Command::Link {
+            contact,
+            topic,
+            channel,
+        } => {
+            let reference = app::domain::ContactRef::parse(&contact)?;
+            let channel = app::domain::Channel::parse(&channel)?;
+            let store = Store::connect(&config.database_url).await?;
+            let contact_id = store
+                .contact_id(&reference)
+                .await?
+                .with_context(|| format!("there is no contact {reference}"))?;
+            let topic_id = match topic {
+                Some(key) => {
+                    let key = app::domain::TopicKey::parse(&key)?;
+                    store
+                        .topic(&key)
+                        .await?
+                        .with_context(|| format!("there is no topic {key}"))?
+                        .id
+                }
+                None => 0,
+            };
+            let links = server::links::Links::load(&store, config.base_url.clone()).await?;
+            store.close().await;
+            let urls = links.urls(&server::links::LinkSubject {
+                contact_id,
+                topic_id,
+                channel: Some(channel.as_str()),
+                purpose: None,
+            });
+            println!(
+                "{}\n{}\n{}",
+                urls.unsubscribe, urls.preferences, urls.not_me
+            );
             Ok(())
         }
         Command::Topics {

@@ -15,8 +15,9 @@ use app::app::{shell, App};
 use crate::{
     config::Config,
     customer, http,
+    links::Links,
     mail::{self, Mailer},
-    store::{keys::SigningKey, Store},
+    store::Store,
     telemetry,
 };
 
@@ -27,7 +28,7 @@ pub struct AppState {
     /// `scheme://host[:port]` of the base URL, for the same-origin check.
     pub origin: Arc<str>,
     pub store: Store,
-    pub link_keys: Arc<Vec<SigningKey>>,
+    pub links: Links,
     pub metrics: PrometheusHandle,
     pub mailer: Arc<dyn Mailer>,
     pub leptos_options: LeptosOptions,
@@ -56,7 +57,7 @@ impl Application {
 
     /// As [`Application::build`], on an already connected store.
     pub async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
-        let link_keys = store.ensure_signing_keys("links").await?;
+        let links = Links::load(&store, config.base_url.clone()).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
@@ -73,7 +74,7 @@ impl Application {
             origin: config.origin().into(),
             config: Arc::new(config),
             store,
-            link_keys: Arc::new(link_keys),
+            links,
             metrics: telemetry::metrics_handle(),
             leptos_options,
         };
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .merge(http::ops::router())
+        .merge(crate::links::pages::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -12,25 +12,29 @@ use crate::domain::Channel;
 
 /// The signed-in contact's preferences; `saved` names a change of theirs to describe.
 #[server(prefix = "/sf", endpoint = "get_preferences")]
-pub async fn get_preferences(saved: Option<i64>) -> Result<PreferencesView, AppError> {
+pub async fn get_preferences(
+    saved: Option<i64>,
+    link: Option<String>,
+) -> Result<PreferencesView, AppError> {
     use crate::backend::{backend, current_contact};
-    let contact = current_contact().await?;
+    let contact = current_contact(link.as_deref()).await?;
     backend()?.preferences(contact, saved).await
 }
 
 /// After a save, the page shows what changed: it reloads with `?saved=<seq>` (or without, when
 /// nothing changed), with and without JavaScript.
 #[cfg(feature = "ssr")]
-fn after_save(saved: Option<i64>) {
-    match saved {
-        Some(seq) => leptos_axum::redirect(&format!("/preferences?saved={seq}")),
-        None => leptos_axum::redirect("/preferences?saved=0"),
-    }
+fn after_save(saved: Option<i64>, link: Option<&str>) {
+    let page = match link {
+        Some(token) => format!("/p/{token}"),
+        None => "/preferences".to_owned(),
+    };
+    leptos_axum::redirect(&format!("{page}?saved={}", saved.unwrap_or(0)));
 }
 
 /// Saves one topic's form.
 #[server(prefix = "/sf", endpoint = "save_topic")]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // one argument per form field
 pub async fn save_topic(
     topic: String,
     subscribed: Option<String>,
@@ -40,9 +44,10 @@ pub async fn save_topic(
     ch_sms: Option<String>,
     ch_voice: Option<String>,
     ch_push: Option<String>,
+    link: Option<String>,
 ) -> Result<(), AppError> {
     use crate::backend::{backend, current_contact};
-    let contact = current_contact().await?;
+    let contact = current_contact(link.as_deref()).await?;
     let channels = [
         (Channel::Email, &ch_email),
         (Channel::Sms, &ch_sms),
@@ -61,12 +66,13 @@ pub async fn save_topic(
         info_only: ticked(&info_only),
     };
     let saved = backend()?.save_topic(contact, form).await?;
-    after_save(saved);
+    after_save(saved, link.as_deref());
     Ok(())
 }
 
 /// Saves pause, quiet hours and the "never call / never text" switches.
 #[server(prefix = "/sf", endpoint = "save_global")]
+#[allow(clippy::too_many_arguments)] // one argument per form field
 pub async fn save_global(
     pause: String,
     pause_until: Option<String>,
@@ -75,9 +81,10 @@ pub async fn save_global(
     quiet_end: Option<String>,
     never_call: Option<String>,
     never_text: Option<String>,
+    link: Option<String>,
 ) -> Result<(), AppError> {
     use crate::backend::{backend, current_contact};
-    let contact = current_contact().await?;
+    let contact = current_contact(link.as_deref()).await?;
     let form = GlobalForm {
         pause,
         pause_until: pause_until.filter(|s| !s.is_empty()),
@@ -88,19 +95,19 @@ pub async fn save_global(
         never_text: ticked(&never_text),
     };
     let saved = backend()?.save_global(contact, form).await?;
-    after_save(saved);
+    after_save(saved, link.as_deref());
     Ok(())
 }
 
 /// Unsubscribes from every optional topic at once (`on = "true"`), or undoes it.
 #[server(prefix = "/sf", endpoint = "set_unsubscribed_all")]
-pub async fn set_unsubscribed_all(on: String) -> Result<(), AppError> {
+pub async fn set_unsubscribed_all(on: String, link: Option<String>) -> Result<(), AppError> {
     use crate::backend::{backend, current_contact};
-    let contact = current_contact().await?;
+    let contact = current_contact(link.as_deref()).await?;
     let saved = backend()?
         .set_unsubscribed_all(contact, on == "true")
         .await?;
-    after_save(saved);
+    after_save(saved, link.as_deref());
     Ok(())
 }
 
@@ -112,7 +119,8 @@ pub async fn save_details(
     locale: String,
 ) -> Result<(), AppError> {
     use crate::backend::{backend, current_contact};
-    let contact = current_contact().await?;
+    // Only a signed-in contact may change the address they sign in with: links get forwarded.
+    let contact = current_contact(None).await?;
     let saved = backend()?
         .save_details(
             contact,
@@ -123,7 +131,7 @@ pub async fn save_details(
             },
         )
         .await?;
-    after_save(saved);
+    after_save(saved, None);
     Ok(())
 }
 
@@ -131,6 +139,6 @@ pub async fn save_details(
 #[server(prefix = "/sf", endpoint = "get_history")]
 pub async fn get_history(before: Option<i64>) -> Result<HistoryPage, AppError> {
     use crate::backend::{backend, current_contact};
-    let contact = current_contact().await?;
+    let contact = current_contact(None).await?;
     backend()?.history(contact, before).await
 }

@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod history;
 pub mod home;
+pub mod links;
 pub mod not_found;
 pub mod preferences;
 

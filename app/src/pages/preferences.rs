@@ -12,10 +12,21 @@ use crate::{
     domain::Frequency,
 };
 
+/// `/p/{token}`: the preference page for the contact a link in a message names, without signing
+/// in (DESIGN §3).
+#[component]
+pub fn LinkPreferencesPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let token = params.read_untracked().get("token").unwrap_or_default();
+    view! { <PreferencesPage link=token/> }
+}
+
 /// `/preferences` (DESIGN §5): per topic and global settings. Every form posts to a server
 /// function, so the page works without JavaScript; hydrated, it saves without a reload.
+/// With `link`, it acts for the contact a preferences link names instead of the signed-in one.
 #[component]
-pub fn PreferencesPage() -> impl IntoView {
+pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView {
+    let link_value = StoredValue::new(link.clone());
     let query = use_query_map();
     let saved = move || {
         query
@@ -37,7 +48,10 @@ pub fn PreferencesPage() -> impl IntoView {
                     + save_details.version().get(),
             )
         },
-        |(saved, _)| get_preferences(saved),
+        {
+            let link = link.clone();
+            move |(saved, _)| get_preferences(saved, link.clone())
+        },
     );
     let pending = move || {
         save_topic.pending().get()
@@ -73,7 +87,7 @@ pub fn PreferencesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading your preferences…"</p> }>
             {move || Suspend::new(async move {
                 match prefs.await {
-                    Ok(p) => view! { <PreferencesForms p actions/> }.into_any(),
+                    Ok(p) => view! { <PreferencesForms p actions link=link_value.get_value()/> }.into_any(),
                     Err(e) => error_view(e),
                 }
             })}
@@ -90,7 +104,7 @@ struct Actions {
 }
 
 #[component]
-fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
+fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let PreferencesView {
         contact,
@@ -101,6 +115,14 @@ fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
     } = p;
     let unsubscribed_all = global.unsubscribed_all;
     let paused = global.paused_until.clone();
+    let via_link = link.is_some();
+    let topic_link = link.clone();
+    // In link mode every form says which link it acts under.
+    let link_field = |link: &Option<String>| {
+        link.clone()
+            .map(|l| view! { <input type="hidden" name="link" value=l/> })
+    };
+    let (link_global, link_all) = (link_field(&link), link_field(&link));
 
     view! {
         <section class="card">
@@ -109,13 +131,24 @@ fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
                 "Choose what we send you, how, and how often. "
                 {contact.email.clone().map(|e| view! { "Signed in as " <strong>{e}</strong> "." })}
             </p>
-            <nav class="page-nav">
-                <a href="/history">"Your history"</a>
-                <a href="/preferences/export" download="attune-my-data.json">"Download my data"</a>
-                <ActionForm action=sign_out attr:class="inline">
-                    <button type="submit" class="link-button">"Sign out"</button>
-                </ActionForm>
-            </nav>
+            {if via_link {
+                view! {
+                    <p class="hint">
+                        "You opened this page from a link in one of our messages. "
+                        <a href="/">"Sign in"</a> " to see your history, download your data or change your details."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <nav class="page-nav">
+                        <a href="/history">"Your history"</a>
+                        <a href="/preferences/export" download="attune-my-data.json">"Download my data"</a>
+                        <ActionForm action=sign_out attr:class="inline">
+                            <button type="submit" class="link-button">"Sign out"</button>
+                        </ActionForm>
+                    </nav>
+                }.into_any()
+            }}
         </section>
 
         {saved.map(|items| view! {
@@ -140,11 +173,12 @@ fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
         })}
 
         <h2 class="section-heading">"Topics"</h2>
-        {topics.into_iter().map(|t| view! { <TopicForm t action=actions.save_topic/> }).collect_view()}
+        {topics.into_iter().map(|t| view! { <TopicForm t action=actions.save_topic link=topic_link.clone()/> }).collect_view()}
 
         <section class="card" aria-labelledby="global-heading">
             <h2 id="global-heading">"For everything"</h2>
             <ActionForm action=actions.save_global attr:class="stack">
+                {link_global}
                 <fieldset>
                     <legend>"Take a break"</legend>
                     {paused.clone().map(|d| view! {
@@ -182,6 +216,7 @@ fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
         <section class="card" aria-labelledby="all-heading">
             <h2 id="all-heading">"Unsubscribe from everything"</h2>
             <ActionForm action=actions.unsubscribe_all>
+                {link_all}
                 {if unsubscribed_all {
                     view! {
                         <p>"You are unsubscribed from all optional messages."</p>
@@ -198,6 +233,7 @@ fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
             </ActionForm>
         </section>
 
+        {(!via_link).then(|| view! {
         <section class="card" aria-labelledby="details-heading">
             <h2 id="details-heading">"Your details"</h2>
             <ActionForm action=actions.save_details attr:class="stack">
@@ -224,11 +260,16 @@ fn PreferencesForms(p: PreferencesView, actions: Actions) -> impl IntoView {
                 <button type="submit">"Save my details"</button>
             </ActionForm>
         </section>
+        })}
     }
 }
 
 #[component]
-fn TopicForm(t: TopicPrefView, action: ServerAction<SaveTopic>) -> impl IntoView {
+fn TopicForm(
+    t: TopicPrefView,
+    action: ServerAction<SaveTopic>,
+    link: Option<String>,
+) -> impl IntoView {
     let key = t.key.clone();
     let id = move |part: &str| format!("t-{key}-{part}");
     let heading = id("heading");
@@ -261,6 +302,7 @@ fn TopicForm(t: TopicPrefView, action: ServerAction<SaveTopic>) -> impl IntoView
             <p class="hint">{t.description.clone()}</p>
             <ActionForm action=action attr:class="stack">
                 <input type="hidden" name="topic" value=t.key.clone()/>
+                {link.map(|l| view! { <input type="hidden" name="link" value=l/> })}
                 {if t.required {
                     view! {
                         <input type="hidden" name="subscribed" value="on"/>

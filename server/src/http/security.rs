@@ -31,16 +31,7 @@ pub async fn refuse_cross_site(
     if safe || exempt(req.uri().path()) {
         return next.run(req).await;
     }
-    let headers = req.headers();
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let allowed = match (fetch_site, origin) {
-        (Some("same-origin" | "none"), _) => true,
-        (Some(_), _) => false,
-        (None, Some(origin)) => origin == &*state.origin,
-        (None, None) => true,
-    };
-    if allowed {
+    if is_same_site(req.headers(), &state.origin) {
         next.run(req).await
     } else {
         tracing::warn!(path_kind = "state-changing", "refused a cross-site request");
@@ -49,6 +40,19 @@ pub async fn refuse_cross_site(
             "This request came from another site and was refused.\n",
         )
             .into_response()
+    }
+}
+
+/// Whether a request's `Sec-Fetch-Site` / `Origin` headers say it came from this site (or from
+/// no web page at all).
+pub fn is_same_site(headers: &axum::http::HeaderMap, origin: &str) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let sent_origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    match (fetch_site, sent_origin) {
+        (Some("same-origin" | "none"), _) => true,
+        (Some(_), _) => false,
+        (None, Some(sent)) => sent == origin,
+        (None, None) => true,
     }
 }
 

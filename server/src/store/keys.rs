@@ -52,4 +52,45 @@ impl Store {
             })
             .collect()
     }
+
+    /// Adds a new key for `purpose`, which signs from the next start on; older keys keep
+    /// verifying until retired. Returns the new key's id.
+    pub async fn rotate_signing_key(&self, purpose: &str) -> anyhow::Result<String> {
+        let mut tx = self.writer().begin().await?;
+        let kids: Vec<String> =
+            sqlx::query_scalar("SELECT kid FROM signing_keys WHERE purpose = $1")
+                .bind(purpose)
+                .fetch_all(&mut *tx)
+                .await?;
+        let next = kids
+            .iter()
+            .filter_map(|k| k.rsplit('-').next().and_then(|n| n.parse::<u32>().ok()))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let kid = format!("{purpose}-{next}");
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, purpose, secret, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&kid)
+        .bind(purpose)
+        .bind(random_token(32))
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(kid)
+    }
+
+    /// Stops a key from verifying: links signed with it stop working.
+    pub async fn retire_signing_key(&self, kid: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE signing_keys SET retired_at = $2 WHERE kid = $1 AND retired_at IS NULL",
+        )
+        .bind(kid)
+        .bind(now_ms())
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
 }

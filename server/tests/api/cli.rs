@@ -107,3 +107,24 @@ async fn topics_import_refuses_a_bad_file_and_says_why() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+both_backends! {
+    async fn link_prints_the_three_urls_one_per_line(db) {
+        let test_db = fresh_db(db).await;
+        let demo = attune(&test_db.url, test_db.dir.path()).arg("demo").output().unwrap();
+        assert!(demo.status.success());
+
+        let out = attune(&test_db.url, test_db.dir.path()).args(["link", "demo-ann", "--topic", "offers"]).output().unwrap();
+        let unknown = attune(&test_db.url, test_db.dir.path()).args(["link", "nobody"]).output().unwrap();
+
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].starts_with("https://prefs.example.com/u/"));
+        assert!(lines[1].starts_with("https://prefs.example.com/p/"));
+        assert!(lines[2].starts_with("https://prefs.example.com/n/"));
+        assert!(!unknown.status.success());
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("no contact nobody"));
+    }
+}

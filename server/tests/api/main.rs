@@ -6,5 +6,6 @@ mod helpers;
 
 mod cli;
 mod customer;
+mod links;
 mod pages;
 mod store;

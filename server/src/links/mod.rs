@@ -1,0 +1,181 @@
+//! Links embedded in every message (DESIGN §3): signing, the URLs and email headers, and the
+//! pages behind `/u/`, `/n/` (here) and `/p/` (the preference page, in the app).
+
+pub mod pages;
+pub mod token;
+
+use anyhow::Context;
+use url::Url;
+
+pub use token::{LinkClaims, LinkCodec, LinkError, LinkKey, LinkKind};
+
+use crate::store::{keys::SigningKey, Store};
+
+/// The three links for one message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkUrls {
+    pub unsubscribe: String,
+    pub preferences: String,
+    pub not_me: String,
+}
+
+/// What a message is about, for its links.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkSubject<'a> {
+    pub contact_id: i64,
+    /// 0 when the message is not about one topic.
+    pub topic_id: i64,
+    pub channel: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+}
+
+/// Signs and checks links, and builds their URLs on the configured base URL (never the request's
+/// `Host`).
+#[derive(Clone)]
+pub struct Links {
+    codec: LinkCodec,
+    base_url: Url,
+}
+
+impl Links {
+    /// From the stored keys (newest first); retired keys are left out, so their links stop
+    /// working.
+    pub fn new(keys: &[SigningKey], base_url: Url) -> anyhow::Result<Self> {
+        let keys = keys
+            .iter()
+            .filter(|k| !k.retired)
+            .map(|k| {
+                let number = k
+                    .kid
+                    .rsplit('-')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .with_context(|| {
+                        format!("signing key id {:?} does not end in a number", k.kid)
+                    })?;
+                Ok(LinkKey::new(number, &k.secret))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut keys = keys;
+        // The highest key number is the newest; it signs.
+        keys.sort_by_key(|k| std::cmp::Reverse(k.number));
+        anyhow::ensure!(
+            !keys.is_empty(),
+            "there is no link signing key that is not retired"
+        );
+        Ok(Links {
+            codec: LinkCodec::new(keys),
+            base_url,
+        })
+    }
+
+    /// Loads (creating on first start) the link keys.
+    pub async fn load(store: &Store, base_url: Url) -> anyhow::Result<Self> {
+        Links::new(&store.ensure_signing_keys("links").await?, base_url)
+    }
+
+    /// A signed token for one kind of link.
+    pub fn token(&self, kind: LinkKind, s: &LinkSubject<'_>) -> String {
+        self.codec.sign(&LinkClaims {
+            kind,
+            key: 0,
+            contact_id: s.contact_id,
+            topic_id: s.topic_id,
+            channel: s.channel.map(token::channel_code).unwrap_or(0),
+            purpose: s.purpose.map(token::purpose_code).unwrap_or(0),
+            issued_at: jiff::Timestamp::now().as_second(),
+        })
+    }
+
+    /// The URL of one kind of link.
+    pub fn url(&self, kind: LinkKind, s: &LinkSubject<'_>) -> String {
+        self.path_url(&format!("{}/{}", kind.path(), self.token(kind, s)))
+    }
+
+    fn path_url(&self, path: &str) -> String {
+        let mut url = self.base_url.as_str().trim_end_matches('/').to_owned();
+        url.push('/');
+        url.push_str(path);
+        url
+    }
+
+    /// The unsubscribe, preferences and not-me URLs for one message.
+    pub fn urls(&self, s: &LinkSubject<'_>) -> LinkUrls {
+        LinkUrls {
+            unsubscribe: self.url(LinkKind::Unsubscribe, s),
+            preferences: self.url(LinkKind::Preferences, s),
+            not_me: self.url(LinkKind::NotMe, s),
+        }
+    }
+
+    /// Checks a token from a URL for the page it arrived on.
+    pub fn parse(&self, token: &str, kind: LinkKind) -> Result<LinkClaims, LinkError> {
+        self.codec
+            .parse(token, kind, jiff::Timestamp::now().as_second())
+    }
+
+    /// The link of another kind for the same message (the not-me link on the unsubscribe page).
+    pub fn sibling(&self, claims: &LinkClaims, kind: LinkKind) -> String {
+        let mut c = *claims;
+        c.kind = kind;
+        self.path_url(&format!("{}/{}", kind.path(), self.codec.sign(&c)))
+    }
+}
+
+/// The email headers for one-click unsubscribe (RFC 2369, RFC 8058), ready to add before DKIM
+/// signing.
+pub fn list_unsubscribe_headers(unsubscribe_url: &str) -> [(&'static str, String); 2] {
+    [
+        ("List-Unsubscribe", format!("<{unsubscribe_url}>")),
+        (
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headers_are_what_rfc_8058_asks_for() {
+        let [(n1, v1), (n2, v2)] = list_unsubscribe_headers("https://prefs.example.com/u/abc");
+        assert_eq!(
+            (n1, v1.as_str()),
+            ("List-Unsubscribe", "<https://prefs.example.com/u/abc>")
+        );
+        assert_eq!(
+            (n2, v2.as_str()),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+        );
+    }
+
+    #[test]
+    fn urls_are_built_on_the_base_url_with_a_path_prefix_kept() {
+        let key = SigningKey {
+            kid: "links-1".into(),
+            secret: b"s".to_vec(),
+            retired: false,
+        };
+        let links = Links::new(&[key], Url::parse("https://example.com/prefs/").unwrap()).unwrap();
+        let urls = links.urls(&LinkSubject {
+            contact_id: 1,
+            topic_id: 2,
+            channel: Some("email"),
+            purpose: None,
+        });
+        assert!(
+            urls.unsubscribe.starts_with("https://example.com/prefs/u/"),
+            "{}",
+            urls.unsubscribe
+        );
+        assert!(urls.preferences.starts_with("https://example.com/prefs/p/"));
+        assert!(urls.not_me.starts_with("https://example.com/prefs/n/"));
+        let token = urls.unsubscribe.rsplit('/').next().unwrap();
+        assert_eq!(
+            links.parse(token, LinkKind::Unsubscribe).unwrap().topic_id,
+            2
+        );
+    }
+}
