@@ -21,6 +21,8 @@ pub const OTHER_CONTACTS: &[(&str, &str, Option<&str>)] = &[
     ("demo-gus", "gus.demo@example.com", Some("+15555550128")),
     ("demo-hal", "hal.demo@example.com", Some("+15555550129")),
     ("demo-ivy", "ivy.demo@example.com", None),
+    ("demo-jo", "jo.demo@example.com", Some("+15555550130")),
+    ("demo-kim", "kim.demo@example.com", Some("+15555550131")),
 ];
 
 /// Seeds the demo topics and contact (safe to run again) and returns a sign-in link for the

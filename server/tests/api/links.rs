@@ -324,3 +324,22 @@ both_backends! {
         assert!(app.get_page(&back, None).await.1.contains("doesn’t work any more"));
     }
 }
+
+both_backends! {
+    async fn a_disputed_address_gets_no_sign_in_links(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let path = link(&app, LinkKind::NotMe, "demo-ann", "offers").await;
+        app.post_form_from(&path, &path, None, &[]).await;
+
+        let res = app.post_form("/sf/request_sign_in", None, &[("email", "ann.demo@example.com")]).await;
+        let other = app.post_form("/sf/request_sign_in", None, &[("email", "ben.demo@example.com")]).await;
+
+        assert_eq!(res.headers()["location"], "/?sign_in=requested", "the answer does not tell");
+        assert_eq!(other.headers()["location"], "/?sign_in=requested");
+        let mails = app.wait_for_mails(1).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(app.mail_files().len(), 1);
+        assert!(mails[0].contains("To: ben.demo@example.com"), "only the undisputed address got mail");
+    }
+}

@@ -1,0 +1,56 @@
+import { test, expect } from "@playwright/test";
+import { expectNoAxeViolations } from "./support/axe";
+import { linksFor } from "./support/links";
+
+// From a link in an email, with JavaScript on and off: each project as a different contact.
+const contactFor = (js: boolean) => (js ? "demo-gus" : "demo-hal");
+
+test("from an unsubscribe link: unsubscribe, then undo", async ({ page, browser, javaScriptEnabled, baseURL }) => {
+  const { unsubscribe } = linksFor(contactFor(javaScriptEnabled), "surveys");
+  await page.goto(unsubscribe);
+  await expect(page.getByRole("heading", { name: "Unsubscribe from Surveys?" })).toBeVisible();
+  await expectNoAxeViolations({ page, browser, javaScriptEnabled, baseURL }, new URL(unsubscribe).pathname);
+
+  await page.getByRole("button", { name: "Unsubscribe from Surveys" }).click();
+  await expect(page.getByRole("heading", { name: "You are unsubscribed" })).toBeVisible();
+  await expect(page.getByText("You will get no more Surveys from us.")).toBeVisible();
+
+  await page.getByRole("button", { name: "Undo: keep getting Surveys" }).click();
+  await expect(page.getByRole("heading", { name: "You are subscribed again" })).toBeVisible();
+});
+
+test("from an unsubscribe link: less often instead", async ({ page, javaScriptEnabled }) => {
+  const { unsubscribe } = linksFor(contactFor(javaScriptEnabled), "service-follow-ups");
+  await page.goto(unsubscribe);
+  await page.getByLabel("Get Service follow-ups").selectOption("monthly");
+  await page.getByRole("button", { name: "Send less often instead" }).click();
+  await expect(page.getByRole("heading", { name: "Less often it is" })).toBeVisible();
+  await expect(page.getByText("You will get Service follow-ups once a month at most.")).toBeVisible();
+  await page.getByRole("button", { name: "Undo: as often as before" }).click();
+  await expect(page.getByText("You will get Service follow-ups once a week again.")).toBeVisible();
+});
+
+test("the unsubscribe page fits a phone and the preferences link opens without signing in", async ({ page, javaScriptEnabled }) => {
+  const { unsubscribe, preferences } = linksFor(contactFor(javaScriptEnabled), "offers");
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(unsubscribe);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  await page.goto(preferences);
+  await expect(page.getByRole("heading", { name: "Your message preferences" })).toBeVisible();
+  const newsletter = page.getByRole("region", { name: "Newsletter" });
+  await newsletter.getByLabel("Send me newsletter").check();
+  await newsletter.getByRole("button", { name: "Save Newsletter" }).click();
+  await expect(page.getByRole("region", { name: /^Saved$/ })).toContainText("Turned on Newsletter");
+  await expect(page).toHaveURL(/\/p\/[A-Za-z0-9_-]+\?saved=/);
+});
+
+test("not me: the address is reported after a confirmation", async ({ page, javaScriptEnabled }) => {
+  const { notMe } = linksFor(javaScriptEnabled ? "demo-jo" : "demo-kim");
+  await page.goto(notMe);
+  await expect(page.getByRole("heading", { name: "Not you?" })).toBeVisible();
+  await page.getByRole("button", { name: /This isn’t me/ }).click();
+  await expect(page.getByRole("heading", { name: "Thank you" })).toBeVisible();
+  await expect(page.getByText(/We will send nothing more to/)).toBeVisible();
+});
