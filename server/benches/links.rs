@@ -56,25 +56,42 @@ fn bench_signing() {
 
         let t = Instant::now();
         for i in 0..N {
-            let c = LinkClaims { contact_id: i as i64, ..claims };
+            let c = LinkClaims {
+                contact_id: i as i64,
+                ..claims
+            };
             std::hint::black_box(codec.sign(&c));
         }
         sign.push(rate(N, t.elapsed()));
 
         let t = Instant::now();
         for _ in 0..N {
-            std::hint::black_box(codec.parse(&token, LinkKind::Unsubscribe, 1_800_000_100).unwrap());
+            std::hint::black_box(
+                codec
+                    .parse(&token, LinkKind::Unsubscribe, 1_800_000_100)
+                    .unwrap(),
+            );
         }
         verify.push(rate(N, t.elapsed()));
     }
     let (raw, sign, verify) = (median(raw), median(sign), median(verify));
     println!("link signing (median of 3 × {N}, one core)");
     println!("  raw HMAC-SHA256 (31 bytes)   {raw:>12.0} /s");
-    println!("  sign link                    {sign:>12.0} /s   cost {:.2}× raw HMAC (goal ≤ 2×)", raw / sign);
-    println!("  verify link                  {verify:>12.0} /s   cost {:.2}× raw HMAC", raw / verify);
+    println!(
+        "  sign link                    {sign:>12.0} /s   cost {:.2}× raw HMAC (goal ≤ 2×)",
+        raw / sign
+    );
+    println!(
+        "  verify link                  {verify:>12.0} /s   cost {:.2}× raw HMAC",
+        raw / verify
+    );
 }
 
-async fn load(client: &reqwest::Client, urls: Vec<(reqwest::Method, String)>, concurrency: usize) -> (f64, Vec<Duration>) {
+async fn load(
+    client: &reqwest::Client,
+    urls: Vec<(reqwest::Method, String)>,
+    concurrency: usize,
+) -> (f64, Vec<Duration>) {
     let urls = std::sync::Arc::new(urls);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let start = Instant::now();
@@ -85,11 +102,15 @@ async fn load(client: &reqwest::Client, urls: Vec<(reqwest::Method, String)>, co
             let mut latencies = Vec::new();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((method, url)) = urls.get(i) else { break };
+                let Some((method, url)) = urls.get(i) else {
+                    break;
+                };
                 let t = Instant::now();
                 let mut req = client.request(method.clone(), url);
                 if method == reqwest::Method::POST {
-                    req = req.header("content-type", "application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click");
+                    req = req
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body("List-Unsubscribe=One-Click");
                 }
                 let res = req.send().await.expect("request");
                 assert_eq!(res.status(), 200, "{url}");
@@ -117,10 +138,15 @@ async fn bench_one_click() {
         ("ATTUNE_DATA_DIR", data.clone()),
         ("ATTUNE_LOG", "error".to_owned()),
     ];
-    let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
+    let config =
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+            .unwrap();
     let store = Store::connect(&config.database_url).await.unwrap();
     server::demo::seed(&store, &config.base_url).await.unwrap();
-    let offers: i64 = sqlx::query_scalar("SELECT id FROM topics WHERE key = 'offers'").fetch_one(store.reader()).await.unwrap();
+    let offers: i64 = sqlx::query_scalar("SELECT id FROM topics WHERE key = 'offers'")
+        .fetch_one(store.reader())
+        .await
+        .unwrap();
 
     // Contacts subscribed to offers, so that every one-click POST is a real, durable change.
     let mut contacts = Vec::new();
@@ -130,19 +156,32 @@ async fn bench_one_click() {
                 &ContactRef::parse(&format!("bench-{i}")).unwrap(),
                 Actor::System,
                 vec![
-                    ChangeOp::Email { email: Some(Email::parse(&format!("b{i}@example.com")).unwrap()), verified: true },
-                    ChangeOp::Subscribed { topic: TopicKey::parse("offers").unwrap(), subscribed: true },
+                    ChangeOp::Email {
+                        email: Some(Email::parse(&format!("b{i}@example.com")).unwrap()),
+                        verified: true,
+                    },
+                    ChangeOp::Subscribed {
+                        topic: TopicKey::parse("offers").unwrap(),
+                        subscribed: true,
+                    },
                 ],
             )
             .await
             .unwrap();
         contacts.push(id);
     }
-    let app = Application::build_with_store(config.clone(), store.clone()).await.unwrap();
+    let app = Application::build_with_store(config.clone(), store.clone())
+        .await
+        .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let links = Links::load(&store, url::Url::parse(&base).unwrap()).await.unwrap();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    let links = Links::load(&store, url::Url::parse(&base).unwrap())
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
 
     let (mut trivial, mut one_click, mut p99s) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..RUNS {
@@ -151,8 +190,16 @@ async fn bench_one_click() {
         let posts = contacts[run * PER_RUN..(run + 1) * PER_RUN]
             .iter()
             .map(|&contact_id| {
-                let subject = LinkSubject { contact_id, topic_id: offers, channel: Some("email"), purpose: Some("marketing") };
-                (reqwest::Method::POST, links.url(LinkKind::Unsubscribe, &subject))
+                let subject = LinkSubject {
+                    contact_id,
+                    topic_id: offers,
+                    channel: Some("email"),
+                    purpose: Some("marketing"),
+                };
+                (
+                    reqwest::Method::POST,
+                    links.url(LinkKind::Unsubscribe, &subject),
+                )
             })
             .collect();
         let (r, mut lat) = load(&client, posts, CONCURRENCY).await;
@@ -160,11 +207,16 @@ async fn bench_one_click() {
         p99s.push(lat[lat.len() * 99 / 100].as_secs_f64() * 1000.0);
         one_click.push(r);
     }
-    let changes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE actor_kind = 'one_click'")
-        .fetch_one(store.reader())
-        .await
-        .unwrap();
-    assert_eq!(changes as usize, PER_RUN * RUNS, "every POST was a durable change");
+    let changes: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE actor_kind = 'one_click'")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+    assert_eq!(
+        changes as usize,
+        PER_RUN * RUNS,
+        "every POST was a durable change"
+    );
     let (trivial, one_click) = (median(trivial), median(one_click));
     println!("durable one-click unsubscribe, SQLite (synchronous=FULL), {CONCURRENCY} connections, in-process client, median of {RUNS} × {PER_RUN}");
     println!("  trivial handler (GET /healthz) {trivial:>10.0} req/s");
@@ -177,5 +229,9 @@ async fn bench_one_click() {
 
 fn main() {
     bench_signing();
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(bench_one_click());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench_one_click());
 }

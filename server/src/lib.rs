@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod customer;
+pub mod decide;
 pub mod demo;
 pub mod http;
 pub mod links;
