@@ -34,11 +34,24 @@ enum Command {
         #[arg(long, default_value = "email")]
         channel: String,
     },
+    /// Manage senders (systems that call the API).
+    Sender {
+        #[command(subcommand)]
+        command: SenderCommand,
+    },
     /// Manage topics.
     Topics {
         #[command(subcommand)]
         command: TopicsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum SenderCommand {
+    /// Create a sender (or add a key to an existing one); prints the API key alone on the last line.
+    Create { name: String },
+    /// Revoke an API key by the prefix shown when it was created (e.g. att_AbCdEfGh).
+    Revoke { prefix: String },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +135,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}\n{}\n{}",
                 urls.unsubscribe, urls.preferences, urls.not_me
             );
+            Ok(())
+        }
+        Command::Sender {
+            command: SenderCommand::Create { name },
+        } => {
+            let store = Store::connect(&config.database_url).await?;
+            let (_, key) = store.create_sender(&name).await?;
+            store.close().await;
+            println!("Sender {name:?} has a new API key. It is shown only now; store it safely:");
+            println!("{key}");
+            Ok(())
+        }
+        Command::Sender {
+            command: SenderCommand::Revoke { prefix },
+        } => {
+            let store = Store::connect(&config.database_url).await?;
+            let revoked = store.revoke_key(&prefix).await?;
+            store.close().await;
+            anyhow::ensure!(revoked, "no live key starts with {prefix:?}");
+            println!("Revoked.");
             Ok(())
         }
         Command::Topics {

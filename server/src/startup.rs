@@ -69,6 +69,7 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
         let mailer = mail::from_url(&config.mail_url, &config.base_url)?;
+        http::error::set_problem_base(&config.base_url);
         let state = AppState {
             mailer,
             origin: config.origin().into(),
@@ -121,6 +122,8 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(http::ops::router())
         .merge(crate::links::pages::router())
+        .nest("/api/v1", http::api::router(state.clone()))
+        .route("/api/docs", axum::routing::get(http::api::docs))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,4 +1,9 @@
 //! HTTP pieces outside the Leptos pages: operations endpoints and request guards.
 
+pub mod api;
+pub mod contacts;
+pub mod decisions;
+pub mod error;
+pub mod extract;
 pub mod ops;
 pub mod security;

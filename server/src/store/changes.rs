@@ -83,6 +83,9 @@ pub enum ChangeOp {
     TimeZone(String),
     /// "This isn't me": the contact's current address of that kind is disputed.
     DisputeAddress(AddressKind),
+    /// Erasure: the addresses go, and the event says only that the contact was erased (the
+    /// ledger must not keep what erasure removes).
+    Erase,
 }
 
 /// A change as asked for: who, why, and what.
@@ -244,6 +247,7 @@ pub async fn apply_change_in(
     let mut prefs: BTreeMap<TopicKey, (Pref, Pref)> = BTreeMap::new();
     let mut disputes: Vec<(AddressKind, String)> = Vec::new();
     let mut diff = Diff::default();
+    let mut erase = false;
 
     for op in &req.ops {
         if let Some(key) = op_topic(op) {
@@ -406,6 +410,14 @@ pub async fn apply_change_in(
                 );
                 contact.time_zone = tz.clone();
             }
+            ChangeOp::Erase => {
+                diff.record("contact.erased".into(), json!(false), json!(true));
+                contact.email = None;
+                contact.email_verified = false;
+                contact.phone = None;
+                contact.phone_verified = false;
+                erase = true;
+            }
             ChangeOp::DisputeAddress(kind) => {
                 let address = match kind {
                     AddressKind::Email => contact.email.clone(),
@@ -546,7 +558,10 @@ pub async fn apply_change_in(
         "seq": seq,
         "occurred_at": ms_to_rfc3339(now),
         "version": version,
-        "contact": {"ref": before_contact.reference, "email": contact.email.clone().or(before_contact.email)},
+        "contact": {
+            "ref": before_contact.reference,
+            "email": if erase { None } else { contact.email.clone().or(before_contact.email) },
+        },
         "actor": {"kind": req.actor.kind(), "id": req.actor.id().map(|id| id.to_string())},
         "reason": req.reason,
         "changes": changes,
@@ -572,7 +587,9 @@ pub async fn apply_change_in(
 
 /// The event type senders see, from the most significant field changed.
 fn event_type(changes: &[FieldChange]) -> &'static str {
-    if changes.iter().any(|c| c.field.starts_with("disputed.")) {
+    if changes.iter().any(|c| c.field == "contact.erased") {
+        "contact.erased"
+    } else if changes.iter().any(|c| c.field.starts_with("disputed.")) {
         "contact.address_disputed"
     } else if changes
         .iter()

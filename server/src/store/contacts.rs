@@ -3,7 +3,7 @@
 use app::domain::{Actor, ContactRef};
 use sqlx::Row;
 
-use super::{apply_change_in, now_ms, ChangeError, ChangeOp, ChangeRequest, Store};
+use super::{apply_change_in, now_ms, sha256_hex, ChangeError, ChangeOp, ChangeRequest, Store};
 
 /// How long a magic sign-in link works (DESIGN §4).
 pub const SIGN_IN_TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
@@ -75,4 +75,109 @@ impl Store {
         self.create_token(contact_id, "sign_in", SIGN_IN_TOKEN_TTL_MS)
             .await
     }
+
+    /// Erases a contact's personal data (DESIGN §6): addresses go, sessions and tokens go, the
+    /// addresses are kept only as hashes so they are never re-added and mailed, and earlier
+    /// ledger rows and events have the addresses replaced by `[erased]`. The ledger keeps that
+    /// the contact existed and what was decided. Returns false for an unknown contact.
+    pub async fn erase_contact(
+        &self,
+        reference: &ContactRef,
+        actor: Actor,
+        reason: Option<String>,
+    ) -> Result<bool, ChangeError> {
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        let row: Option<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, email, phone FROM contacts WHERE ref = $1 AND erased_at IS NULL",
+        )
+        .bind(reference.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, email, phone)) = row else {
+            return Ok(false);
+        };
+        let addresses: Vec<(&str, String)> = [("email", email), ("phone", phone)]
+            .into_iter()
+            .filter_map(|(k, a)| a.map(|a| (k, a)))
+            .collect();
+        for (kind, address) in &addresses {
+            sqlx::query(
+                "INSERT INTO suppressions (address_hash, kind, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (address_hash) DO NOTHING",
+            )
+            .bind(suppression_hash(kind, address))
+            .bind(*kind)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let req = ChangeRequest {
+            contact_id: id,
+            actor,
+            reason,
+            meta: None,
+            ops: vec![ChangeOp::Erase],
+        };
+        apply_change_in(&mut tx, &req).await?;
+        sqlx::query(
+            "UPDATE contacts SET erased_at = $2, locale = 'en', time_zone = 'UTC' WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for table in ["sessions", "sign_in_tokens", "disputed_addresses"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE contact_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Earlier rows still name the addresses; redact them (JSON text, so a plain replace of
+        // the quoted address is exact).
+        for (table, column) in [
+            ("ledger", "changes"),
+            ("outbox", "payload"),
+            ("ledger", "request_meta"),
+        ] {
+            let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
+                "SELECT seq, {column} FROM {table} WHERE contact_id = $1"
+            ))
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (seq, text) in rows {
+                let Some(text) = text else { continue };
+                let mut redacted = text.clone();
+                for (_, address) in &addresses {
+                    let quoted = serde_json::to_string(address).map_err(anyhow::Error::from)?;
+                    redacted = redacted.replace(&quoted, "\"[erased]\"");
+                }
+                if redacted != text {
+                    sqlx::query(&format!("UPDATE {table} SET {column} = $2 WHERE seq = $1"))
+                        .bind(seq)
+                        .bind(redacted)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether an address was erased before and must not be added again.
+    pub async fn is_suppressed(&self, kind: &str, address: &str) -> anyhow::Result<bool> {
+        let hit: Option<String> =
+            sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
+                .bind(suppression_hash(kind, address))
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(hit.is_some())
+    }
+}
+
+/// The stored form of an erased address: SHA-256 of kind and lowercased address.
+pub fn suppression_hash(kind: &str, address: &str) -> String {
+    sha256_hex(format!("{kind}:{}", address.trim().to_lowercase()).as_bytes())
 }

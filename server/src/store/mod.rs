@@ -6,7 +6,9 @@
 
 pub mod changes;
 pub mod contacts;
+pub mod decisions;
 pub mod keys;
+pub mod senders;
 pub mod sessions;
 pub mod topics;
 
@@ -39,6 +41,9 @@ pub struct Store {
     pub backend: Backend,
     read: AnyPool,
     write: AnyPool,
+    /// Topics by key, reloaded when older than a few seconds (decisions read them constantly;
+    /// they change rarely).
+    topics_cache: std::sync::Arc<std::sync::RwLock<Option<topics::TopicCache>>>,
 }
 
 impl Store {
@@ -83,6 +88,7 @@ impl Store {
                 backend: Backend::Sqlite,
                 read,
                 write,
+                topics_cache: Default::default(),
             }
         } else {
             let pool = AnyPoolOptions::new()
@@ -95,6 +101,7 @@ impl Store {
                 backend: Backend::Postgres,
                 read: pool.clone(),
                 write: pool,
+                topics_cache: Default::default(),
             }
         };
         store.migrate().await?;

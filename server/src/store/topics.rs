@@ -94,7 +94,43 @@ pub fn parse_topics_toml(text: &str) -> anyhow::Result<Vec<TopicSpec>> {
     Ok(file.topics)
 }
 
+/// Live topics by key, and when they were read.
+pub struct TopicCache {
+    loaded: std::time::Instant,
+    topics: std::collections::HashMap<TopicKey, std::sync::Arc<Topic>>,
+}
+
+/// How stale the topic cache may get; an admin's change shows in decisions within this.
+const TOPIC_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Store {
+    /// A live (not archived) topic by key, from a cache at most a few seconds old.
+    pub async fn cached_topic(
+        &self,
+        key: &TopicKey,
+    ) -> anyhow::Result<Option<std::sync::Arc<Topic>>> {
+        {
+            let cache = self.topics_cache.read().expect("topic cache lock");
+            if let Some(c) = cache
+                .as_ref()
+                .filter(|c| c.loaded.elapsed() < TOPIC_CACHE_TTL)
+            {
+                return Ok(c.topics.get(key).cloned());
+            }
+        }
+        let topics = self.list_topics().await?;
+        let topics: std::collections::HashMap<_, _> = topics
+            .into_iter()
+            .map(|t| (t.key.clone(), std::sync::Arc::new(t)))
+            .collect();
+        let found = topics.get(key).cloned();
+        *self.topics_cache.write().expect("topic cache lock") = Some(TopicCache {
+            loaded: std::time::Instant::now(),
+            topics,
+        });
+        Ok(found)
+    }
+
     /// Creates or updates topics by key, keeping the given order. One transaction: all or none.
     pub async fn upsert_topics(&self, specs: &[TopicSpec]) -> anyhow::Result<()> {
         let now = now_ms();
@@ -124,6 +160,7 @@ impl Store {
             .with_context(|| format!("saving topic {}", t.key))?;
         }
         tx.commit().await?;
+        *self.topics_cache.write().expect("topic cache lock") = None;
         Ok(())
     }
 

@@ -8,4 +8,5 @@ mod cli;
 mod customer;
 mod links;
 mod pages;
+mod sender_api;
 mod store;

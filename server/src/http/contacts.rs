@@ -1,0 +1,586 @@
+//! `/api/v1/contacts/…`: create, read, change on the contact's behalf, erase, export.
+
+use app::domain::{Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Phone, TopicKey};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{
+    error::{ApiError, Problem},
+    extract::{ApiJson, Sender},
+};
+use crate::{
+    customer::export_contact,
+    links::{LinkKind, LinkSubject},
+    mail::{html_escape, OutgoingMail},
+    startup::AppState,
+    store::{apply_change_in, changes::QuietHours, ChangeOp, ChangeRequest},
+};
+
+/// `PUT /contacts/{ref}`. Fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    /// E.164, e.g. `+15551234567`.
+    pub phone: Option<String>,
+    pub phone_verified: Option<bool>,
+    pub locale: Option<String>,
+    /// IANA name, e.g. `America/Chicago`.
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QuietHoursBody {
+    /// `HH:MM`, local time
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GlobalBody {
+    pub unsubscribed_all: bool,
+    /// RFC 3339, UTC
+    pub paused_until: Option<String>,
+    pub quiet_hours: Option<QuietHoursBody>,
+    pub channel_opt_outs: Vec<String>,
+    pub weekly_cap: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreferenceBody {
+    pub topic: String,
+    pub subscribed: bool,
+    pub channels: Vec<String>,
+    pub frequency: String,
+    pub info_only: bool,
+}
+
+/// `GET /contacts/{ref}` (DESIGN §6.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactBody {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
+    pub version: i64,
+    pub global: GlobalBody,
+    /// Address kinds reported as "not me": `email`, `phone`.
+    pub disputed: Vec<String>,
+    pub preferences: Vec<PreferenceBody>,
+}
+
+/// Evidence that the contact asked for what a patch subscribes them to.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Where the contact said yes, e.g. "checkout form".
+    pub source: String,
+    /// The wording they were shown.
+    pub text: String,
+    /// When, RFC 3339.
+    pub at: String,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GlobalPatch {
+    pub unsubscribed_all: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub paused_until: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<QuietHoursBody>)]
+    pub quiet_hours: Option<Option<QuietHoursBody>>,
+    pub channel_opt_outs: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub weekly_cap: Option<Option<i64>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencePatch {
+    pub topic: String,
+    pub subscribed: Option<bool>,
+    pub channels: Option<Vec<String>>,
+    pub frequency: Option<String>,
+    pub info_only: Option<bool>,
+}
+
+/// `PATCH /contacts/{ref}/preferences`: a change the contact asked for, made on their behalf.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesPatch {
+    /// Why, in words (shown to the contact in their history). Required.
+    pub reason: String,
+    /// Required when the patch subscribes a topic or clears `unsubscribed_all`.
+    pub consent: Option<Consent>,
+    pub global: Option<GlobalPatch>,
+    pub preferences: Option<Vec<PreferencePatch>>,
+}
+
+fn contact_ref(raw: &str) -> Result<ContactRef, ApiError> {
+    Ok(ContactRef::parse(raw)?)
+}
+
+fn channels(list: &[String]) -> Result<ChannelSet, ApiError> {
+    Ok(ChannelSet::new(
+        list.iter()
+            .map(|c| Channel::parse(c))
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
+}
+
+/// Reads a contact as the API shows it.
+pub async fn contact_body(
+    state: &AppState,
+    reference: &ContactRef,
+) -> Result<Option<ContactBody>, ApiError> {
+    let Some(id) = state.store.contact_id(reference).await? else {
+        return Ok(None);
+    };
+    let view = crate::customer::load_preferences(&state.store, id, None).await?;
+    let row: (i64, Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT c.version, g.paused_until, g.weekly_cap, g.channel_opt_outs
+         FROM contacts c LEFT JOIN global_settings g ON g.contact_id = c.id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_one(state.store.reader())
+    .await?;
+    let opt_outs = ChannelSet::parse_list(row.3.as_deref().unwrap_or(""))?;
+    Ok(Some(ContactBody {
+        reference: reference.to_string(),
+        email: view.contact.email,
+        email_verified: view.contact.email_verified,
+        phone: view.contact.phone,
+        locale: view.contact.locale,
+        time_zone: view.contact.time_zone,
+        version: row.0,
+        global: GlobalBody {
+            unsubscribed_all: view.global.unsubscribed_all,
+            paused_until: row
+                .1
+                .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                .map(|t| t.to_string()),
+            quiet_hours: view
+                .global
+                .quiet_start
+                .zip(view.global.quiet_end)
+                .map(|(start, end)| QuietHoursBody { start, end }),
+            channel_opt_outs: opt_outs.iter().map(|c| c.as_str().to_owned()).collect(),
+            weekly_cap: row.2,
+        },
+        disputed: view
+            .contact
+            .disputed
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .collect(),
+        preferences: view
+            .topics
+            .into_iter()
+            .map(|t| PreferenceBody {
+                topic: t.key,
+                subscribed: t.subscribed,
+                channels: t
+                    .channels
+                    .iter()
+                    .filter(|c| c.chosen)
+                    .map(|c| c.channel.as_str().to_owned())
+                    .collect(),
+                frequency: t.frequency.as_str().to_owned(),
+                info_only: t.info_only,
+            })
+            .collect(),
+    }))
+}
+
+/// Create or update a contact.
+#[utoipa::path(put, path = "/contacts/{ref}", tag = "contacts",
+    params(("ref" = String, Path, description = "The organisation's own id for the contact")),
+    request_body = ContactInput,
+    responses((status = 201, body = ContactBody, description = "Created"), (status = 200, body = ContactBody, description = "Updated"),
+              (status = 409, body = Problem, description = "Erased or suppressed"), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn put(
+    State(state): State<AppState>,
+    sender: Sender,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<Response, ApiError> {
+    let reference = contact_ref(&raw)?;
+    let mut ops = Vec::new();
+    if let Some(email) = &input.email {
+        let email = Email::parse(email)?;
+        if state.store.is_suppressed("email", email.as_str()).await? {
+            return Err(ApiError::conflict(
+                "suppressed",
+                "This address was erased",
+                "An erased address is never added again.",
+            ));
+        }
+        ops.push(ChangeOp::Email {
+            email: Some(email),
+            verified: input.email_verified.unwrap_or(false),
+        });
+    } else if input.email_verified.is_some() {
+        return Err(ApiError::validation(
+            "email_verified needs the email it is about",
+        ));
+    }
+    if let Some(phone) = &input.phone {
+        let phone = Phone::parse(phone)?;
+        if state.store.is_suppressed("phone", phone.as_str()).await? {
+            return Err(ApiError::conflict(
+                "suppressed",
+                "This number was erased",
+                "An erased number is never added again.",
+            ));
+        }
+        ops.push(ChangeOp::Phone {
+            phone: Some(phone),
+            verified: input.phone_verified.unwrap_or(false),
+        });
+    }
+    if let Some(locale) = input.locale {
+        ops.push(ChangeOp::Locale(locale));
+    }
+    if let Some(tz) = input.time_zone {
+        ops.push(ChangeOp::TimeZone(tz));
+    }
+    let (_, created) = state
+        .store
+        .upsert_contact(&reference, Actor::Sender(sender.id), ops)
+        .await
+        .map_err(|e| match e {
+            crate::store::ChangeError::Invalid(m) if m.contains("erased") => ApiError::conflict(
+                "erased",
+                "This contact was erased",
+                "An erased contact can't be recreated under the same ref.",
+            ),
+            other => other.into(),
+        })?;
+    let body = contact_body(&state, &reference)
+        .await?
+        .ok_or_else(|| ApiError::internal("contact vanished"))?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// Read a contact: details, global settings, every preference, version.
+#[utoipa::path(get, path = "/contacts/{ref}", tag = "contacts",
+    params(("ref" = String, Path)),
+    responses((status = 200, body = ContactBody), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    _sender: Sender,
+    Path(raw): Path<String>,
+) -> Result<Json<ContactBody>, ApiError> {
+    let reference = contact_ref(&raw)?;
+    contact_body(&state, &reference)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("There is no such contact."))
+}
+
+/// Erase a contact's personal data; the addresses are kept only as hashes, so they are never
+/// re-added and mailed.
+#[utoipa::path(delete, path = "/contacts/{ref}", tag = "contacts",
+    params(("ref" = String, Path)),
+    responses((status = 204, description = "Erased"), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn erase(
+    State(state): State<AppState>,
+    sender: Sender,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let reference = contact_ref(&raw)?;
+    if state
+        .store
+        .erase_contact(
+            &reference,
+            Actor::Sender(sender.id),
+            Some("erasure requested".into()),
+        )
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("There is no such contact."))
+    }
+}
+
+/// Everything held about a contact, with the ledger.
+#[utoipa::path(get, path = "/contacts/{ref}/export", tag = "contacts",
+    params(("ref" = String, Path)),
+    responses((status = 200, description = "The contact's data as JSON"), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    _sender: Sender,
+    Path(raw): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let reference = contact_ref(&raw)?;
+    let id = state
+        .store
+        .contact_id(&reference)
+        .await?
+        .ok_or_else(|| ApiError::not_found("There is no such contact."))?;
+    Ok(Json(export_contact(&state.store, id).await?))
+}
+
+/// Change preferences on the contact's behalf (a phone call, a form). `reason` is required;
+/// subscribing needs `consent`, and the contact is emailed a confirmation with an undo link.
+#[utoipa::path(patch, path = "/contacts/{ref}/preferences", tag = "contacts",
+    params(("ref" = String, Path)),
+    request_body = PreferencesPatch,
+    responses((status = 200, body = ContactBody), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn patch_preferences(
+    State(state): State<AppState>,
+    sender: Sender,
+    Path(raw): Path<String>,
+    ApiJson(patch): ApiJson<PreferencesPatch>,
+) -> Result<Json<ContactBody>, ApiError> {
+    let reference = contact_ref(&raw)?;
+    let reason = patch.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::validation(
+            "reason is required: say why the change is made on the contact's behalf",
+        ));
+    }
+    if let Some(c) = &patch.consent {
+        if c.source.trim().is_empty() || c.text.trim().is_empty() {
+            return Err(ApiError::validation(
+                "consent needs the source and the wording the contact was shown",
+            ));
+        }
+        c.at.parse::<jiff::Timestamp>()
+            .map_err(|_| ApiError::validation("consent.at must be an RFC 3339 time"))?;
+    }
+    let mut ops = Vec::new();
+    if let Some(g) = &patch.global {
+        if let Some(v) = g.unsubscribed_all {
+            ops.push(ChangeOp::UnsubscribedAll(v));
+        }
+        if let Some(p) = &g.paused_until {
+            let until = match p {
+                Some(s) => Some(
+                    s.parse::<jiff::Timestamp>()
+                        .map_err(|_| {
+                            ApiError::validation(
+                                "global.paused_until must be an RFC 3339 time or null",
+                            )
+                        })?
+                        .as_millisecond(),
+                ),
+                None => None,
+            };
+            ops.push(ChangeOp::PausedUntil(until));
+        }
+        if let Some(q) = &g.quiet_hours {
+            let q = match q {
+                Some(q) => Some(QuietHours::parse(&q.start, &q.end)?),
+                None => None,
+            };
+            ops.push(ChangeOp::QuietHours(q));
+        }
+        if let Some(list) = &g.channel_opt_outs {
+            ops.push(ChangeOp::ChannelOptOuts(channels(list)?));
+        }
+        if let Some(cap) = g.weekly_cap {
+            ops.push(ChangeOp::WeeklyCap(cap));
+        }
+    }
+    for p in patch.preferences.iter().flatten() {
+        let topic = TopicKey::parse(&p.topic)?;
+        if let Some(v) = p.subscribed {
+            ops.push(ChangeOp::Subscribed {
+                topic: topic.clone(),
+                subscribed: v,
+            });
+        }
+        if let Some(list) = &p.channels {
+            ops.push(ChangeOp::Channels {
+                topic: topic.clone(),
+                channels: channels(list)?,
+            });
+        }
+        if let Some(f) = &p.frequency {
+            ops.push(ChangeOp::Frequency {
+                topic: topic.clone(),
+                frequency: Frequency::parse(f)?,
+            });
+        }
+        if let Some(v) = p.info_only {
+            ops.push(ChangeOp::InfoOnly {
+                topic,
+                info_only: v,
+            });
+        }
+    }
+    let contact_id = state
+        .store
+        .contact_id(&reference)
+        .await?
+        .ok_or_else(|| ApiError::not_found("There is no such contact."))?;
+    let req = ChangeRequest {
+        contact_id,
+        actor: Actor::Sender(sender.id),
+        reason: Some(reason),
+        meta: Some(
+            json!({"source": "sender api", "sender": sender.name, "consent": patch.consent}),
+        ),
+        ops,
+    };
+    let mut tx = state.store.writer().begin().await?;
+    let committed = apply_change_in(&mut tx, &req).await?;
+    // A sender may not silently re-subscribe someone: subscribing needs the contact's consent.
+    let subscribed_topics: Vec<String> = committed
+        .iter()
+        .flat_map(|c| &c.changes)
+        .filter(|c| c.field.ends_with(".subscribed") && c.to == json!(true))
+        .filter_map(|c| {
+            c.field
+                .strip_prefix("preferences.")
+                .and_then(|f| f.strip_suffix(".subscribed"))
+                .map(str::to_owned)
+        })
+        .collect();
+    let resubscribed_all = committed
+        .iter()
+        .flat_map(|c| &c.changes)
+        .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(false));
+    if (!subscribed_topics.is_empty() || resubscribed_all) && patch.consent.is_none() {
+        tx.rollback().await?;
+        return Err(ApiError::validation(
+            "consent is required to subscribe a contact or undo their unsubscribe: send {source, text, at}; nothing was changed",
+        ));
+    }
+    tx.commit().await?;
+    if !subscribed_topics.is_empty() || resubscribed_all {
+        confirm_subscription_later(
+            &state,
+            contact_id,
+            &sender.name,
+            subscribed_topics,
+            resubscribed_all,
+        )
+        .await;
+    }
+    contact_body(&state, &reference)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("contact vanished"))
+}
+
+/// Emails the contact that a sender subscribed them, with an undo (unsubscribe) link.
+async fn confirm_subscription_later(
+    state: &AppState,
+    contact_id: i64,
+    sender: &str,
+    topics: Vec<String>,
+    all: bool,
+) {
+    let row: Option<(Option<String>,)> = sqlx::query_as(
+        "SELECT c.email FROM contacts c WHERE c.id = $1 AND NOT EXISTS
+           (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id AND d.kind = 'email' AND d.resolved_at IS NULL)",
+    )
+    .bind(contact_id)
+    .fetch_optional(state.store.reader())
+    .await
+    .ok()
+    .flatten();
+    let Some(Ok(to)) = row.and_then(|r| r.0).map(|e| Email::parse(&e)) else {
+        return;
+    };
+    let mut lines = Vec::new();
+    for key in &topics {
+        let topic = TopicKey::parse(key).ok();
+        let Some(topic) = (match topic {
+            Some(k) => state.store.topic(&k).await.ok().flatten(),
+            None => None,
+        }) else {
+            continue;
+        };
+        let undo = state.links.url(
+            LinkKind::Unsubscribe,
+            &LinkSubject {
+                contact_id,
+                topic_id: topic.id,
+                channel: Some("email"),
+                purpose: None,
+            },
+        );
+        lines.push((format!("You are now subscribed to {}.", topic.name), undo));
+    }
+    if all {
+        let undo = state.links.url(
+            LinkKind::Unsubscribe,
+            &LinkSubject {
+                contact_id,
+                topic_id: 0,
+                channel: Some("email"),
+                purpose: None,
+            },
+        );
+        lines.push((
+            "Your choice to unsubscribe from everything was undone.".to_owned(),
+            undo,
+        ));
+    }
+    let preferences = state.links.url(
+        LinkKind::Preferences,
+        &LinkSubject {
+            contact_id,
+            topic_id: 0,
+            channel: Some("email"),
+            purpose: None,
+        },
+    );
+    let text = format!(
+        "Hello,\n\n{sender} changed your message preferences on your behalf:\n\n{}\n\nIf you did not ask for this, undo it with the link above, or review everything: {preferences}\n",
+        lines.iter().map(|(l, u)| format!("- {l}\n  Undo: {u}")).collect::<Vec<_>>().join("\n")
+    );
+    let html = format!(
+        "<p>Hello,</p><p>{} changed your message preferences on your behalf:</p><ul>{}</ul><p>If you did not ask for this, undo it, or <a href=\"{}\">review all your preferences</a>.</p>",
+        html_escape(sender),
+        lines.iter().map(|(l, u)| format!("<li>{} <a href=\"{}\">Undo</a></li>", html_escape(l), html_escape(u))).collect::<String>(),
+        html_escape(&preferences)
+    );
+    let mail = OutgoingMail {
+        to,
+        subject: "We changed your preferences — please check".into(),
+        text,
+        html,
+    };
+    let mailer = state.mailer.clone();
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(mail).await {
+            tracing::error!(error = %format!("{e:#}"), "could not send a subscription confirmation");
+        }
+    });
+}

@@ -1,0 +1,207 @@
+//! `POST /api/v1/decisions` and `/decisions/batch`: "may I send this?" (DESIGN §2, §6).
+
+use std::collections::HashMap;
+
+use app::domain::{Channel, ContactRef, Purpose, TopicKey};
+use axum::{extract::State, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    error::{ApiError, Problem},
+    extract::{ApiJson, Sender},
+};
+use crate::{
+    decide::Verdict,
+    links::{list_unsubscribe_headers, LinkSubject, LinkUrls},
+    startup::AppState,
+    store::{decisions::Ask, topics::Topic},
+};
+
+/// The most decisions in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// The contact's ref.
+    pub contact: String,
+    /// The topic key.
+    pub topic: String,
+    /// `email`, `sms`, `voice` or `push`.
+    pub channel: String,
+    /// `transactional`, `informational`, `marketing` or `follow_up`.
+    pub purpose: String,
+    /// Record the send if allowed, atomically with the check.
+    #[serde(default)]
+    pub record: bool,
+    /// Makes recording idempotent: a repeat with the same id is allowed and not counted again.
+    pub message_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinksBody {
+    pub unsubscribe: String,
+    pub preferences: String,
+    pub not_me: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionBody {
+    /// `allow`, `deny` or `defer`
+    pub decision: &'static str,
+    /// Why, e.g. `allowed`, `topic_opted_out`, `quiet_hours` (DESIGN §2).
+    pub reason: &'static str,
+    /// For `defer`: when to ask again (RFC 3339, UTC).
+    pub defer_until: Option<String>,
+    pub preference_version: i64,
+    /// For `allow`: where to send.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// For `allow` on email: the links to embed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinksBody>,
+    /// For `allow` on email: headers to add before DKIM signing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub headers: Option<HashMap<&'static str, String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    pub items: Vec<DecisionRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchBody {
+    /// In the order asked. An item naming an unknown topic gets `deny` / `unknown_topic`.
+    pub results: Vec<DecisionBody>,
+}
+
+fn parse(req: &DecisionRequest) -> Result<(Ask, TopicKey), ApiError> {
+    if req
+        .message_id
+        .as_ref()
+        .is_some_and(|m| m.is_empty() || m.len() > 200)
+    {
+        return Err(ApiError::validation("message_id must be 1–200 characters"));
+    }
+    Ok((
+        Ask {
+            contact: ContactRef::parse(&req.contact)?,
+            channel: Channel::parse(&req.channel)?,
+            purpose: Purpose::parse(&req.purpose)?,
+            record: req.record,
+            message_id: req.message_id.clone(),
+        },
+        TopicKey::parse(&req.topic)?,
+    ))
+}
+
+async fn one_decision(
+    state: &AppState,
+    sender: &Sender,
+    ask: &Ask,
+    topic: &Topic,
+) -> Result<DecisionBody, ApiError> {
+    let decided = state.store.decide(ask, topic, sender.id).await?;
+    let allow = decided.decision.verdict == Verdict::Allow;
+    let (links, headers) = match (allow, decided.contact_id, ask.channel) {
+        (true, Some(contact_id), Channel::Email) => {
+            let LinkUrls {
+                unsubscribe,
+                preferences,
+                not_me,
+            } = state.links.urls(&LinkSubject {
+                contact_id,
+                topic_id: topic.id,
+                channel: Some(ask.channel.as_str()),
+                purpose: Some(ask.purpose.as_str()),
+            });
+            let headers = list_unsubscribe_headers(&unsubscribe).into_iter().collect();
+            (
+                Some(LinksBody {
+                    unsubscribe,
+                    preferences,
+                    not_me,
+                }),
+                Some(headers),
+            )
+        }
+        _ => (None, None),
+    };
+    Ok(DecisionBody {
+        decision: match decided.decision.verdict {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Defer => "defer",
+        },
+        reason: decided.decision.reason.as_str(),
+        defer_until: decided.decision.defer_until.map(|t| t.to_string()),
+        preference_version: decided.version,
+        address: decided.address,
+        links,
+        headers,
+    })
+}
+
+/// One decision. An unknown topic is a 404 problem, not a decision.
+#[utoipa::path(post, path = "/decisions", tag = "decisions", request_body = DecisionRequest,
+    responses((status = 200, body = DecisionBody), (status = 404, body = Problem, description = "Unknown topic"),
+              (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn one(
+    State(state): State<AppState>,
+    sender: Sender,
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> Result<Json<DecisionBody>, ApiError> {
+    let (ask, key) = parse(&req)?;
+    let topic = state
+        .store
+        .cached_topic(&key)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("There is no topic {key}.")))?;
+    Ok(Json(one_decision(&state, &sender, &ask, &topic).await?))
+}
+
+/// Up to 1000 decisions in one call.
+#[utoipa::path(post, path = "/decisions/batch", tag = "decisions", request_body = BatchRequest,
+    responses((status = 200, body = BatchBody), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn batch(
+    State(state): State<AppState>,
+    sender: Sender,
+    ApiJson(req): ApiJson<BatchRequest>,
+) -> Result<Json<BatchBody>, ApiError> {
+    if req.items.is_empty() || req.items.len() > MAX_BATCH {
+        return Err(ApiError::validation(format!(
+            "a batch has 1 to {MAX_BATCH} items, not {}",
+            req.items.len()
+        )));
+    }
+    let parsed = req
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            parse(r).map_err(|e| ApiError::validation(format!("items[{i}]: {}", e.detail)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut results = Vec::with_capacity(parsed.len());
+    for (ask, key) in &parsed {
+        match state.store.cached_topic(key).await? {
+            Some(topic) => results.push(one_decision(&state, &sender, ask, &topic).await?),
+            None => results.push(DecisionBody {
+                decision: "deny",
+                reason: "unknown_topic",
+                defer_until: None,
+                preference_version: 0,
+                address: None,
+                links: None,
+                headers: None,
+            }),
+        }
+    }
+    Ok(Json(BatchBody { results }))
+}

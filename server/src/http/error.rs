@@ -1,0 +1,158 @@
+//! The sender API's one error type: RFC 9457 `application/problem+json`, with a stable `type`
+//! URI under the base URL for each kind of problem (documented in the README).
+
+use axum::{
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+/// A problem as senders see it. Internal error text never reaches them; it is logged once here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// The last segment of the `type` URI: `validation`, `unauthorized`, `not-found`, …
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `{ATTUNE_BASE_URL}/problems/{kind}`
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+/// The base URL problem types are built on; set once at start-up.
+static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Records the base URL for problem `type` URIs.
+pub fn set_problem_base(base_url: &url::Url) {
+    let _ = BASE.set(base_url.as_str().trim_end_matches('/').to_owned());
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn validation(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "The request is not valid",
+            detail,
+        )
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "The request could not be read",
+            detail,
+        )
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid API key is required",
+            "Send `Authorization: Bearer <key>` with a key from `attune sender create`.",
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    pub fn conflict(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, kind, title, detail)
+    }
+
+    /// Something failed on our side: logged with its cause, answered without it.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "sender API request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side",
+            "The request was not completed. It is safe to retry with the same Idempotency-Key.",
+        )
+    }
+
+    pub fn problem(&self) -> Problem {
+        let base = BASE.get().map(String::as_str).unwrap_or("");
+        Problem {
+            kind: format!("{base}/problems/{}", self.kind),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::internal(format!("{e:#}"))
+    }
+}
+
+impl From<app::domain::ParseError> for ApiError {
+    fn from(e: app::domain::ParseError) -> Self {
+        ApiError::validation(e.0)
+    }
+}
+
+impl From<crate::store::ChangeError> for ApiError {
+    fn from(e: crate::store::ChangeError) -> Self {
+        use crate::store::ChangeError as E;
+        match e {
+            E::Database(e) => ApiError::internal(e),
+            E::Internal(e) => ApiError::internal(format!("{e:#}")),
+            E::UnknownContact => ApiError::not_found("There is no such contact."),
+            E::UnknownTopic(t) => ApiError::not_found(format!("There is no topic {t}.")),
+            other => ApiError::validation(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Loading what the decision rules need, and recording sends atomically with the check.
+
+use app::domain::{AddressKind, Channel, ChannelSet, ContactRef, Frequency, Purpose};
+use jiff::{civil::Time, tz::TimeZone, Timestamp};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use super::{flag, topics::Topic, Store};
+use crate::decide::{decide, ContactRules, Decision, PrefRules, TopicRules, Verdict};
+
+/// A decision with what the answer needs besides the verdict.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub decision: Decision,
+    pub contact_id: Option<i64>,
+    pub version: i64,
+    pub address: Option<String>,
+    /// The send was already recorded under this `message_id`: this is a replay.
+    pub replayed: bool,
+}
+
+/// A decision request after parsing.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub contact: ContactRef,
+    pub channel: Channel,
+    pub purpose: Purpose,
+    pub record: bool,
+    pub message_id: Option<String>,
+}
+
+fn opt_flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
+    if let Ok(v) = row.try_get::<Option<bool>, _>(col) {
+        return Ok(v.unwrap_or(false));
+    }
+    Ok(row.try_get::<Option<i64>, _>(col)?.unwrap_or(0) != 0)
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX)
+}
+
+/// Reads the contact's state for one topic; `None` for an unknown or erased contact.
+async fn load(
+    conn: &mut AnyConnection,
+    contact: &ContactRef,
+    topic: &Topic,
+    now: Timestamp,
+) -> anyhow::Result<Option<(i64, i64, ContactRules)>> {
+    let Some(c) = sqlx::query(
+        "SELECT c.id, c.email, c.email_verified, c.phone, c.phone_verified, c.time_zone, c.version,
+                g.unsubscribed_all, g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap,
+                p.subscribed, p.channels, p.frequency, p.info_only
+         FROM contacts c
+         LEFT JOIN global_settings g ON g.contact_id = c.id
+         LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = $2
+         WHERE c.ref = $1 AND c.erased_at IS NULL",
+    )
+    .bind(contact.as_str())
+    .bind(topic.id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id: i64 = c.try_get("id")?;
+    let since = now.as_millisecond() - 32 * 24 * 3600 * 1000;
+    let sends: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT topic_id, purpose, sent_at FROM sends WHERE contact_id = $1 AND sent_at > $2",
+    )
+    .bind(id)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let disputed: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let pref = match c.try_get::<Option<String>, _>("channels")? {
+        Some(channels) => PrefRules {
+            subscribed: opt_flag(&c, "subscribed")?,
+            channels: ChannelSet::parse_list(&channels)?,
+            frequency: Frequency::parse(&c.try_get::<String, _>("frequency")?)?,
+            info_only: opt_flag(&c, "info_only")?,
+        },
+        None => PrefRules {
+            subscribed: topic.subscribed_by_default(),
+            channels: topic.channels.clone(),
+            frequency: topic.default_frequency,
+            info_only: false,
+        },
+    };
+    let time = |s: Option<String>| s.and_then(|s| Time::strptime("%H:%M", &s).ok());
+    let quiet = time(c.try_get("quiet_start")?).zip(time(c.try_get("quiet_end")?));
+    let week_ago = now.as_millisecond() - 8 * 24 * 3600 * 1000;
+    let rules = ContactRules {
+        email: c.try_get("email")?,
+        email_verified: flag(&c, "email_verified")?,
+        phone: c.try_get("phone")?,
+        phone_verified: flag(&c, "phone_verified")?,
+        time_zone: TimeZone::get(&c.try_get::<String, _>("time_zone")?).unwrap_or(TimeZone::UTC),
+        disputed: disputed
+            .iter()
+            .filter_map(|k| AddressKind::parse(k).ok())
+            .collect(),
+        unsubscribed_all: opt_flag(&c, "unsubscribed_all")?,
+        channel_opt_outs: ChannelSet::parse_list(
+            &c.try_get::<Option<String>, _>("channel_opt_outs")?
+                .unwrap_or_default(),
+        )?,
+        paused_until: c.try_get::<Option<i64>, _>("paused_until")?.map(ts),
+        quiet_hours: quiet,
+        weekly_cap: c.try_get("weekly_cap")?,
+        pref,
+        topic_sends: sends
+            .iter()
+            .filter(|s| s.0 == topic.id)
+            .map(|s| ts(s.2))
+            .collect(),
+        recent_sends: sends
+            .iter()
+            .filter(|s| s.1 != "transactional" && s.2 > week_ago)
+            .map(|s| ts(s.2))
+            .collect(),
+    };
+    Ok(Some((id, c.try_get("version")?, rules)))
+}
+
+fn topic_rules(topic: &Topic) -> TopicRules {
+    TopicRules {
+        kind: topic.kind,
+        channels: topic.channels.clone(),
+    }
+}
+
+impl Store {
+    /// Decides, and with `record` writes the send in the same transaction as the check: two
+    /// concurrent asks against a cap of one cannot both be allowed. The contact row is locked
+    /// first (Postgres), and SQLite has a single writer.
+    pub async fn decide(
+        &self,
+        ask: &Ask,
+        topic: &Topic,
+        sender_id: i64,
+    ) -> anyhow::Result<Decided> {
+        if !ask.record {
+            let mut conn = self.reader().acquire().await?;
+            return Ok(evaluate(&mut conn, ask, topic, Timestamp::now()).await?.0);
+        }
+        let mut tx = self.writer().begin().await?;
+        // Lock the contact for the check-and-record (a no-op update takes the row lock).
+        sqlx::query("UPDATE contacts SET version = version WHERE ref = $1 AND erased_at IS NULL")
+            .bind(ask.contact.as_str())
+            .execute(&mut *tx)
+            .await?;
+        // The time is read once the lock is held, so it is never earlier than a send recorded
+        // by whoever held the lock before.
+        let now = Timestamp::now();
+        if let Some(message_id) = &ask.message_id {
+            let seen: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM sends WHERE sender_id = $1 AND message_id = $2")
+                    .bind(sender_id)
+                    .bind(message_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if seen.is_some() {
+                let (mut decided, _) = evaluate(&mut tx, ask, topic, now).await?;
+                decided.decision = Decision {
+                    verdict: Verdict::Allow,
+                    reason: crate::decide::Reason::Allowed,
+                    defer_until: None,
+                };
+                decided.replayed = true;
+                tx.commit().await?;
+                return Ok(decided);
+            }
+        }
+        let (decided, contact_id) = evaluate(&mut tx, ask, topic, now).await?;
+        if decided.decision.verdict == Verdict::Allow {
+            if let Some(contact_id) = contact_id {
+                sqlx::query(
+                    "INSERT INTO sends (contact_id, topic_id, channel, purpose, sender_id, message_id, sent_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(contact_id)
+                .bind(topic.id)
+                .bind(ask.channel.as_str())
+                .bind(ask.purpose.as_str())
+                .bind(sender_id)
+                .bind(&ask.message_id)
+                .bind(now.as_millisecond())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(decided)
+    }
+}
+
+async fn evaluate(
+    conn: &mut AnyConnection,
+    ask: &Ask,
+    topic: &Topic,
+    now: Timestamp,
+) -> anyhow::Result<(Decided, Option<i64>)> {
+    let loaded = load(conn, &ask.contact, topic, now).await?;
+    let (contact_id, version, rules) = match &loaded {
+        Some((id, v, r)) => (Some(*id), *v, Some(r)),
+        None => (None, 0, None),
+    };
+    let decision = decide(rules, &topic_rules(topic), ask.channel, ask.purpose, now);
+    let address = match (decision.verdict, rules) {
+        (Verdict::Allow, Some(r)) => r.address(ask.channel).map(|(a, _)| a.to_owned()),
+        _ => None,
+    };
+    Ok((
+        Decided {
+            decision,
+            contact_id,
+            version,
+            address,
+            replayed: false,
+        },
+        contact_id,
+    ))
+}

@@ -1,0 +1,62 @@
+//! Senders and their API keys. Keys are random, shown once, and stored as SHA-256 (DESIGN §6):
+//! they have 256 bits of entropy, so a fast hash is enough (Argon2 is for passwords).
+
+use super::{now_ms, random_token, sha256_hex, Store};
+
+impl Store {
+    /// Creates a sender (or reuses the one with that name) and a new API key for it. Returns the
+    /// sender id and the key, which is not stored anywhere.
+    pub async fn create_sender(&self, name: &str) -> anyhow::Result<(i64, String)> {
+        let name = name.trim();
+        anyhow::ensure!(
+            !name.is_empty() && name.len() <= 100,
+            "a sender name must be 1–100 characters"
+        );
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        let id: i64 = match sqlx::query_scalar(
+            "INSERT INTO senders (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id",
+        )
+        .bind(name)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            Some(id) => id,
+            None => sqlx::query_scalar("SELECT id FROM senders WHERE name = $1").bind(name).fetch_one(&mut *tx).await?,
+        };
+        let key = format!("att_{}", random_token(32));
+        sqlx::query("INSERT INTO api_keys (sender_id, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(sha256_hex(key.as_bytes()))
+            .bind(&key[..12])
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((id, key))
+    }
+
+    /// The sender (id, name) a live key belongs to.
+    pub async fn sender_by_key(&self, key: &str) -> anyhow::Result<Option<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.name FROM api_keys k JOIN senders s ON s.id = k.sender_id
+             WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND s.disabled_at IS NULL",
+        )
+        .bind(sha256_hex(key.as_bytes()))
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    /// Revokes the key with this prefix (as shown when it was made). Returns whether one was.
+    pub async fn revoke_key(&self, prefix: &str) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = $2 WHERE prefix = $1 AND revoked_at IS NULL",
+        )
+        .bind(prefix)
+        .bind(now_ms())
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
