@@ -128,3 +128,21 @@ both_backends! {
         assert!(String::from_utf8_lossy(&unknown.stderr).contains("no contact nobody"));
     }
 }
+
+both_backends! {
+    async fn sender_create_prints_a_working_key_alone_on_its_last_line(db) {
+        let test_db = fresh_db(db).await;
+
+        let out = attune(&test_db.url, test_db.dir.path()).args(["sender", "create", "Scheduling"]).output().unwrap();
+
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let key = text.lines().last().unwrap();
+        assert!(key.starts_with("att_") && !key.contains(' ') && key.len() >= 40, "{text}");
+        let store = server::store::Store::connect(&test_db.url).await.unwrap();
+        let (_, name) = store.sender_by_key(key).await.unwrap().expect("the printed key works");
+        assert_eq!(name, "Scheduling");
+        let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys").fetch_one(store.reader()).await.unwrap();
+        assert_eq!(stored, server::store::sha256_hex(key.as_bytes()), "only the SHA-256 is stored");
+    }
+}

@@ -1,0 +1,308 @@
+//! `cargo bench -p server --bench decisions`: the decision hot path against a trivial handler of
+//! the same binary, measured in one run on one machine with `wrk` (Debian's package) as the load
+//! generator: 64 keep-alive connections, baseline and target runs alternating, median of 3.
+//!
+//! Prints, for SQLite and Postgres: single decisions (req/s, p99, ratio to GET /healthz), batch
+//! decisions per second (ratio to the trivial handler's request rate), and decision p99 with 1k
+//! versus 1M contacts (SQLite).
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+const CONNECTIONS: u32 = 64;
+const SECONDS: u32 = 5;
+const RUNS: usize = 3;
+const BATCH: usize = 100;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn attune(data: &Path, db: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_attune"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("ATTUNE_DATA_DIR", data)
+        .env("DATABASE_URL", db)
+        .env("ATTUNE_LOG", "error")
+        .current_dir(data);
+    cmd
+}
+
+fn run_ok(mut cmd: Command) -> String {
+    let out = cmd.output().expect("run attune");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn start(data: &Path, db: &str) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = attune(data, db)
+        .env("ATTUNE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ATTUNE_BASE_URL", &base)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Server { child, base };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("attune did not start");
+}
+
+/// Seeds `n` contacts `bulk-1…bulk-n` subscribed to offers by email, in one statement each.
+fn seed(db: &str, n: u64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = server::store::Store::connect(db).await.unwrap();
+        let numbers = match store.backend {
+            server::store::Backend::Sqlite => format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) SELECT i FROM n"
+            ),
+            server::store::Backend::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS i"),
+        };
+        let t = if store.backend == server::store::Backend::Postgres { "TRUE" } else { "1" };
+        for sql in [
+            format!(
+                "INSERT INTO contacts (ref, email, email_verified, time_zone, version, created_at, updated_at)
+                 SELECT 'bulk-' || i, 'bulk' || i || '@example.com', {t}, 'America/Chicago', 1, 0, 0 FROM ({numbers}) AS nums"
+            ),
+            "INSERT INTO global_settings (contact_id, updated_at) SELECT id, 0 FROM contacts WHERE ref LIKE 'bulk-%'".to_owned(),
+            format!(
+                "INSERT INTO preferences (contact_id, topic_id, subscribed, channels, frequency, info_only, updated_at)
+                 SELECT c.id, t.id, {t}, 'email', 'immediate', {f}, 0 FROM contacts c, topics t
+                 WHERE c.ref LIKE 'bulk-%' AND t.key = 'offers'",
+                f = if t == "TRUE" { "FALSE" } else { "0" }
+            ),
+        ] {
+            sqlx::query(&sql).execute(store.writer()).await.unwrap();
+        }
+        store.close().await;
+    });
+}
+
+struct Wrk {
+    rps: f64,
+    p99_ms: f64,
+}
+
+fn parse_ms(s: &str) -> f64 {
+    let (num, unit) = s.trim().split_at(
+        s.trim()
+            .find(|c: char| c.is_alphabetic())
+            .unwrap_or(s.len()),
+    );
+    let v: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => v / 1000.0,
+        "ms" => v,
+        "s" => v * 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn wrk(url: &str, script: Option<&Path>) -> Wrk {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{SECONDS}s"),
+        "--latency",
+        "--timeout",
+        "10s",
+    ]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd.arg(url).output().expect("wrk (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Non-2xx"), "errors under load:\n{text}");
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .map(|v| v.trim().parse().unwrap())
+        .expect("wrk output");
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(parse_ms)
+        .unwrap_or(f64::NAN);
+    Wrk { rps, p99_ms: p99 }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// A wrk script posting decisions for random contacts among `n`.
+fn script(dir: &Path, name: &str, key: &str, n: u64, batch: usize) -> std::path::PathBuf {
+    let item = r#"{\"contact\":\"bulk-%d\",\"topic\":\"offers\",\"channel\":\"email\",\"purpose\":\"marketing\"}"#;
+    let body = if batch == 0 {
+        format!(r#"string.format("{item}", math.random(1, {n}))"#)
+    } else {
+        format!(
+            r#"(function() local t = {{}} for j = 1, {batch} do t[j] = string.format("{item}", math.random(1, {n})) end return "{{\"items\":[" .. table.concat(t, ",") .. "]}}" end)()"#
+        )
+    };
+    let lua = format!(
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n\
+         request = function() return wrk.format(nil, nil, nil, {body}) end\n"
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, lua).unwrap();
+    path
+}
+
+struct Row {
+    single: Wrk,
+    trivial: f64,
+    batch_decisions: f64,
+}
+
+/// Alternating trivial / single / batch runs; medians.
+fn measure(base: &str, single: &Path, batch: &Path) -> Row {
+    let (mut triv, mut rps, mut p99, mut bat) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..RUNS {
+        triv.push(wrk(&format!("{base}/healthz"), None).rps);
+        let s = wrk(&format!("{base}/api/v1/decisions"), Some(single));
+        rps.push(s.rps);
+        p99.push(s.p99_ms);
+        bat.push(wrk(&format!("{base}/api/v1/decisions/batch"), Some(batch)).rps * BATCH as f64);
+    }
+    Row {
+        single: Wrk {
+            rps: median(rps),
+            p99_ms: median(p99),
+        },
+        trivial: median(triv),
+        batch_decisions: median(bat),
+    }
+}
+
+fn report(name: &str, r: &Row) {
+    println!("{name}");
+    println!(
+        "  trivial handler (GET /healthz)   {:>10.0} req/s",
+        r.trivial
+    );
+    println!(
+        "  single decision                  {:>10.0} req/s   {:.2}× trivial   p99 {:.2} ms",
+        r.single.rps,
+        r.single.rps / r.trivial,
+        r.single.p99_ms
+    );
+    println!(
+        "  batch decisions ({BATCH} per call)    {:>10.0} decisions/s   {:.1}× trivial req/s",
+        r.batch_decisions,
+        r.batch_decisions / r.trivial
+    );
+}
+
+fn backend_run(name: &str, db: &str, data: &Path, contacts: u64) -> Row {
+    run_ok({
+        let mut c = attune(data, db);
+        c.arg("demo");
+        c
+    });
+    let out = run_ok({
+        let mut c = attune(data, db);
+        c.args(["sender", "create", "bench"]);
+        c
+    });
+    let key = out.lines().last().unwrap().to_owned();
+    seed(db, contacts);
+    let server = start(data, db);
+    let single = script(data, "single.lua", &key, contacts, 0);
+    let batch = script(data, "batch.lua", &key, contacts, BATCH);
+    let row = measure(&server.base, &single, &batch);
+    report(&format!("{name}, {contacts} contacts"), &row);
+    row
+}
+
+fn main() {
+    if Command::new("wrk").arg("-v").output().is_err() {
+        eprintln!("wrk is not installed (apt-get install wrk); nothing measured");
+        std::process::exit(1);
+    }
+    println!("decisions: wrk -t2 -c{CONNECTIONS} -d{SECONDS}s, alternating runs, median of {RUNS}");
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("small.db").display()
+    );
+    let small = backend_run("SQLite", &sqlite, dir.path(), 1_000);
+
+    let pg_admin = std::env::var("ATTUNE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pg_name = format!("attune_bench_{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pg_ok = rt.block_on(async {
+        use sqlx::Connection;
+        match sqlx::PgConnection::connect(&pg_admin).await {
+            Ok(mut c) => sqlx::query(&format!("CREATE DATABASE {pg_name}"))
+                .execute(&mut c)
+                .await
+                .is_ok(),
+            Err(_) => false,
+        }
+    });
+    if pg_ok {
+        let mut url = url::Url::parse(&pg_admin).unwrap();
+        url.set_path(&pg_name);
+        let pg_dir = tempfile::tempdir().unwrap();
+        let pg = backend_run("Postgres", url.as_str(), pg_dir.path(), 1_000);
+        println!(
+            "  Postgres single decision vs SQLite's: {:.2}× ; vs its own trivial handler {:.2}×",
+            pg.single.rps / small.single.rps,
+            pg.single.rps / pg.trivial
+        );
+        rt.block_on(async {
+            use sqlx::Connection;
+            if let Ok(mut c) = sqlx::PgConnection::connect(&pg_admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+                    .execute(&mut c)
+                    .await;
+            }
+        });
+    } else {
+        println!("Postgres: not reachable at {pg_admin}; skipped");
+    }
+
+    let big_dir = tempfile::tempdir().unwrap();
+    let big_db = format!(
+        "sqlite://{}?mode=rwc",
+        big_dir.path().join("big.db").display()
+    );
+    let big = backend_run("SQLite", &big_db, big_dir.path(), 1_000_000);
+    println!(
+        "decision p99 at 1M contacts vs 1k: {:.2} ms vs {:.2} ms = {:.2}× (goal ≤ 1.2×)",
+        big.single.p99_ms,
+        small.single.p99_ms,
+        big.single.p99_ms / small.single.p99_ms
+    );
+}
