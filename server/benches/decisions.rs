@@ -58,7 +58,7 @@ fn start(data: &Path, db: &str) -> Server {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let child = attune(data, db)
+    let mut child = attune(data, db)
         .env("ATTUNE_LISTEN", format!("127.0.0.1:{port}"))
         .env("ATTUNE_BASE_URL", &base)
         .arg("serve")
@@ -71,6 +71,8 @@ fn start(data: &Path, db: &str) -> Server {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("attune did not start");
 }
 
