@@ -123,7 +123,8 @@ pub struct ContactRules {
     pub quiet_hours: Option<(Time, Time)>,
     pub weekly_cap: Option<i64>,
     pub pref: PrefRules,
-    /// Sends recorded on this topic (any channel) in the last month or so, any order.
+    /// Sends recorded on this topic (any channel), any order; at least the latest one (the
+    /// topic's frequency allows one per period).
     pub topic_sends: Vec<Timestamp>,
     /// Non-transactional sends on any topic in the last week or so, any order.
     pub recent_sends: Vec<Timestamp>,

@@ -39,7 +39,8 @@ fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX)
 }
 
-/// Reads the contact's state for one topic; `None` for an unknown or erased contact.
+/// Reads the contact's state for one topic in one query (plus one more only when the contact
+/// has an overall weekly cap); `None` for an unknown or erased contact.
 async fn load(
     conn: &mut AnyConnection,
     contact: &ContactRef,
@@ -49,7 +50,12 @@ async fn load(
     let Some(c) = sqlx::query(
         "SELECT c.id, c.email, c.email_verified, c.phone, c.phone_verified, c.time_zone, c.version,
                 g.unsubscribed_all, g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap,
-                p.subscribed, p.channels, p.frequency, p.info_only
+                p.subscribed, p.channels, p.frequency, p.info_only,
+                (SELECT MAX(s.sent_at) FROM sends s WHERE s.contact_id = c.id AND s.topic_id = $2) AS last_topic_send,
+                (SELECT COUNT(*) FROM disputed_addresses d
+                  WHERE d.contact_id = c.id AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
+                (SELECT COUNT(*) FROM disputed_addresses d
+                  WHERE d.contact_id = c.id AND d.kind = 'phone' AND d.resolved_at IS NULL) AS phone_disputed
          FROM contacts c
          LEFT JOIN global_settings g ON g.contact_id = c.id
          LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = $2
@@ -63,20 +69,30 @@ async fn load(
         return Ok(None);
     };
     let id: i64 = c.try_get("id")?;
-    let since = now.as_millisecond() - 32 * 24 * 3600 * 1000;
-    let sends: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT topic_id, purpose, sent_at FROM sends WHERE contact_id = $1 AND sent_at > $2",
-    )
-    .bind(id)
-    .bind(since)
-    .fetch_all(&mut *conn)
-    .await?;
-    let disputed: Vec<String> = sqlx::query_scalar(
-        "SELECT kind FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let weekly_cap: Option<i64> = c.try_get("weekly_cap")?;
+    // Only the latest send on the topic matters for its frequency (at most one per period); the
+    // overall cap needs the week's sends, read only for contacts who set one.
+    let recent_sends = match weekly_cap {
+        Some(_) => {
+            let since = now.as_millisecond() - 8 * 24 * 3600 * 1000;
+            let rows: Vec<i64> = sqlx::query_scalar(
+                "SELECT sent_at FROM sends WHERE contact_id = $1 AND sent_at > $2 AND purpose <> 'transactional'",
+            )
+            .bind(id)
+            .bind(since)
+            .fetch_all(&mut *conn)
+            .await?;
+            rows.into_iter().map(ts).collect()
+        }
+        None => Vec::new(),
+    };
+    let mut disputed = Vec::new();
+    if c.try_get::<i64, _>("email_disputed")? > 0 {
+        disputed.push(AddressKind::Email);
+    }
+    if c.try_get::<i64, _>("phone_disputed")? > 0 {
+        disputed.push(AddressKind::Phone);
+    }
 
     let pref = match c.try_get::<Option<String>, _>("channels")? {
         Some(channels) => PrefRules {
@@ -94,17 +110,13 @@ async fn load(
     };
     let time = |s: Option<String>| s.and_then(|s| Time::strptime("%H:%M", &s).ok());
     let quiet = time(c.try_get("quiet_start")?).zip(time(c.try_get("quiet_end")?));
-    let week_ago = now.as_millisecond() - 8 * 24 * 3600 * 1000;
     let rules = ContactRules {
         email: c.try_get("email")?,
         email_verified: flag(&c, "email_verified")?,
         phone: c.try_get("phone")?,
         phone_verified: flag(&c, "phone_verified")?,
         time_zone: TimeZone::get(&c.try_get::<String, _>("time_zone")?).unwrap_or(TimeZone::UTC),
-        disputed: disputed
-            .iter()
-            .filter_map(|k| AddressKind::parse(k).ok())
-            .collect(),
+        disputed,
         unsubscribed_all: opt_flag(&c, "unsubscribed_all")?,
         channel_opt_outs: ChannelSet::parse_list(
             &c.try_get::<Option<String>, _>("channel_opt_outs")?
@@ -112,18 +124,14 @@ async fn load(
         )?,
         paused_until: c.try_get::<Option<i64>, _>("paused_until")?.map(ts),
         quiet_hours: quiet,
-        weekly_cap: c.try_get("weekly_cap")?,
+        weekly_cap,
         pref,
-        topic_sends: sends
-            .iter()
-            .filter(|s| s.0 == topic.id)
-            .map(|s| ts(s.2))
+        topic_sends: c
+            .try_get::<Option<i64>, _>("last_topic_send")?
+            .map(ts)
+            .into_iter()
             .collect(),
-        recent_sends: sends
-            .iter()
-            .filter(|s| s.1 != "transactional" && s.2 > week_ago)
-            .map(|s| ts(s.2))
-            .collect(),
+        recent_sends,
     };
     Ok(Some((id, c.try_get("version")?, rules)))
 }

@@ -44,6 +44,8 @@ pub struct Store {
     /// Topics by key, reloaded when older than a few seconds (decisions read them constantly;
     /// they change rarely).
     topics_cache: std::sync::Arc<std::sync::RwLock<Option<topics::TopicCache>>>,
+    /// Live API keys (by hash) seen in the last few seconds: every sender request needs one.
+    senders_cache: std::sync::Arc<std::sync::RwLock<senders::SenderCache>>,
 }
 
 impl Store {
@@ -92,6 +94,7 @@ impl Store {
                 read,
                 write,
                 topics_cache: Default::default(),
+                senders_cache: Default::default(),
             }
         } else {
             let pool = AnyPoolOptions::new()
@@ -105,6 +108,7 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 topics_cache: Default::default(),
+                senders_cache: Default::default(),
             }
         };
         store.migrate().await?;

@@ -1,7 +1,18 @@
 //! Senders and their API keys. Keys are random, shown once, and stored as SHA-256 (DESIGN §6):
 //! they have 256 bits of entropy, so a fast hash is enough (Argon2 is for passwords).
 
+use std::{collections::HashMap, time::Instant};
+
 use super::{now_ms, random_token, sha256_hex, Store};
+
+/// How long a looked-up key is trusted without asking the database again. A key revoked by
+/// another process stops working within this time; one revoked through this store, at once.
+const SENDER_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Key hash → (when read, sender id, sender name). Only live keys are kept, so random keys
+/// cannot fill it.
+#[derive(Default)]
+pub struct SenderCache(HashMap<String, (Instant, i64, String)>);
 
 impl Store {
     /// Creates a sender (or reuses the one with that name) and a new API key for it. Returns the
@@ -39,13 +50,38 @@ impl Store {
 
     /// The sender (id, name) a live key belongs to.
     pub async fn sender_by_key(&self, key: &str) -> anyhow::Result<Option<(i64, String)>> {
-        Ok(sqlx::query_as(
+        let hash = sha256_hex(key.as_bytes());
+        if let Some((at, id, name)) = self
+            .senders_cache
+            .read()
+            .expect("sender cache lock")
+            .0
+            .get(&hash)
+        {
+            if at.elapsed() < SENDER_CACHE_TTL {
+                return Ok(Some((*id, name.clone())));
+            }
+        }
+        let found: Option<(i64, String)> = sqlx::query_as(
             "SELECT s.id, s.name FROM api_keys k JOIN senders s ON s.id = k.sender_id
              WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND s.disabled_at IS NULL",
         )
-        .bind(sha256_hex(key.as_bytes()))
+        .bind(&hash)
         .fetch_optional(self.reader())
-        .await?)
+        .await?;
+        let mut cache = self.senders_cache.write().expect("sender cache lock");
+        match &found {
+            Some((id, name)) => {
+                cache
+                    .0
+                    .retain(|_, (at, _, _)| at.elapsed() < SENDER_CACHE_TTL);
+                cache.0.insert(hash, (Instant::now(), *id, name.clone()));
+            }
+            None => {
+                cache.0.remove(&hash);
+            }
+        }
+        Ok(found)
     }
 
     /// Revokes the key with this prefix (as shown when it was made). Returns whether one was.
@@ -57,6 +93,11 @@ impl Store {
         .bind(now_ms())
         .execute(self.writer())
         .await?;
+        self.senders_cache
+            .write()
+            .expect("sender cache lock")
+            .0
+            .clear();
         Ok(done.rows_affected() > 0)
     }
 }
