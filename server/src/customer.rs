@@ -673,11 +673,10 @@ fn format_time(ms: i64, tz: &str) -> String {
 }
 
 fn format_date(rfc3339: &str, tz: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .map(|t| t.to_zoned(tz).strftime("%-d %b %Y %H:%M").to_string())
-        .unwrap_or_else(|_| rfc3339.to_owned())
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(t) => format_time(t.as_millisecond(), tz),
+        Err(_) => rfc3339.to_owned(),
+    }
 }
 
 fn channels_of(v: &Value) -> Vec<Channel> {
