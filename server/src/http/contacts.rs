@@ -227,6 +227,16 @@ pub async fn put(
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Response, ApiError> {
     let reference = contact_ref(&raw)?;
+    // A field left out stays as it is: re-sending the same address without `*_verified` keeps
+    // its verification; a new address is unverified unless the request says otherwise.
+    let current: Option<(Option<String>, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT email, CASE WHEN email_verified THEN 1 ELSE 0 END, phone, CASE WHEN phone_verified THEN 1 ELSE 0 END
+         FROM contacts WHERE ref = $1 AND erased_at IS NULL",
+    )
+    .bind(reference.as_str())
+    .fetch_optional(state.store.reader())
+    .await?;
+    let (cur_email, cur_email_ok, cur_phone, cur_phone_ok) = current.unwrap_or((None, 0, None, 0));
     let mut ops = Vec::new();
     if let Some(email) = &input.email {
         let email = Email::parse(email)?;
@@ -237,14 +247,22 @@ pub async fn put(
                 "An erased address is never added again.",
             ));
         }
+        let same = cur_email
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(email.as_str()));
+        let verified = input.email_verified.unwrap_or(same && cur_email_ok == 1);
         ops.push(ChangeOp::Email {
             email: Some(email),
-            verified: input.email_verified.unwrap_or(false),
+            verified,
         });
-    } else if input.email_verified.is_some() {
-        return Err(ApiError::validation(
-            "email_verified needs the email it is about",
-        ));
+    } else if let Some(verified) = input.email_verified {
+        let email = cur_email.as_deref().map(Email::parse).transpose()?;
+        if email.is_none() {
+            return Err(ApiError::validation(
+                "email_verified needs an email address to be about",
+            ));
+        }
+        ops.push(ChangeOp::Email { email, verified });
     }
     if let Some(phone) = &input.phone {
         let phone = Phone::parse(phone)?;
@@ -255,10 +273,20 @@ pub async fn put(
                 "An erased number is never added again.",
             ));
         }
+        let same = cur_phone.as_deref() == Some(phone.as_str());
+        let verified = input.phone_verified.unwrap_or(same && cur_phone_ok == 1);
         ops.push(ChangeOp::Phone {
             phone: Some(phone),
-            verified: input.phone_verified.unwrap_or(false),
+            verified,
         });
+    } else if let Some(verified) = input.phone_verified {
+        let phone = cur_phone.as_deref().map(Phone::parse).transpose()?;
+        if phone.is_none() {
+            return Err(ApiError::validation(
+                "phone_verified needs a phone number to be about",
+            ));
+        }
+        ops.push(ChangeOp::Phone { phone, verified });
     }
     if let Some(locale) = input.locale {
         ops.push(ChangeOp::Locale(locale));
