@@ -1,5 +1,5 @@
 # Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
-.PHONY: setup build run test lint test-rust test-e2e sizes
+.PHONY: setup build run test lint test-rust test-fuzz test-api-fuzz test-e2e sizes
 
 setup:
 	bash .ci/setup
@@ -22,11 +22,20 @@ lint:
 test-rust:
 	cargo test --workspace
 
+## Bad input at scale: schemathesis against /api/v1/openapi.json on the release build (a fresh
+## SQLite data dir, a fixed seed, at least 1000 cases, at most 5 minutes).
+## cargo-fuzz on the link-token parser, for a bounded time (a crash fails the run).
+test-fuzz:
+	cd server/fuzz && cargo +nightly fuzz run link_token -- -max_total_time=45
+
+test-api-fuzz: build
+	bash server/tests/schemathesis/run.sh
+
 ## Browser tests against the release build, with JavaScript on and off.
 test-e2e: build
 	cd end2end && npx playwright test
 
-test: setup lint test-rust test-e2e sizes
+test: setup lint test-rust test-fuzz test-api-fuzz test-e2e sizes
 
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:

@@ -19,4 +19,11 @@ export ATTUNE_SIGN_IN_LIMIT_PER_IP=10000
 unset DATABASE_URL ATTUNE_MAIL_URL ATTUNE_CONFIG
 cd "$data"
 "$root/target/release/attune" demo > "$data/demo.txt"
+# Staff console users with known passwords (see tests/support/staff.ts); one lockout account per
+# Playwright project, so the two runs can't lock each other out.
+staff() { printf '%s\n' "$3" | "$root/target/release/attune" staff create "$1" --role "$2" --password-stdin >> "$data/staff.txt"; }
+staff admin@staff.example admin "e2e admin password"
+staff agent@staff.example agent "e2e agent password"
+staff lockout-js-on@staff.example agent "e2e lockout password"
+staff lockout-js-off@staff.example agent "e2e lockout password"
 exec "$root/target/release/attune" serve

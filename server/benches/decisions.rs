@@ -6,77 +6,20 @@
 //! decisions per second (ratio to the trivial handler's request rate), and decision p99 with 1k
 //! versus 1M contacts (SQLite).
 
-use std::{
-    net::TcpListener,
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+mod common;
+
+use std::{path::Path, process::Command};
 
 const CONNECTIONS: u32 = 64;
 const SECONDS: u32 = 5;
 const RUNS: usize = 3;
 const BATCH: usize = 100;
 
-struct Server {
-    child: Child,
-    base: String,
-}
+/// Topics beyond the demo's six, so every contact has ten.
+const EXTRA_TOPICS: [&str; 4] = ["events", "product-news", "tips", "partners"];
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn attune(data: &Path, db: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_attune"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("ATTUNE_DATA_DIR", data)
-        .env("DATABASE_URL", db)
-        .env("ATTUNE_LOG", "error")
-        .current_dir(data);
-    cmd
-}
-
-fn run_ok(mut cmd: Command) -> String {
-    let out = cmd.output().expect("run attune");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn start(data: &Path, db: &str) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = attune(data, db)
-        .env("ATTUNE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ATTUNE_BASE_URL", &base)
-        .arg("serve")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server { child, base };
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("attune did not start");
-}
-
-/// Seeds `n` contacts `bulk-1…bulk-n` subscribed to offers by email, in one statement each.
+/// Seeds `n` contacts `bulk-1…bulk-n` with a preference on each of ten topics (subscribed to
+/// offers by email), in one statement per table.
 fn seed(db: &str, n: u64) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -95,9 +38,15 @@ fn seed(db: &str, n: u64) {
             ),
             "INSERT INTO global_settings (contact_id, updated_at) SELECT id, 0 FROM contacts WHERE ref LIKE 'bulk-%'".to_owned(),
             format!(
+                "INSERT INTO topics (key, name, kind, channels, default_subscribed, default_frequency, position, created_at, updated_at)
+                 SELECT k, k, 'optional', 'email,sms', {f}, 'weekly', 100, 0, 0 FROM (SELECT '{}' AS k UNION ALL SELECT '{}' UNION ALL SELECT '{}' UNION ALL SELECT '{}') AS extra",
+                EXTRA_TOPICS[0], EXTRA_TOPICS[1], EXTRA_TOPICS[2], EXTRA_TOPICS[3],
+                f = if t == "TRUE" { "FALSE" } else { "0" }
+            ),
+            format!(
                 "INSERT INTO preferences (contact_id, topic_id, subscribed, channels, frequency, info_only, updated_at)
                  SELECT c.id, t.id, {t}, 'email', 'immediate', {f}, 0 FROM contacts c, topics t
-                 WHERE c.ref LIKE 'bulk-%' AND t.key = 'offers'",
+                 WHERE c.ref LIKE 'bulk-%'",
                 f = if t == "TRUE" { "FALSE" } else { "0" }
             ),
         ] {
@@ -156,11 +105,6 @@ fn wrk(url: &str, script: Option<&Path>) -> Wrk {
     Wrk { rps, p99_ms: p99 }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 /// A wrk script posting decisions for random contacts among `n`.
 fn script(dir: &Path, name: &str, key: &str, n: u64, batch: usize) -> std::path::PathBuf {
     let item = r#"{\"contact\":\"bulk-%d\",\"topic\":\"offers\",\"channel\":\"email\",\"purpose\":\"marketing\"}"#;
@@ -184,26 +128,52 @@ struct Row {
     single: Wrk,
     trivial: f64,
     batch_decisions: f64,
+    /// Server-side rendering of a signed-in `/preferences`, req/s.
+    ssr: Option<f64>,
 }
 
-/// Alternating trivial / single / batch runs; medians.
-fn measure(base: &str, single: &Path, batch: &Path) -> Row {
-    let (mut triv, mut rps, mut p99, mut bat) = (vec![], vec![], vec![], vec![]);
+/// Alternating trivial / single / batch (/ SSR) runs; medians.
+fn measure(base: &str, single: &Path, batch: &Path, ssr: Option<&Path>) -> Row {
+    let (mut triv, mut rps, mut p99, mut bat, mut pages) = (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..RUNS {
         triv.push(wrk(&format!("{base}/healthz"), None).rps);
         let s = wrk(&format!("{base}/api/v1/decisions"), Some(single));
         rps.push(s.rps);
         p99.push(s.p99_ms);
         bat.push(wrk(&format!("{base}/api/v1/decisions/batch"), Some(batch)).rps * BATCH as f64);
+        if let Some(script) = ssr {
+            pages.push(wrk(&format!("{base}/preferences"), Some(script)).rps);
+        }
     }
     Row {
         single: Wrk {
-            rps: median(rps),
-            p99_ms: median(p99),
+            rps: common::median(rps),
+            p99_ms: common::median(p99),
         },
-        trivial: median(triv),
-        batch_decisions: median(bat),
+        trivial: common::median(triv),
+        batch_decisions: common::median(bat),
+        ssr: (!pages.is_empty()).then(|| common::median(pages)),
     }
+}
+
+/// A wrk script fetching `/preferences` with the demo contact's session cookie.
+fn ssr_script(dir: &Path, db: &str) -> std::path::PathBuf {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cookie = rt.block_on(async {
+        let store = server::store::Store::connect(db).await.unwrap();
+        let reference = app::domain::ContactRef::parse(server::demo::DEMO_CONTACT).unwrap();
+        let id = store.contact_id(&reference).await.unwrap().unwrap();
+        let session = store.create_customer_session(id).await.unwrap();
+        store.close().await;
+        session
+    });
+    let path = dir.join("ssr.lua");
+    std::fs::write(
+        &path,
+        format!("wrk.headers[\"Cookie\"] = \"attune_session={cookie}\"\n"),
+    )
+    .unwrap();
+    path
 }
 
 fn report(name: &str, r: &Row) {
@@ -223,27 +193,42 @@ fn report(name: &str, r: &Row) {
         r.batch_decisions,
         r.batch_decisions / r.trivial
     );
+    if let Some(ssr) = r.ssr {
+        println!(
+            "  SSR GET /preferences (signed in)  {:>10.0} req/s   {:.2}× trivial",
+            ssr,
+            ssr / r.trivial
+        );
+    }
 }
 
-fn backend_run(name: &str, db: &str, data: &Path, contacts: u64) -> Row {
-    run_ok({
-        let mut c = attune(data, db);
+fn backend_run(
+    name: &str,
+    db: &str,
+    data: &Path,
+    contacts: u64,
+    with_ssr: bool,
+) -> (Row, Option<f64>) {
+    common::run_ok({
+        let mut c = common::attune(data, db);
         c.arg("demo");
         c
     });
-    let out = run_ok({
-        let mut c = attune(data, db);
+    let out = common::run_ok({
+        let mut c = common::attune(data, db);
         c.args(["sender", "create", "bench"]);
         c
     });
     let key = out.lines().last().unwrap().to_owned();
     seed(db, contacts);
-    let server = start(data, db);
+    let server = common::start(data, db, &[]);
     let single = script(data, "single.lua", &key, contacts, 0);
     let batch = script(data, "batch.lua", &key, contacts, BATCH);
-    let row = measure(&server.base, &single, &batch);
-    report(&format!("{name}, {contacts} contacts"), &row);
-    row
+    let ssr = with_ssr.then(|| ssr_script(data, db));
+    let row = measure(&server.base, &single, &batch, ssr.as_deref());
+    report(&format!("{name}, {contacts} contacts × 10 topics"), &row);
+    let rss = common::peak_rss_mib(server.child.id());
+    (row, rss)
 }
 
 fn main() {
@@ -257,7 +242,36 @@ fn main() {
         "sqlite://{}?mode=rwc",
         dir.path().join("small.db").display()
     );
-    let small = backend_run("SQLite", &sqlite, dir.path(), 1_000);
+    let (small, _) = backend_run("SQLite", &sqlite, dir.path(), 1_000, true);
+    let ratio = small.single.rps / small.trivial;
+    common::row(
+        "decision, single (SQLite)",
+        format!(
+            "{:.0}/s = {ratio:.2}× trivial, p99 {:.1} ms",
+            small.single.rps, small.single.p99_ms
+        ),
+        "≥ 0.8×",
+        Some(ratio >= 0.8),
+    );
+    let ratio = small.batch_decisions / small.trivial;
+    common::row(
+        &format!("decisions, batches of {BATCH} (SQLite)"),
+        format!(
+            "{:.0} decisions/s = {ratio:.1}× trivial req/s",
+            small.batch_decisions
+        ),
+        "≥ 20×",
+        Some(ratio >= 20.0),
+    );
+    if let Some(ssr) = small.ssr {
+        let ratio = ssr / small.trivial;
+        common::row(
+            "SSR of signed-in /preferences (SQLite)",
+            format!("{ssr:.0}/s = {ratio:.2}× trivial"),
+            "≥ 0.3×",
+            Some(ratio >= 0.3),
+        );
+    }
 
     let pg_admin = std::env::var("ATTUNE_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
@@ -277,11 +291,31 @@ fn main() {
         let mut url = url::Url::parse(&pg_admin).unwrap();
         url.set_path(&pg_name);
         let pg_dir = tempfile::tempdir().unwrap();
-        let pg = backend_run("Postgres", url.as_str(), pg_dir.path(), 1_000);
+        let (pg, _) = backend_run("Postgres", url.as_str(), pg_dir.path(), 1_000, false);
         println!(
             "  Postgres single decision vs SQLite's: {:.2}× ; vs its own trivial handler {:.2}×",
             pg.single.rps / small.single.rps,
             pg.single.rps / pg.trivial
+        );
+        let ratio = pg.single.rps / pg.trivial;
+        common::row(
+            "decision, single (Postgres)",
+            format!(
+                "{:.0}/s = {ratio:.2}× trivial, p99 {:.1} ms",
+                pg.single.rps, pg.single.p99_ms
+            ),
+            "≥ 0.3×",
+            Some(ratio >= 0.3),
+        );
+        common::row(
+            &format!("decisions, batches of {BATCH} (Postgres)"),
+            format!(
+                "{:.0} decisions/s = {:.1}× trivial req/s",
+                pg.batch_decisions,
+                pg.batch_decisions / pg.trivial
+            ),
+            "—",
+            None,
         );
         rt.block_on(async {
             use sqlx::Connection;
@@ -300,11 +334,28 @@ fn main() {
         "sqlite://{}?mode=rwc",
         big_dir.path().join("big.db").display()
     );
-    let big = backend_run("SQLite", &big_db, big_dir.path(), 1_000_000);
+    let (big, rss) = backend_run("SQLite", &big_db, big_dir.path(), 1_000_000, false);
+    let ratio = big.single.p99_ms / small.single.p99_ms;
     println!(
-        "decision p99 at 1M contacts vs 1k: {:.2} ms vs {:.2} ms = {:.2}× (goal ≤ 1.2×)",
-        big.single.p99_ms,
-        small.single.p99_ms,
-        big.single.p99_ms / small.single.p99_ms
+        "decision p99 at 1M contacts vs 1k: {:.2} ms vs {:.2} ms = {ratio:.2}× (goal ≤ 1.2×)",
+        big.single.p99_ms, small.single.p99_ms,
     );
+    common::row(
+        "decision p99, 1M vs 1k contacts (× 10 topics, SQLite)",
+        format!(
+            "{:.2} ms vs {:.2} ms = {ratio:.2}×",
+            big.single.p99_ms, small.single.p99_ms
+        ),
+        "≤ 1.2×",
+        Some(ratio <= 1.2),
+    );
+    if let Some(rss) = rss {
+        println!("peak RSS of attune serving 1M contacts: {rss:.0} MiB");
+        common::row(
+            "peak RSS of attune (1M contacts, under load)",
+            format!("{rss:.0} MiB"),
+            "—",
+            None,
+        );
+    }
 }

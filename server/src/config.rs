@@ -20,7 +20,14 @@ pub struct Config {
     pub sign_in_limit_per_ip: i64,
     /// Where the compiled site (`pkg/attune.{js,wasm,css}` and public files) is served from.
     pub site_root: PathBuf,
+    /// The waits between webhook attempts; after the last one fails the delivery is failed.
+    pub webhook_retry_schedule: Vec<std::time::Duration>,
+    /// SQLite: commit concurrent changes together (one disk flush for many changes).
+    pub group_commit: bool,
 }
+
+/// The default waits between webhook attempts: about two and a half days in all, ten attempts.
+pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h,14h,20h";
 
 /// The optional file form: every key may be left out.
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +40,7 @@ struct FileConfig {
     mail_url: Option<String>,
     webhook_allow_private: Option<bool>,
     site_root: Option<String>,
+    webhook_retry_schedule: Option<String>,
 }
 
 impl Config {
@@ -118,6 +126,19 @@ impl Config {
             None => 30,
         };
 
+        let schedule = pick("ATTUNE_WEBHOOK_RETRY_SCHEDULE", file.webhook_retry_schedule)
+            .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.into());
+        let webhook_retry_schedule = parse_schedule(&schedule).with_context(|| {
+            format!(
+                "ATTUNE_WEBHOOK_RETRY_SCHEDULE {schedule:?} must be waits like {DEFAULT_RETRY_SCHEDULE}"
+            )
+        })?;
+
+        let group_commit = match env("ATTUNE_GROUP_COMMIT") {
+            Some(v) => parse_bool("ATTUNE_GROUP_COMMIT", &v)?,
+            None => true,
+        };
+
         Ok(Config {
             listen,
             base_url,
@@ -127,6 +148,8 @@ impl Config {
             webhook_allow_private,
             sign_in_limit_per_ip,
             site_root,
+            webhook_retry_schedule,
+            group_commit,
         })
     }
 
@@ -155,6 +178,36 @@ fn parse_base_url(s: &str) -> anyhow::Result<Url> {
         bail!("ATTUNE_BASE_URL must not have a query or fragment");
     }
     Ok(url)
+}
+
+/// `5s,5m,2h,1d` (also `ms`) into waits; at least one, none zero, each at most a week.
+fn parse_schedule(s: &str) -> anyhow::Result<Vec<std::time::Duration>> {
+    let waits = s
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            let split = part
+                .find(|c: char| !c.is_ascii_digit())
+                .context("a wait needs a unit")?;
+            let (n, unit) = part.split_at(split);
+            let n: u64 = n.parse().context("a wait starts with a number")?;
+            let ms = match unit {
+                "ms" => n,
+                "s" => n * 1000,
+                "m" => n * 60_000,
+                "h" => n * 3_600_000,
+                "d" => n * 86_400_000,
+                _ => bail!("unknown unit {unit:?}"),
+            };
+            anyhow::ensure!(
+                ms > 0 && ms <= 7 * 86_400_000,
+                "each wait is between 1 ms and 7 days"
+            );
+            Ok(std::time::Duration::from_millis(ms))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!(!waits.is_empty() && waits.len() <= 50, "1 to 50 waits");
+    Ok(waits)
 }
 
 fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
@@ -188,6 +241,12 @@ mod tests {
         assert_eq!(c.mail_url, "file://./data/mail");
         assert!(!c.webhook_allow_private);
         assert!(c.is_plain_http_localhost());
+        let total: std::time::Duration = c.webhook_retry_schedule.iter().sum();
+        assert_eq!(c.webhook_retry_schedule.len(), 9, "ten attempts in all");
+        assert!(
+            (48..=72).contains(&(total.as_secs() / 3600)),
+            "retries span about three days, not {total:?}"
+        );
     }
 
     #[test]
@@ -215,6 +274,11 @@ mod tests {
         let e = with_env(&[("ATTUNE_WEBHOOK_ALLOW_PRIVATE", "maybe")], "").unwrap_err();
         assert!(
             e.to_string().contains("ATTUNE_WEBHOOK_ALLOW_PRIVATE"),
+            "{e}"
+        );
+        let e = with_env(&[("ATTUNE_WEBHOOK_RETRY_SCHEDULE", "5s,soon")], "").unwrap_err();
+        assert!(
+            e.to_string().contains("ATTUNE_WEBHOOK_RETRY_SCHEDULE"),
             "{e}"
         );
         assert!(

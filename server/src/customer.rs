@@ -602,6 +602,14 @@ impl Backend for CustomerBackend {
         .await
         .map_err(internal)?;
         let more = rows.len() as i64 > PAGE;
+        let seqs = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("seq"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let mut receipts = crate::webhooks::receipts(self.store(), &seqs, &tz)
+            .await
+            .map_err(|e| internal(format!("{e:#}")))?;
         let mut entries = Vec::new();
         for r in rows.iter().take(PAGE as usize) {
             let changes: Vec<FieldChangeIn> =
@@ -619,12 +627,14 @@ impl Backend for CustomerBackend {
                 ),
                 _ => "Set up by Attune".to_owned(),
             };
+            let seq: i64 = r.try_get("seq").map_err(internal)?;
             entries.push(HistoryEntry {
-                seq: r.try_get("seq").map_err(internal)?,
+                seq,
                 when: format_time(r.try_get("occurred_at").map_err(internal)?, &tz),
                 by,
                 reason: r.try_get("reason").map_err(internal)?,
                 items: describe(&changes, &names, &tz),
+                receipts: receipts.remove(&seq).unwrap_or_default(),
             });
         }
         let next_before = if more {
@@ -641,10 +651,10 @@ impl Backend for CustomerBackend {
 
 /// A ledger change as read back.
 #[derive(serde::Deserialize)]
-struct FieldChangeIn {
-    field: String,
-    from: Value,
-    to: Value,
+pub(crate) struct FieldChangeIn {
+    pub(crate) field: String,
+    pub(crate) from: Value,
+    pub(crate) to: Value,
 }
 
 impl From<&FieldChange> for FieldChangeIn {
@@ -657,7 +667,9 @@ impl From<&FieldChange> for FieldChangeIn {
     }
 }
 
-async fn topic_names(store: &Store) -> anyhow::Result<std::collections::HashMap<String, String>> {
+pub(crate) async fn topic_names(
+    store: &Store,
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, name FROM topics")
         .fetch_all(store.reader())
         .await?;
@@ -665,7 +677,7 @@ async fn topic_names(store: &Store) -> anyhow::Result<std::collections::HashMap<
 }
 
 /// "3 May 2026 14:02" in the contact's time zone.
-fn format_time(ms: i64, tz: &str) -> String {
+pub(crate) fn format_time(ms: i64, tz: &str) -> String {
     let tz = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned(tz).strftime("%-d %b %Y %H:%M").to_string())
@@ -699,7 +711,7 @@ fn channel_word(c: Channel) -> &'static str {
 }
 
 /// Each field change in plain words, e.g. "Turned off text messages for Offers".
-fn describe(
+pub(crate) fn describe(
     changes: &[FieldChangeIn],
     topics: &std::collections::HashMap<String, String>,
     tz: &str,
@@ -805,12 +817,45 @@ fn describe(
             ["contact", "time_zone"] => {
                 format!("Set the time zone to {}", c.to.as_str().unwrap_or("?"))
             }
+            ["disputed", kind] if c.to == json!(false) => {
+                format!("Our staff checked the reported {kind} address")
+            }
             ["disputed", kind] => format!("Reported that the {kind} address is not theirs"),
             _ => format!("Changed {}", c.field),
         };
         out.push(text);
     }
     out
+}
+
+/// A contact's stored choice for one topic: subscribed, channels, frequency, information only.
+pub(crate) type StoredPreference = (bool, ChannelSet, Frequency, bool);
+
+/// The contact's stored preferences by topic key (topics without a row use their defaults).
+pub(crate) async fn stored_preferences(
+    store: &Store,
+    contact_id: i64,
+) -> anyhow::Result<std::collections::HashMap<String, StoredPreference>> {
+    let rows = sqlx::query(
+        "SELECT t.key, p.subscribed, p.channels, p.frequency, p.info_only
+         FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id = $1",
+    )
+    .bind(contact_id)
+    .fetch_all(store.reader())
+    .await?;
+    let mut stored = std::collections::HashMap::new();
+    for r in &rows {
+        stored.insert(
+            r.try_get::<String, _>("key")?,
+            (
+                flag(r, "subscribed")?,
+                ChannelSet::parse_list(&r.try_get::<String, _>("channels")?)?,
+                Frequency::parse(&r.try_get::<String, _>("frequency")?)?,
+                flag(r, "info_only")?,
+            ),
+        );
+    }
+    Ok(stored)
 }
 
 /// Everything the preference page shows, for one contact.
@@ -873,25 +918,7 @@ pub async fn load_preferences(
     };
 
     let topics = store.list_topics().await?;
-    let rows = sqlx::query(
-        "SELECT t.key, p.subscribed, p.channels, p.frequency, p.info_only
-         FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id = $1",
-    )
-    .bind(contact_id)
-    .fetch_all(store.reader())
-    .await?;
-    let mut stored = std::collections::HashMap::new();
-    for r in &rows {
-        stored.insert(
-            r.try_get::<String, _>("key")?,
-            (
-                flag(r, "subscribed")?,
-                ChannelSet::parse_list(&r.try_get::<String, _>("channels")?)?,
-                Frequency::parse(&r.try_get::<String, _>("frequency")?)?,
-                flag(r, "info_only")?,
-            ),
-        );
-    }
+    let stored = stored_preferences(store, contact_id).await?;
     let has_address = |ch: Channel| match ch.address_kind() {
         AddressKind::Email => email.is_some() && !disputed.contains(&AddressKind::Email),
         AddressKind::Phone => phone.is_some() && !disputed.contains(&AddressKind::Phone),

@@ -7,6 +7,8 @@ pub mod demo;
 pub mod http;
 pub mod links;
 pub mod mail;
+pub mod staff;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

@@ -44,6 +44,28 @@ enum Command {
         #[command(subcommand)]
         command: TopicsCommand,
     },
+    /// Manage staff users of the console at /staff.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff user; prints a generated password alone on the last line, unless
+    /// --password-stdin reads one line from standard input instead. Refuses an existing address.
+    Create {
+        email: String,
+        /// `admin` (also topics, senders, endpoints, staff) or `agent` (contacts only).
+        #[arg(long)]
+        role: String,
+        /// Read the password (at least 12 characters) from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a staff user: they can no longer sign in, and their sessions end at once.
+    Disable { email: String },
 }
 
 #[derive(Subcommand)]
@@ -155,6 +177,63 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             anyhow::ensure!(revoked, "no live key starts with {prefix:?}");
             println!("Revoked.");
+            Ok(())
+        }
+        Command::Staff {
+            command:
+                StaffCommand::Create {
+                    email,
+                    role,
+                    password_stdin,
+                },
+        } => {
+            use server::staff::users;
+            let email = app::domain::Email::parse(&email)?;
+            let role = users::Role::parse(&role)?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                let password = line.trim_end_matches(['\r', '\n']).to_owned();
+                anyhow::ensure!(
+                    password.chars().count() >= users::MIN_PASSWORD_LEN,
+                    "the password must be at least {} characters",
+                    users::MIN_PASSWORD_LEN
+                );
+                (password, false)
+            } else {
+                (users::generate_password(), true)
+            };
+            let hash = users::hash_password(password.clone()).await?;
+            let store = Store::connect(&config.database_url).await?;
+            let created = store.create_staff_user(&email, role, &hash).await;
+            store.close().await;
+            created?;
+            if generated {
+                println!(
+                    "Staff user {} ({}) created. The password is shown only now:",
+                    email.as_str(),
+                    role.as_str()
+                );
+                println!("{password}");
+            } else {
+                println!("Staff user {} ({}) created.", email.as_str(), role.as_str());
+            }
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::Disable { email },
+        } => {
+            let store = Store::connect(&config.database_url).await?;
+            let id = store.staff_id_by_email(&email).await?;
+            let done = match id {
+                Some(id) => store.set_staff_disabled(id, true).await?,
+                None => false,
+            };
+            store.close().await;
+            anyhow::ensure!(done, "there is no staff user with that address");
+            println!("Disabled.");
             Ok(())
         }
         Command::Topics {

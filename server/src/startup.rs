@@ -57,6 +57,7 @@ impl Application {
 
     /// As [`Application::build`], on an already connected store.
     pub async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
+        store.set_group_commit(config.group_commit);
         let links = Links::load(&store, config.base_url.clone()).await?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -94,16 +95,33 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves, with the webhook worker running beside the server, until `stop` completes; then
+    /// finishes the requests and webhook attempts in flight.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        axum::serve(
+        let worker = crate::webhooks::worker::spawn(
+            store.clone(),
+            crate::webhooks::worker::WorkerConfig {
+                retry_schedule: self.state.config.webhook_retry_schedule.clone(),
+                allow_private: self.state.config.webhook_allow_private,
+            },
+        )?;
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .with_graceful_shutdown(stop)
+        .await;
+        worker.stop().await;
         store.close().await;
-        Ok(())
+        Ok(served?)
     }
 }
 
@@ -122,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(http::ops::router())
         .merge(crate::links::pages::router())
+        .merge(crate::staff::router())
         .nest("/api/v1", http::api::router(state.clone()))
         .route("/api/docs", axum::routing::get(http::api::docs))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -78,6 +78,46 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
     /// One line per field that changed, e.g. "You turned off SMS for Offers".
     pub items: Vec<String>,
+    /// Which sending systems have been told of this change (DESIGN §7 propagation receipts).
+    pub receipts: Vec<Receipt>,
+}
+
+/// Whether one sending system's webhook endpoint has confirmed one change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The sending system, e.g. "CRM" (the sender's name).
+    pub system: String,
+    pub state: ReceiptState,
+    /// When it confirmed (2xx), in the contact's time zone, e.g. "3 May 2026 14:02".
+    pub when: Option<String>,
+}
+
+/// Where a change's delivery to one endpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReceiptState {
+    /// The endpoint answered 2xx.
+    Confirmed,
+    /// Not tried yet, or being sent now.
+    Sending,
+    /// Tried and failed; another attempt is scheduled.
+    Retrying,
+    /// Every attempt failed (it can still be replayed).
+    Failed,
+    /// The endpoint was disabled before it confirmed.
+    Disabled,
+}
+
+impl ReceiptState {
+    /// How the state reads after the system's name, e.g. "CRM ✓" or "Marketing — retrying".
+    pub fn label(self) -> &'static str {
+        match self {
+            ReceiptState::Confirmed => "✓",
+            ReceiptState::Sending => "— sending",
+            ReceiptState::Retrying => "— retrying",
+            ReceiptState::Failed => "— failed",
+            ReceiptState::Disabled => "— not delivered (endpoint disabled)",
+        }
+    }
 }
 
 /// What a sign-in link is, checked without using it up.

@@ -36,6 +36,20 @@ pub fn HistoryPage() -> impl IntoView {
                                                 <p class="when"><time>{e.when}</time>" · "{e.by}</p>
                                                 <ul>{e.items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
                                                 {e.reason.map(|r| view! { <p class="reason">"Reason given: "{r}</p> })}
+                                                {(!e.receipts.is_empty()).then(|| view! {
+                                                    <p class="receipts">
+                                                        "Confirmed by: "
+                                                        {e.receipts.into_iter().enumerate().map(|(i, r)| {
+                                                            let title = r.when.clone().map(|w| format!("Confirmed {w}"));
+                                                            view! {
+                                                                {(i > 0).then_some(", ")}
+                                                                <span class=format!("receipt receipt-{:?}", r.state).to_lowercase() title=title>
+                                                                    {format!("{} {}", r.system, r.state.label())}
+                                                                </span>
+                                                            }
+                                                        }).collect_view()}
+                                                    </p>
+                                                })}
                                             </li>
                                         }).collect_view()}
                                     </ol>

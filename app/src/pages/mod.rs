@@ -5,6 +5,8 @@ pub mod home;
 pub mod links;
 pub mod not_found;
 pub mod preferences;
+#[cfg(feature = "ssr")]
+pub mod staff;
 
 use leptos::prelude::*;
 

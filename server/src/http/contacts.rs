@@ -85,8 +85,10 @@ pub struct ContactBody {
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     /// Where the contact said yes, e.g. "checkout form".
+    #[schema(min_length = 1)]
     pub source: String,
     /// The wording they were shown.
+    #[schema(min_length = 1)]
     pub text: String,
     /// When, RFC 3339.
     pub at: String,
@@ -118,9 +120,13 @@ pub struct GlobalPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencePatch {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_-]*$")]
     pub topic: String,
     pub subscribed: Option<bool>,
+    /// Any of `email`, `sms`, `voice`, `push`.
     pub channels: Option<Vec<String>>,
+    /// `immediate`, `daily`, `weekly` or `monthly`.
+    #[schema(pattern = "^(immediate|daily|weekly|monthly)$")]
     pub frequency: Option<String>,
     pub info_only: Option<bool>,
 }
@@ -130,6 +136,7 @@ pub struct PreferencePatch {
 #[serde(deny_unknown_fields)]
 pub struct PreferencesPatch {
     /// Why, in words (shown to the contact in their history). Required.
+    #[schema(min_length = 1)]
     pub reason: String,
     /// Required when the patch subscribes a topic or clears `unsubscribed_all`.
     pub consent: Option<Consent>,
@@ -215,7 +222,7 @@ pub async fn contact_body(
 
 /// Create or update a contact.
 #[utoipa::path(put, path = "/contacts/{ref}", tag = "contacts",
-    params(("ref" = String, Path, description = "The organisation's own id for the contact")),
+    params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     request_body = ContactInput,
     responses((status = 201, body = ContactBody, description = "Created"), (status = 200, body = ContactBody, description = "Updated"),
               (status = 409, body = Problem, description = "Erased or suppressed"), (status = 422, body = Problem)),
@@ -319,7 +326,7 @@ pub async fn put(
 
 /// Read a contact: details, global settings, every preference, version.
 #[utoipa::path(get, path = "/contacts/{ref}", tag = "contacts",
-    params(("ref" = String, Path)),
+    params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     responses((status = 200, body = ContactBody), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -337,7 +344,7 @@ pub async fn get(
 /// Erase a contact's personal data; the addresses are kept only as hashes, so they are never
 /// re-added and mailed.
 #[utoipa::path(delete, path = "/contacts/{ref}", tag = "contacts",
-    params(("ref" = String, Path)),
+    params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     responses((status = 204, description = "Erased"), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn erase(
@@ -363,8 +370,8 @@ pub async fn erase(
 
 /// Everything held about a contact, with the ledger.
 #[utoipa::path(get, path = "/contacts/{ref}/export", tag = "contacts",
-    params(("ref" = String, Path)),
-    responses((status = 200, description = "The contact's data as JSON"), (status = 404, body = Problem)),
+    params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
+    responses((status = 200, body = Object, description = "The contact's data as JSON"), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn export(
     State(state): State<AppState>,
@@ -383,7 +390,7 @@ pub async fn export(
 /// Change preferences on the contact's behalf (a phone call, a form). `reason` is required;
 /// subscribing needs `consent`, and the contact is emailed a confirmation with an undo link.
 #[utoipa::path(patch, path = "/contacts/{ref}/preferences", tag = "contacts",
-    params(("ref" = String, Path)),
+    params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     request_body = PreferencesPatch,
     responses((status = 200, body = ContactBody), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -509,6 +516,9 @@ pub async fn patch_preferences(
         ));
     }
     tx.commit().await?;
+    if committed.is_some() {
+        state.store.outbox_written();
+    }
     if !subscribed_topics.is_empty() || resubscribed_all {
         confirm_subscription_later(
             &state,

@@ -25,17 +25,23 @@ pub const MAX_BATCH: usize = 1000;
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// The contact's ref.
+    #[schema(min_length = 1, max_length = 128, pattern = "^[!-~]+$")]
     pub contact: String,
     /// The topic key.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_-]*$")]
     pub topic: String,
     /// `email`, `sms`, `voice` or `push`.
+    #[schema(pattern = "^(email|sms|voice|push)$")]
     pub channel: String,
     /// `transactional`, `informational`, `marketing` or `follow_up`.
+    #[schema(pattern = "^(transactional|informational|marketing|follow_up)$")]
     pub purpose: String,
     /// Record the send if allowed, atomically with the check.
     #[serde(default)]
     pub record: bool,
     /// Makes recording idempotent: a repeat with the same id is allowed and not counted again.
+    /// At most 200 bytes.
+    #[schema(min_length = 1, max_length = 200)]
     pub message_id: Option<String>,
 }
 
@@ -70,6 +76,7 @@ pub struct DecisionBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<DecisionRequest>,
 }
 

@@ -83,6 +83,12 @@ pub enum ChangeOp {
     TimeZone(String),
     /// "This isn't me": the contact's current address of that kind is disputed.
     DisputeAddress(AddressKind),
+    /// Staff resolve an open "not me" report: with no replacement the address is confirmed as
+    /// the contact's; otherwise it is replaced (unverified) by the given email or E.164 phone.
+    ResolveDispute {
+        kind: AddressKind,
+        replacement: Option<String>,
+    },
     /// Erasure: the addresses go, and the event says only that the contact was erased (the
     /// ledger must not keep what erasure removes).
     Erase,
@@ -201,16 +207,114 @@ fn ms_to_rfc3339(ms: i64) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Applies a change in its own transaction. `Ok(None)` means nothing differed and nothing was
-/// written.
+/// Applies a change and commits it: `Ok` only once it is durable. `Ok(None)` means nothing
+/// differed and nothing was written.
+///
+/// On SQLite, changes made at the same moment are committed together by one writer task (group
+/// commit): SQLite has one writer and each commit waits for the disk, so one commit for many
+/// changes is what lets durable changes scale. Each change still succeeds or fails alone.
 pub async fn apply_change(
     store: &Store,
     req: &ChangeRequest,
 ) -> Result<Option<Committed>, ChangeError> {
+    if let Some(committer) = store.committer() {
+        return committer.apply(req.clone()).await;
+    }
     let mut tx = store.writer().begin().await?;
     let result = apply_change_in(&mut tx, req).await?;
     tx.commit().await?;
+    if result.is_some() {
+        store.outbox_written();
+    }
     Ok(result)
+}
+
+type Reply = tokio::sync::oneshot::Sender<Result<Option<Committed>, ChangeError>>;
+
+/// The group-commit writer: a task that takes every change queued while the previous commit
+/// was on its way to disk, applies each in a savepoint of one transaction, commits once, and
+/// then answers each caller.
+#[derive(Clone)]
+pub struct Committer {
+    queue: tokio::sync::mpsc::UnboundedSender<(ChangeRequest, Reply)>,
+}
+
+/// The most changes one group commit takes.
+const GROUP_MAX: usize = 512;
+
+impl Committer {
+    pub(super) fn spawn(
+        pool: sqlx::AnyPool,
+        outbox: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Committer {
+        let (queue, mut jobs) = tokio::sync::mpsc::unbounded_channel::<(ChangeRequest, Reply)>();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(GROUP_MAX);
+            while jobs.recv_many(&mut batch, GROUP_MAX).await > 0 {
+                let results = commit_group(&pool, &batch).await;
+                let mut wrote = false;
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    wrote |= matches!(result, Ok(Some(_)));
+                    let _ = reply.send(result);
+                }
+                if wrote {
+                    outbox.notify_one();
+                }
+            }
+        });
+        Committer { queue }
+    }
+
+    async fn apply(&self, req: ChangeRequest) -> Result<Option<Committed>, ChangeError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((req, reply))
+            .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?
+    }
+}
+
+/// One transaction for the whole group, one savepoint per change: a change that fails rolls
+/// back alone. If the commit itself fails, every change in the group fails.
+async fn commit_group(
+    pool: &sqlx::AnyPool,
+    batch: &[(ChangeRequest, Reply)],
+) -> Vec<Result<Option<Committed>, ChangeError>> {
+    let attempt = async {
+        let mut tx = pool.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (req, _) in batch {
+            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+            match apply_change_in(&mut savepoint, req).await {
+                Ok(committed) => {
+                    savepoint.commit().await?;
+                    results.push(Ok(committed));
+                }
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(results)
+    };
+    match attempt.await {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::error!(error = %e, changes = batch.len(), "a group commit failed");
+            batch
+                .iter()
+                .map(|_| {
+                    Err(ChangeError::Internal(anyhow::anyhow!(
+                        "the commit failed: {e}"
+                    )))
+                })
+                .collect()
+        }
+    }
 }
 
 /// Applies a change inside the caller's transaction: the state, the ledger row and the outbox
@@ -246,6 +350,8 @@ pub async fn apply_change_in(
     let mut topics: HashMap<TopicKey, Topic> = HashMap::new();
     let mut prefs: BTreeMap<TopicKey, (Pref, Pref)> = BTreeMap::new();
     let mut disputes: Vec<(AddressKind, String)> = Vec::new();
+    // Open reports to close: (row id, "confirmed" or "replaced").
+    let mut resolutions: Vec<(i64, &'static str)> = Vec::new();
     let mut diff = Diff::default();
     let mut erase = false;
 
@@ -438,6 +544,73 @@ pub async fn apply_change_in(
                     disputes.push((*kind, address));
                 }
             }
+            ChangeOp::ResolveDispute { kind, replacement } => {
+                let open: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM disputed_addresses
+                     WHERE contact_id = $1 AND kind = $2 AND resolved_at IS NULL",
+                )
+                .bind(req.contact_id)
+                .bind(kind.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(open) = open else {
+                    return Err(ChangeError::Invalid(format!(
+                        "there is no open report about the {kind} address"
+                    )));
+                };
+                if resolutions.iter().any(|(id, _)| *id == open) {
+                    continue;
+                }
+                let resolution = match replacement {
+                    None => "confirmed",
+                    Some(new) => {
+                        match kind {
+                            AddressKind::Email => {
+                                let email = Email::parse(new)
+                                    .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+                                let email = Some(email.as_str().to_owned());
+                                diff.record(
+                                    "contact.email".into(),
+                                    json!(contact.email),
+                                    json!(email),
+                                );
+                                diff.record(
+                                    "contact.email_verified".into(),
+                                    json!(contact.email_verified),
+                                    json!(false),
+                                );
+                                contact.email = email;
+                                contact.email_verified = false;
+                            }
+                            AddressKind::Phone => {
+                                let phone = Phone::parse(new)
+                                    .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+                                let phone = Some(phone.as_str().to_owned());
+                                diff.record(
+                                    "contact.phone".into(),
+                                    json!(contact.phone),
+                                    json!(phone),
+                                );
+                                diff.record(
+                                    "contact.phone_verified".into(),
+                                    json!(contact.phone_verified),
+                                    json!(false),
+                                );
+                                contact.phone = phone;
+                                contact.phone_verified = false;
+                            }
+                            AddressKind::Push => {
+                                return Err(ChangeError::Invalid(
+                                    "a push address can't be replaced by hand".into(),
+                                ))
+                            }
+                        }
+                        "replaced"
+                    }
+                };
+                diff.record(format!("disputed.{kind}"), json!(true), json!(false));
+                resolutions.push((open, resolution));
+            }
         }
     }
 
@@ -518,6 +691,19 @@ pub async fn apply_change_in(
         .await?;
     }
 
+    for (id, resolution) in &resolutions {
+        sqlx::query(
+            "UPDATE disputed_addresses SET resolved_at = $2, resolved_by = $3, resolution = $4
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(req.actor.id())
+        .bind(*resolution)
+        .execute(&mut *conn)
+        .await?;
+    }
+
     // Version, then sequence: the lock order every writer follows.
     let version: i64 = sqlx::query_scalar(
         "UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1 RETURNING version",
@@ -576,6 +762,9 @@ pub async fn apply_change_in(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    // One delivery per interested endpoint, in the same transaction: a committed change can't
+    // miss its webhooks, and a rolled-back one sends none.
+    super::webhooks::fan_out_in(conn, seq, req.contact_id, event_type, now).await?;
 
     Ok(Some(Committed {
         seq,
@@ -589,14 +778,20 @@ pub async fn apply_change_in(
 fn event_type(changes: &[FieldChange]) -> &'static str {
     if changes.iter().any(|c| c.field == "contact.erased") {
         "contact.erased"
-    } else if changes.iter().any(|c| c.field.starts_with("disputed.")) {
+    } else if changes
+        .iter()
+        .any(|c| c.field.starts_with("disputed.") && c.to == json!(true))
+    {
         "contact.address_disputed"
     } else if changes
         .iter()
         .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(true))
     {
         "contact.unsubscribed_all"
-    } else if changes.iter().all(|c| c.field.starts_with("contact.")) {
+    } else if changes
+        .iter()
+        .all(|c| c.field.starts_with("contact.") || c.field.starts_with("disputed."))
+    {
         "contact.updated"
     } else {
         "preferences.updated"

@@ -55,8 +55,11 @@ impl Store {
             meta: None,
             ops: details,
         };
-        apply_change_in(&mut tx, &req).await?;
+        let committed = apply_change_in(&mut tx, &req).await?;
         tx.commit().await?;
+        if committed.is_some() {
+            self.outbox_written();
+        }
         Ok((id, created))
     }
 
@@ -163,6 +166,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.outbox_written();
         Ok(true)
     }
 

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod senders;
 pub mod sessions;
 pub mod topics;
+pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::{
@@ -46,6 +47,13 @@ pub struct Store {
     topics_cache: std::sync::Arc<std::sync::RwLock<Option<topics::TopicCache>>>,
     /// Live API keys (by hash) seen in the last few seconds: every sender request needs one.
     senders_cache: std::sync::Arc<std::sync::RwLock<senders::SenderCache>>,
+    /// Rung after a commit that wrote outbox rows, so this process's webhook worker starts at
+    /// once instead of at its next poll.
+    outbox_signal: std::sync::Arc<tokio::sync::Notify>,
+    /// SQLite only: the writer task that commits concurrent changes together (group commit),
+    /// and whether [`changes::apply_change`] uses it.
+    committer: Option<changes::Committer>,
+    group_commit: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -89,12 +97,19 @@ impl Store {
                 .connect(database_url)
                 .await
                 .context("opening the SQLite database")?;
+            let outbox_signal: std::sync::Arc<tokio::sync::Notify> = Default::default();
             Store {
                 backend: Backend::Sqlite,
+                committer: Some(changes::Committer::spawn(
+                    write.clone(),
+                    outbox_signal.clone(),
+                )),
+                group_commit: std::sync::Arc::new(true.into()),
                 read,
                 write,
                 topics_cache: Default::default(),
                 senders_cache: Default::default(),
+                outbox_signal,
             }
         } else {
             let pool = AnyPoolOptions::new()
@@ -109,6 +124,9 @@ impl Store {
                 write: pool,
                 topics_cache: Default::default(),
                 senders_cache: Default::default(),
+                outbox_signal: Default::default(),
+                committer: None,
+                group_commit: std::sync::Arc::new(false.into()),
             }
         };
         store.migrate().await?;
@@ -142,6 +160,32 @@ impl Store {
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    /// Turns SQLite group commit on or off (on by default; `ATTUNE_GROUP_COMMIT=false` turns
+    /// it off). Off, every change commits on its own, as on Postgres.
+    pub fn set_group_commit(&self, on: bool) {
+        self.group_commit.store(
+            on && self.committer.is_some(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// The group-commit writer, when it is in use.
+    fn committer(&self) -> Option<&changes::Committer> {
+        self.committer
+            .as_ref()
+            .filter(|_| self.group_commit.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Says that a committed transaction wrote outbox rows (wakes the webhook worker).
+    pub fn outbox_written(&self) {
+        self.outbox_signal.notify_one();
+    }
+
+    /// Waits until [`Store::outbox_written`] is called (a call made before waiting counts).
+    pub async fn outbox_wait(&self) {
+        self.outbox_signal.notified().await
     }
 
     /// Closes every connection, waiting for running queries.

@@ -93,16 +93,32 @@ impl Store {
 
     /// Starts a customer session and returns its id (the cookie value); only the hash is stored.
     pub async fn create_customer_session(&self, contact_id: i64) -> anyhow::Result<String> {
+        self.create_session(SessionOwner::Contact(contact_id), SESSION_TTL_MS)
+            .await
+    }
+
+    /// Starts a session of either kind: a new random id, stored only as its SHA-256.
+    pub(crate) async fn create_session(
+        &self,
+        owner: SessionOwner,
+        ttl_ms: i64,
+    ) -> anyhow::Result<String> {
+        let (kind, contact_id, staff_id) = match owner {
+            SessionOwner::Contact(id) => ("customer", Some(id), None),
+            SessionOwner::Staff(id) => ("staff", None, Some(id)),
+        };
         let id = random_token(32);
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (id_hash, kind, contact_id, created_at, expires_at, last_seen_at)
-             VALUES ($1, 'customer', $2, $3, $4, $3)",
+            "INSERT INTO sessions (id_hash, kind, contact_id, staff_id, created_at, expires_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $5)",
         )
         .bind(sha256_hex(id.as_bytes()))
+        .bind(kind)
         .bind(contact_id)
+        .bind(staff_id)
         .bind(now)
-        .bind(now + SESSION_TTL_MS)
+        .bind(now + ttl_ms)
         .execute(self.writer())
         .await?;
         Ok(id)
@@ -162,4 +178,11 @@ impl Store {
         .fetch_optional(self.reader())
         .await?)
     }
+}
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SessionOwner {
+    Contact(i64),
+    Staff(i64),
 }

@@ -160,8 +160,14 @@ impl Store {
             .with_context(|| format!("saving topic {}", t.key))?;
         }
         tx.commit().await?;
-        *self.topics_cache.write().expect("topic cache lock") = None;
+        self.forget_topics();
         Ok(())
+    }
+
+    /// Drops this process's cached topics, after a change to them, so decisions see it at once.
+    /// (Other instances see it when their cache expires, within seconds.)
+    pub fn forget_topics(&self) {
+        *self.topics_cache.write().expect("topic cache lock") = None;
     }
 
     /// Every topic that is not archived, in display order.

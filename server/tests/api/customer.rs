@@ -13,7 +13,7 @@ async fn seed(app: &TestApp) -> String {
 }
 
 /// Uses a sign-in token as the Continue button does, and returns the session cookie.
-async fn sign_in(app: &TestApp, token: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, token: &str) -> String {
     let res = app
         .post_form("/sf/redeem_sign_in", None, &[("token", token)])
         .await;

@@ -6,7 +6,11 @@ mod helpers;
 
 mod cli;
 mod customer;
+mod durability;
 mod links;
 mod pages;
+mod scale_out;
 mod sender_api;
+mod staff;
 mod store;
+mod webhooks;

@@ -322,6 +322,58 @@ both_backends! {
 }
 
 both_backends! {
+    async fn an_idempotency_key_on_a_method_or_path_the_api_lacks_gets_a_plain_405_or_404(db) {
+        // Found by schemathesis: the middleware ran before routing, so `PUT /decisions` with a
+        // key claimed it (or answered 422 for a reused one) instead of 405.
+        let app = spawn_app(db).await;
+        let api = Api::new(&app).await;
+
+        let (wrong_method, _, headers) = api.send(reqwest::Method::PUT, "/decisions", Some(json!({})), Some("k-1")).await;
+        let (no_route, problem, _) = api.send(reqwest::Method::POST, "/no-such-route", Some(json!({})), Some("k-1")).await;
+        let claimed = count(&app.store, "idempotency_keys").await;
+        let (created, _, replayed) = api.send(reqwest::Method::PUT, "/contacts/k-1", Some(json!({"email": "k1@example.com"})), Some("k-1")).await;
+
+        assert_eq!(wrong_method, 405);
+        assert!(headers["allow"].to_str().unwrap().contains("POST"));
+        assert_eq!(no_route, 404);
+        assert_eq!(problem["type"], "http://127.0.0.1:3000/problems/not-found");
+        assert_eq!(claimed, 0, "neither request claimed the key");
+        assert_eq!(created, 201, "the key is still free for a real request");
+        assert!(replayed.get("idempotent-replayed").is_none());
+    }
+}
+
+both_backends! {
+    async fn the_openapi_document_says_what_every_operation_can_answer(db) {
+        let app = spawn_app(db).await;
+        let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                assert!(responses.contains_key("401"), "{method} {path} documents 401");
+                for (status, response) in responses {
+                    if status.starts_with('4') {
+                        assert!(response["content"].get("application/problem+json").is_some(), "{method} {path} {status} is a problem");
+                    }
+                }
+                if op.get("requestBody").is_some() {
+                    for status in ["400", "413", "415", "422"] {
+                        assert!(responses.contains_key(status), "{method} {path} documents {status}");
+                    }
+                }
+                if ["post", "put", "patch"].contains(&method.as_str()) {
+                    let params = op["parameters"].as_array().unwrap();
+                    assert!(params.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"), "{method} {path} takes Idempotency-Key");
+                }
+            }
+        }
+        let changes = doc["paths"]["/changes"]["get"]["parameters"].as_array().unwrap();
+        assert!(changes.iter().all(|p| p["in"] == "query" && p["required"] != true), "after and limit are optional query parameters");
+    }
+}
+
+both_backends! {
     async fn erasure_removes_personal_data_and_the_address_cannot_come_back(db) {
         let app = spawn_app(db).await;
         let api = Api::new(&app).await;

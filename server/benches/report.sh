@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every benchmark, one table: builds release, runs the link, decision and webhook benchmarks
+# (each starts its own `attune` on a temporary data dir and measures against a trivial handler
+# of the same binary in the same run), adds the front end's download size, and prints the table
+# with the goals of issue 8 beside each row. `server/benches/report.sh > BENCHMARKS.md` keeps it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rows=$(mktemp)
+log=$(mktemp)
+trap 'rm -f "$rows" "$log"' EXIT
+export ATTUNE_BENCH_ROWS="$rows"
+
+[ -f target/site/pkg/attune.wasm ] || cargo leptos build --release >&2
+cargo bench -p server --bench links --bench decisions --bench webhooks > "$log" 2>&1 || {
+  cat "$log" >&2
+  exit 1
+}
+
+wasm=$(brotli -c -q 11 target/site/pkg/attune.wasm | wc -c)
+js=$(brotli -c -q 11 target/site/pkg/attune.js | wc -c)
+kib=$(( (wasm + js + 1023) / 1024 ))
+met=$([ "$kib" -le 80 ] && echo met || echo '**missed**')
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
+cat <<HEAD
+# Benchmarks
+
+Measured $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD) on $(nproc) cores ($cpu), $mem,
+$(. /etc/os-release && echo "$PRETTY_NAME"), shared with the load generator (wrk, 64 keep-alive
+connections, 2 threads; baseline and target runs alternate; medians of 3). "Trivial" is
+\`GET /healthz\` of the same binary in the same run. Produced by \`server/benches/report.sh\`.
+
+| hot path | measured | goal | |
+|---|---|---|---|
+HEAD
+cat "$rows"
+echo "| WASM + JS, brotli -q 11 | $wasm + $js bytes = $kib KiB | ≤ 80 KiB | $met |"
+echo
+echo "<details><summary>Full output</summary>"
+echo
+echo '```'
+grep -v -E '^\s*(Compiling|Finished|Running|Downloaded|Downloading|Updating|warning|Blocking)' "$log"
+echo '```'
+echo
+echo "</details>"

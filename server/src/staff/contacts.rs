@@ -1,0 +1,987 @@
+//! `/staff` and `/staff/contacts/{ref}`: find a contact, see everything about them, change any
+//! setting on their behalf with a reason, resolve a disputed address.
+
+use app::{
+    domain::{Actor, AddressKind, Channel, ChannelSet, Email, Frequency, TopicKey},
+    pages::staff::{
+        contacts::{
+            ContactHit, ContactSearch, DetailsDraft, StaffContact, StaffContactView, StaffDispute,
+            StaffGlobal, StaffLedgerEntry, StaffSend, StaffTopicPref,
+        },
+        Flash,
+    },
+};
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::*;
+use serde_json::json;
+use sqlx::Row;
+
+use super::{
+    flash_message, nav, page, problem, see_other, server_error, FlashQuery, FormFields, Staff,
+    StaffUser,
+};
+use crate::{
+    customer::{describe, format_time, topic_names, FieldChangeIn},
+    links::{LinkKind, LinkSubject},
+    mail::{html_escape, OutgoingMail},
+    startup::AppState,
+    store::{
+        apply_change, changes::QuietHours, flag, now_ms, ChangeError, ChangeOp, ChangeRequest,
+        FieldChange, Store,
+    },
+};
+
+/// Contacts per search page.
+const PAGE_SIZE: i64 = 20;
+/// Ledger rows and sends shown on a contact's page.
+const RECENT: i64 = 50;
+/// The longest reason accepted.
+pub const MAX_REASON: usize = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(search))
+        .route("/staff/contacts/{reference}", get(contact_page))
+        .route(
+            "/staff/contacts/{reference}/topics/{key}",
+            post(change_topic),
+        )
+        .route("/staff/contacts/{reference}/global", post(change_global))
+        .route("/staff/contacts/{reference}/details", post(change_details))
+        .route(
+            "/staff/contacts/{reference}/disputes/{kind}",
+            post(resolve_dispute),
+        )
+}
+
+/// `/staff/contacts/{ref}`, with the ref percent-encoded (a ref may hold `/`, `?` or `#`).
+pub fn contact_url(reference: &str) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(reference.as_bytes()).collect();
+    format!("/staff/contacts/{encoded}")
+}
+
+#[derive(serde::Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+    page: Option<i64>,
+    flash: Option<String>,
+}
+
+/// `%term%` for LIKE, with the wildcards in the term escaped.
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// `GET /staff?q=&page=`: partial match on ref, email or phone.
+async fn search(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    let q = query.q.unwrap_or_default().trim().to_owned();
+    let page_no = query.page.unwrap_or(1).clamp(1, 10_000);
+    let mut hits = Vec::new();
+    let mut more = false;
+    if !q.is_empty() {
+        let text = like_pattern(&q.to_lowercase());
+        // Phone numbers are stored in E.164: match the digits whatever spacing was typed.
+        let digits: String = q
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        let phone = if digits.is_empty() {
+            None
+        } else {
+            Some(like_pattern(&digits))
+        };
+        let rows = sqlx::query(
+            "SELECT ref, email, phone FROM contacts WHERE erased_at IS NULL
+               AND (lower(ref) LIKE $1 ESCAPE '\\' OR lower(email) LIKE $1 ESCAPE '\\'
+                    OR phone LIKE $2 ESCAPE '\\')
+             ORDER BY ref LIMIT $3 OFFSET $4",
+        )
+        .bind(&text)
+        .bind(&phone)
+        .bind(PAGE_SIZE + 1)
+        .bind((page_no - 1) * PAGE_SIZE)
+        .fetch_all(state.store.reader())
+        .await;
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => return server_error(e),
+        };
+        more = rows.len() as i64 > PAGE_SIZE;
+        for r in rows.iter().take(PAGE_SIZE as usize) {
+            let reference: String = r.try_get("ref").unwrap_or_default();
+            hits.push(ContactHit {
+                url: contact_url(&reference),
+                reference,
+                email: r.try_get("email").unwrap_or_default(),
+                phone: r.try_get("phone").unwrap_or_default(),
+            });
+        }
+    }
+    let page_url = |n: i64| {
+        let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        format!("/staff?q={q}&page={n}")
+    };
+    let prev_url = (page_no > 1).then(|| page_url(page_no - 1));
+    let next_url = more.then(|| page_url(page_no + 1));
+    let flash = flash_message(query.flash.as_deref());
+    let disputed = match open_disputes(&state.store).await {
+        Ok(d) => d,
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    page(
+        StatusCode::OK,
+        "Find a contact",
+        Some(nav(&user, "/staff")),
+        move || {
+            view! { <ContactSearch q hits page=page_no prev_url next_url disputed flash/> }
+                .into_any()
+        },
+    )
+}
+
+/// Contacts with an open "not me" report (the disputed address only), oldest report first.
+async fn open_disputes(store: &Store) -> anyhow::Result<Vec<ContactHit>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.ref, d.kind, d.address FROM disputed_addresses d JOIN contacts c ON c.id = d.contact_id
+         WHERE d.resolved_at IS NULL AND c.erased_at IS NULL ORDER BY d.disputed_at LIMIT 50",
+    )
+    .fetch_all(store.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(reference, kind, address)| {
+            let (email, phone) = if kind == "email" {
+                (Some(address), None)
+            } else {
+                (None, Some(address))
+            };
+            ContactHit {
+                url: contact_url(&reference),
+                reference,
+                email,
+                phone,
+            }
+        })
+        .collect())
+}
+
+/// The contact's id and time zone by ref.
+async fn find_contact(store: &Store, reference: &str) -> anyhow::Result<Option<(i64, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, time_zone FROM contacts WHERE ref = $1 AND erased_at IS NULL")
+            .bind(reference)
+            .fetch_optional(store.reader())
+            .await?,
+    )
+}
+
+/// Everything the contact page shows.
+pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<StaffContactView> {
+    let c = sqlx::query(
+        "SELECT ref, email, email_verified, phone, phone_verified, locale, time_zone, version
+         FROM contacts WHERE id = $1",
+    )
+    .bind(contact_id)
+    .fetch_one(store.reader())
+    .await?;
+    let reference: String = c.try_get("ref")?;
+    let tz: String = c.try_get("time_zone")?;
+
+    let g = sqlx::query(
+        "SELECT unsubscribed_all, channel_opt_outs, paused_until, quiet_start, quiet_end, weekly_cap
+         FROM global_settings WHERE contact_id = $1",
+    )
+    .bind(contact_id)
+    .fetch_optional(store.reader())
+    .await?;
+    let global = match g {
+        Some(g) => {
+            let opt_outs = ChannelSet::parse_list(&g.try_get::<String, _>("channel_opt_outs")?)?;
+            let paused: Option<i64> = g.try_get("paused_until")?;
+            StaffGlobal {
+                unsubscribed_all: flag(&g, "unsubscribed_all")?,
+                opt_outs: Channel::ALL
+                    .iter()
+                    .map(|c| (*c, opt_outs.contains(*c)))
+                    .collect(),
+                paused_until: paused
+                    .filter(|p| *p > now_ms())
+                    .map(|p| format_time(p, &tz)),
+                quiet_start: g.try_get("quiet_start")?,
+                quiet_end: g.try_get("quiet_end")?,
+                weekly_cap: g.try_get("weekly_cap")?,
+            }
+        }
+        None => StaffGlobal {
+            unsubscribed_all: false,
+            opt_outs: Channel::ALL.iter().map(|c| (*c, false)).collect(),
+            paused_until: None,
+            quiet_start: None,
+            quiet_end: None,
+            weekly_cap: None,
+        },
+    };
+
+    let stored = crate::customer::stored_preferences(store, contact_id).await?;
+    let topics = store
+        .list_topics()
+        .await?
+        .into_iter()
+        .map(|t| {
+            let required = t.kind == app::domain::TopicKind::Required;
+            let found = stored.get(t.key.as_str()).cloned();
+            let (subscribed, chosen, frequency, info_only) = found.clone().unwrap_or((
+                t.subscribed_by_default(),
+                t.channels.clone(),
+                t.default_frequency,
+                false,
+            ));
+            StaffTopicPref {
+                key: t.key.to_string(),
+                name: t.name.clone(),
+                required,
+                subscribed: subscribed || required,
+                channels: t.channels.iter().map(|c| (c, chosen.contains(c))).collect(),
+                frequency,
+                info_only,
+                stored: found.is_some(),
+            }
+        })
+        .collect();
+
+    let disputes = sqlx::query(
+        "SELECT kind, address, disputed_at FROM disputed_addresses
+         WHERE contact_id = $1 AND resolved_at IS NULL ORDER BY kind",
+    )
+    .bind(contact_id)
+    .fetch_all(store.reader())
+    .await?
+    .iter()
+    .map(|r| -> anyhow::Result<StaffDispute> {
+        Ok(StaffDispute {
+            kind: AddressKind::parse(&r.try_get::<String, _>("kind")?)?,
+            address: r.try_get("address")?,
+            disputed_at: format_time(r.try_get("disputed_at")?, &tz),
+        })
+    })
+    .collect::<anyhow::Result<Vec<_>>>()?;
+
+    let names = topic_names(store).await?;
+    let rows = sqlx::query(
+        "SELECT l.seq, l.actor_kind, l.actor_id, l.reason, l.changes, l.occurred_at,
+                s.name AS sender_name, u.email AS staff_email
+         FROM ledger l
+         LEFT JOIN senders s ON l.actor_kind = 'sender' AND s.id = l.actor_id
+         LEFT JOIN staff_users u ON l.actor_kind = 'staff' AND u.id = l.actor_id
+         WHERE l.contact_id = $1 ORDER BY l.seq DESC LIMIT $2",
+    )
+    .bind(contact_id)
+    .bind(RECENT)
+    .fetch_all(store.reader())
+    .await?;
+    let seqs = rows
+        .iter()
+        .map(|r| r.try_get::<i64, _>("seq"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
+    let mut ledger = Vec::new();
+    for r in &rows {
+        let changes: Vec<FieldChangeIn> =
+            serde_json::from_str(&r.try_get::<String, _>("changes")?)?;
+        let kind: String = r.try_get("actor_kind")?;
+        let by = match kind.as_str() {
+            "customer" => "The customer".to_owned(),
+            "one_click" => "The customer, from a link in a message".to_owned(),
+            "staff" => format!(
+                "Staff: {}",
+                r.try_get::<Option<String>, _>("staff_email")?
+                    .unwrap_or_else(|| "unknown".into())
+            ),
+            "sender" => format!(
+                "Sender: {}",
+                r.try_get::<Option<String>, _>("sender_name")?
+                    .unwrap_or_else(|| "unknown".into())
+            ),
+            _ => "Attune".to_owned(),
+        };
+        let seq: i64 = r.try_get("seq")?;
+        ledger.push(StaffLedgerEntry {
+            seq,
+            when: format_time(r.try_get("occurred_at")?, &tz),
+            by,
+            reason: r.try_get("reason")?,
+            items: describe(&changes, &names, &tz),
+            receipts: receipts.remove(&seq).unwrap_or_default(),
+        });
+    }
+
+    let sends = sqlx::query(
+        "SELECT d.sent_at, t.name AS topic, d.channel, d.purpose, s.name AS sender, d.message_id
+         FROM sends d JOIN topics t ON t.id = d.topic_id LEFT JOIN senders s ON s.id = d.sender_id
+         WHERE d.contact_id = $1 ORDER BY d.sent_at DESC, d.id DESC LIMIT $2",
+    )
+    .bind(contact_id)
+    .bind(RECENT)
+    .fetch_all(store.reader())
+    .await?
+    .iter()
+    .map(|r| -> anyhow::Result<StaffSend> {
+        Ok(StaffSend {
+            when: format_time(r.try_get("sent_at")?, &tz),
+            topic: r.try_get("topic")?,
+            channel: r.try_get("channel")?,
+            purpose: r.try_get("purpose")?,
+            sender: r
+                .try_get::<Option<String>, _>("sender")?
+                .unwrap_or_else(|| "—".into()),
+            message_id: r.try_get("message_id")?,
+        })
+    })
+    .collect::<anyhow::Result<Vec<_>>>()?;
+
+    let details_form = DetailsDraft {
+        email: c.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
+        phone: c.try_get::<Option<String>, _>("phone")?.unwrap_or_default(),
+        locale: c.try_get("locale")?,
+        time_zone: tz.clone(),
+    };
+    Ok(StaffContactView {
+        details_form,
+        url: contact_url(&reference),
+        reference,
+        email: c.try_get("email")?,
+        email_verified: flag(&c, "email_verified")?,
+        phone: c.try_get("phone")?,
+        phone_verified: flag(&c, "phone_verified")?,
+        locale: c.try_get("locale")?,
+        time_zone: tz,
+        version: c.try_get("version")?,
+        global,
+        topics,
+        disputes,
+        ledger,
+        sends,
+        reason_draft: String::new(),
+        error_form: None,
+    })
+}
+
+fn unknown_contact(user: &StaffUser) -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        user,
+        "No such contact",
+        "There is no contact with this ref, or their data was erased.",
+    )
+}
+
+fn render_contact(
+    status: StatusCode,
+    user: &StaffUser,
+    view: StaffContactView,
+    flash: Option<Flash>,
+) -> Response {
+    let title = format!("Contact {}", view.reference);
+    page(status, &title, Some(nav(user, "/staff")), move || {
+        view! { <StaffContact view flash/> }.into_any()
+    })
+}
+
+/// `GET /staff/contacts/{ref}`.
+async fn contact_page(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let (id, _) = match find_contact(&state.store, &reference).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return unknown_contact(&user),
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    match load_contact(&state.store, id).await {
+        Ok(view) => render_contact(
+            StatusCode::OK,
+            &user,
+            view,
+            flash_message(q.flash.as_deref()),
+        ),
+        Err(e) => server_error(format!("{e:#}")),
+    }
+}
+
+/// The reason a staff change must carry (shown to the customer on `/history`).
+pub fn parse_reason(raw: &str) -> Result<String, String> {
+    let reason = raw.trim();
+    if reason.is_empty() {
+        Err("Give a reason: it is recorded with the change and shown to the customer.".into())
+    } else if reason.chars().count() > MAX_REASON {
+        Err(format!(
+            "The reason is too long: at most {MAX_REASON} characters, please."
+        ))
+    } else {
+        Ok(reason.to_owned())
+    }
+}
+
+/// A failed form: the page again, with the error at the top and the input kept.
+async fn refuse(
+    state: &AppState,
+    user: &StaffUser,
+    contact_id: i64,
+    form_id: String,
+    form: &FormFields,
+    message: String,
+) -> Response {
+    let mut view = match load_contact(&state.store, contact_id).await {
+        Ok(v) => v,
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    view.reason_draft = form.text("reason");
+    if let Some(key) = form_id.strip_prefix("topic-") {
+        if let Some(t) = view.topics.iter_mut().find(|t| t.key == key) {
+            let chosen = form.all("channels");
+            t.subscribed = t.required || form.checked("subscribed");
+            for (c, on) in t.channels.iter_mut() {
+                *on = chosen.iter().any(|x| x == c.as_str());
+            }
+            if let Ok(f) = Frequency::parse(&form.text("frequency")) {
+                t.frequency = f;
+            }
+            t.info_only = form.checked("info_only");
+        }
+    } else if form_id == "details" {
+        view.details_form = DetailsDraft {
+            email: form.text("email"),
+            phone: form.text("phone"),
+            locale: form.text("locale"),
+            time_zone: form.text("time_zone"),
+        };
+    } else if form_id == "global" {
+        let chosen = form.all("opt_outs");
+        view.global.unsubscribed_all = form.checked("unsubscribed_all");
+        for (c, on) in view.global.opt_outs.iter_mut() {
+            *on = chosen.iter().any(|x| x == c.as_str());
+        }
+        view.global.quiet_start = form.get("quiet_start").filter(|s| !s.is_empty());
+        view.global.quiet_end = form.get("quiet_end").filter(|s| !s.is_empty());
+    }
+    view.error_form = Some(form_id);
+    render_contact(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        user,
+        view,
+        Some(Flash::Error(message)),
+    )
+}
+
+/// Applies a staff change and, if something changed, emails the contact about it.
+async fn apply_for_contact(
+    state: &AppState,
+    user: &StaffUser,
+    contact_id: i64,
+    reason: String,
+    ops: Vec<ChangeOp>,
+) -> Result<bool, ChangeError> {
+    let req = ChangeRequest {
+        contact_id,
+        actor: Actor::Staff(user.id),
+        reason: Some(reason.clone()),
+        meta: Some(json!({"source": "staff console"})),
+        ops,
+    };
+    match apply_change(&state.store, &req).await? {
+        Some(committed) => {
+            tracing::info!(
+                staff_id = user.id,
+                seq = committed.seq,
+                "staff changed a contact's settings"
+            );
+            notify_contact_later(state.clone(), contact_id, committed.changes, reason);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// The answer to a change form: back to the page with a flash, or the page with the error.
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    contact_id: i64,
+    form_id: String,
+    form: &FormFields,
+    ops: Result<Vec<ChangeOp>, String>,
+    done: &str,
+) -> Response {
+    let reason = match parse_reason(&form.text("reason")) {
+        Ok(r) => r,
+        Err(m) => return refuse(state, user, contact_id, form_id, form, m).await,
+    };
+    let ops = match ops {
+        Ok(ops) => ops,
+        Err(m) => return refuse(state, user, contact_id, form_id, form, m).await,
+    };
+    match apply_for_contact(state, user, contact_id, reason, ops).await {
+        Ok(changed) => {
+            let flash = if changed { done } else { "unchanged" };
+            see_other(&format!("{}?flash={flash}", contact_url(reference)))
+        }
+        Err(ChangeError::Database(e)) => server_error(e),
+        Err(ChangeError::Internal(e)) => server_error(format!("{e:#}")),
+        Err(ChangeError::UnknownContact) => unknown_contact(user),
+        Err(e) => {
+            let m = capitalise(&e.to_string());
+            refuse(state, user, contact_id, form_id, form, format!("{m}.")).await
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// `POST /staff/contacts/{ref}/topics/{key}`: one topic's preference.
+async fn change_topic(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path((reference, key)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    let (contact_id, _) = match find_contact(&state.store, &reference).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return unknown_contact(&user),
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    let topic = match TopicKey::parse(&key) {
+        Ok(k) => match state.store.topic(&k).await {
+            Ok(t) => t.filter(|t| !t.archived),
+            Err(e) => return server_error(format!("{e:#}")),
+        },
+        Err(_) => None,
+    };
+    let ops = (|| -> Result<Vec<ChangeOp>, String> {
+        let topic = topic.ok_or_else(|| format!("There is no topic {key:?}."))?;
+        let channels = form
+            .all("channels")
+            .iter()
+            .map(|c| Channel::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let frequency = Frequency::parse(&form.text("frequency")).map_err(|e| e.to_string())?;
+        let key = topic.key.clone();
+        let mut ops = Vec::new();
+        // A required topic's form has no subscribed box: it can only be routed.
+        if topic.kind != app::domain::TopicKind::Required {
+            ops.push(ChangeOp::Subscribed {
+                topic: key.clone(),
+                subscribed: form.checked("subscribed"),
+            });
+        }
+        ops.push(ChangeOp::Channels {
+            topic: key.clone(),
+            channels: ChannelSet::new(channels),
+        });
+        ops.push(ChangeOp::Frequency {
+            topic: key.clone(),
+            frequency,
+        });
+        ops.push(ChangeOp::InfoOnly {
+            topic: key,
+            info_only: form.checked("info_only"),
+        });
+        Ok(ops)
+    })();
+    answer(
+        &state,
+        &user,
+        &reference,
+        contact_id,
+        format!("topic-{key}"),
+        &form,
+        ops,
+        "saved",
+    )
+    .await
+}
+
+/// `POST /staff/contacts/{ref}/global`: global settings.
+async fn change_global(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    let (contact_id, tz) = match find_contact(&state.store, &reference).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return unknown_contact(&user),
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    let ops = (|| -> Result<Vec<ChangeOp>, String> {
+        let mut ops = vec![ChangeOp::UnsubscribedAll(form.checked("unsubscribed_all"))];
+        let opt_outs = form
+            .all("opt_outs")
+            .iter()
+            .map(|c| Channel::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        ops.push(ChangeOp::ChannelOptOuts(ChannelSet::new(opt_outs)));
+        match form.text("pause").as_str() {
+            "keep" | "" => {}
+            "none" => ops.push(ChangeOp::PausedUntil(None)),
+            "until" => {
+                let raw = form.text("pause_until");
+                let date: jiff::civil::Date = raw
+                    .parse()
+                    .map_err(|_| format!("{raw:?} is not a date like 2026-12-31."))?;
+                let tz = jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC);
+                let until = date
+                    .to_zoned(tz)
+                    .map_err(|e| e.to_string())?
+                    .timestamp()
+                    .as_millisecond();
+                if until <= now_ms() {
+                    return Err("The pause must end in the future.".into());
+                }
+                ops.push(ChangeOp::PausedUntil(Some(until)));
+            }
+            other => return Err(format!("Unknown pause choice {other:?}.")),
+        }
+        let (start, end) = (form.text("quiet_start"), form.text("quiet_end"));
+        let quiet = match (start.is_empty(), end.is_empty()) {
+            (true, true) => None,
+            (false, false) => {
+                Some(QuietHours::parse(&start, &end).map_err(|e| capitalise(&e.to_string()))?)
+            }
+            _ => return Err("Give both times for quiet hours, or neither.".into()),
+        };
+        ops.push(ChangeOp::QuietHours(quiet));
+        let cap = form.text("weekly_cap");
+        let cap = if cap.is_empty() {
+            None
+        } else {
+            Some(
+                cap.parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=1000).contains(n))
+                    .ok_or_else(|| {
+                        format!("{cap:?} is not a number of messages from 0 to 1000.")
+                    })?,
+            )
+        };
+        ops.push(ChangeOp::WeeklyCap(cap));
+        Ok(ops)
+    })();
+    answer(
+        &state,
+        &user,
+        &reference,
+        contact_id,
+        "global".into(),
+        &form,
+        ops,
+        "saved",
+    )
+    .await
+}
+
+/// `POST /staff/contacts/{ref}/details`: email, phone, language, time zone. A new address is
+/// unverified; an erased (suppressed) one is never added again.
+async fn change_details(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    let current: Option<(i64, Option<String>, Option<String>)> = match sqlx::query_as(
+        "SELECT id, email, phone FROM contacts WHERE ref = $1 AND erased_at IS NULL",
+    )
+    .bind(&reference)
+    .fetch_optional(state.store.reader())
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return server_error(e),
+    };
+    let Some((contact_id, cur_email, cur_phone)) = current else {
+        return unknown_contact(&user);
+    };
+    let mut ops = Vec::new();
+    let mut problem = None;
+    let email = form.text("email");
+    if email.is_empty() {
+        if cur_email.is_some() {
+            ops.push(ChangeOp::Email {
+                email: None,
+                verified: false,
+            });
+        }
+    } else {
+        match Email::parse(&email) {
+            Err(e) => problem = Some(format!("{}.", capitalise(&e.to_string()))),
+            Ok(e)
+                if cur_email.as_deref().map(str::to_lowercase)
+                    != Some(e.as_str().to_lowercase()) =>
+            {
+                match state.store.is_suppressed("email", e.as_str()).await {
+                    Ok(true) => {
+                        problem =
+                            Some("That email address was erased; it is never added again.".into())
+                    }
+                    Ok(false) => ops.push(ChangeOp::Email {
+                        email: Some(e),
+                        verified: false,
+                    }),
+                    Err(e) => return server_error(format!("{e:#}")),
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    let phone = form.text("phone");
+    if phone.is_empty() {
+        if cur_phone.is_some() {
+            ops.push(ChangeOp::Phone {
+                phone: None,
+                verified: false,
+            });
+        }
+    } else {
+        match app::domain::Phone::parse(&phone) {
+            Err(e) => problem = Some(format!("{}.", capitalise(&e.to_string()))),
+            Ok(p) if cur_phone.as_deref() != Some(p.as_str()) => {
+                match state.store.is_suppressed("phone", p.as_str()).await {
+                    Ok(true) => {
+                        problem =
+                            Some("That phone number was erased; it is never added again.".into())
+                    }
+                    Ok(false) => ops.push(ChangeOp::Phone {
+                        phone: Some(p),
+                        verified: false,
+                    }),
+                    Err(e) => return server_error(format!("{e:#}")),
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    ops.push(ChangeOp::Locale(form.text("locale")));
+    ops.push(ChangeOp::TimeZone(form.text("time_zone")));
+    let ops = match problem {
+        Some(p) => Err(p),
+        None => Ok(ops),
+    };
+    answer(
+        &state,
+        &user,
+        &reference,
+        contact_id,
+        "details".into(),
+        &form,
+        ops,
+        "saved",
+    )
+    .await
+}
+
+/// `POST /staff/contacts/{ref}/disputes/{kind}`: confirm or replace a disputed address.
+async fn resolve_dispute(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path((reference, kind)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    let (contact_id, _) = match find_contact(&state.store, &reference).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return unknown_contact(&user),
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    let ops = (|| -> Result<Vec<ChangeOp>, String> {
+        let kind = AddressKind::parse(&kind).map_err(|e| e.to_string())?;
+        let replacement = match form.text("resolution").as_str() {
+            "confirm" => None,
+            "replace" => {
+                let new = form.text("replacement");
+                if new.is_empty() {
+                    return Err("Enter the new address to replace the reported one.".into());
+                }
+                Some(new)
+            }
+            _ => return Err("Choose whether to confirm or replace the address.".into()),
+        };
+        Ok(vec![ChangeOp::ResolveDispute { kind, replacement }])
+    })();
+    // An erased address is never added again, not even by staff.
+    let ops = match ops {
+        Ok(ops) => {
+            let suppressed = match ops.first() {
+                Some(ChangeOp::ResolveDispute {
+                    kind,
+                    replacement: Some(new),
+                }) => {
+                    let normalised = match kind {
+                        AddressKind::Phone => app::domain::Phone::parse(new)
+                            .map(|p| p.as_str().to_owned())
+                            .unwrap_or_else(|_| new.clone()),
+                        _ => new.clone(),
+                    };
+                    match state.store.is_suppressed(kind.as_str(), &normalised).await {
+                        Ok(s) => s,
+                        Err(e) => return server_error(format!("{e:#}")),
+                    }
+                }
+                _ => false,
+            };
+            if suppressed {
+                Err("That address was erased; it is never added again.".to_owned())
+            } else {
+                Ok(ops)
+            }
+        }
+        Err(e) => Err(e),
+    };
+    answer(
+        &state,
+        &user,
+        &reference,
+        contact_id,
+        format!("dispute-{kind}"),
+        &form,
+        ops,
+        "resolved",
+    )
+    .await
+}
+
+/// Emails the contact "we changed this for you" with what changed, the reason, and links to
+/// review (and undo on) their preference page. In the background: the answer to staff does not
+/// wait for mail. Nothing is sent to a disputed or missing address.
+fn notify_contact_later(
+    state: AppState,
+    contact_id: i64,
+    changes: Vec<FieldChange>,
+    reason: String,
+) {
+    tokio::spawn(async move {
+        let result = async {
+            // The current address, unless it is disputed (nothing is sent to a disputed address).
+            let row: Option<(Option<String>, String)> = sqlx::query_as(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
+                                          AND d.kind = 'email' AND d.resolved_at IS NULL)
+                             THEN NULL ELSE c.email END AS email, c.time_zone
+                 FROM contacts c WHERE c.id = $1 AND c.erased_at IS NULL",
+            )
+            .bind(contact_id)
+            .fetch_optional(state.store.reader())
+            .await?;
+            let Some((email, tz)) = row else {
+                return anyhow::Ok(());
+            };
+            // A replaced address hears of it too (it may be the real owner's) — unless it was
+            // replaced because it was reported as someone else's.
+            let was_disputed = changes.iter().any(|c| c.field == "disputed.email");
+            let previous = changes
+                .iter()
+                .find(|c| c.field == "contact.email" && !was_disputed)
+                .and_then(|c| c.from.as_str().map(str::to_owned));
+            let mut recipients: Vec<Email> = Vec::new();
+            for e in [email, previous].into_iter().flatten() {
+                if let Ok(e) = Email::parse(&e) {
+                    if !recipients
+                        .iter()
+                        .any(|r| r.as_str().eq_ignore_ascii_case(e.as_str()))
+                    {
+                        recipients.push(e);
+                    }
+                }
+            }
+            if recipients.is_empty() {
+                return anyhow::Ok(());
+            }
+            let names = topic_names(&state.store).await?;
+            let changes: Vec<FieldChangeIn> = changes.iter().map(FieldChangeIn::from).collect();
+            let items = describe(&changes, &names, &tz);
+            let review = state.links.url(
+                LinkKind::Preferences,
+                &LinkSubject {
+                    contact_id,
+                    topic_id: 0,
+                    channel: Some("email"),
+                    purpose: None,
+                },
+            );
+            for to in recipients {
+                state
+                    .mailer
+                    .send(changed_for_you_mail(to, &items, &reason, &review))
+                    .await?;
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %format!("{e:#}"), "could not email a contact about a staff change");
+        }
+    });
+}
+
+/// The "we changed this for you" message.
+pub fn changed_for_you_mail(
+    to: Email,
+    items: &[String],
+    reason: &str,
+    review: &str,
+) -> OutgoingMail {
+    let list: String = items.iter().map(|i| format!("- {i}\n")).collect();
+    let text = format!(
+        "Hello,\n\nOur staff changed your message preferences for you:\n\n{list}\n\
+         Reason given: {reason}\n\n\
+         Review your preferences: {review}\n\n\
+         Undo: if this is not what you wanted, open the same page and change it back — it takes \
+         effect at once: {review}\n"
+    );
+    let list_html: String = items
+        .iter()
+        .map(|i| format!("<li>{}</li>", html_escape(i)))
+        .collect();
+    let r = html_escape(review);
+    let html = format!(
+        "<p>Hello,</p><p>Our staff changed your message preferences for you:</p><ul>{list_html}</ul>\
+         <p>Reason given: {}</p>\
+         <p><a href=\"{r}\">Review your preferences</a></p>\
+         <p><a href=\"{r}\">Undo</a>: if this is not what you wanted, change it back on your \
+         preference page; it takes effect at once.</p>",
+        html_escape(reason)
+    );
+    OutgoingMail {
+        to,
+        subject: "We changed your message preferences for you".into(),
+        text,
+        html,
+    }
+}

@@ -1,0 +1,344 @@
+//! The staff console (DESIGN §5, issue 7): `/staff/…`, plain server-rendered pages with forms
+//! that post back. Agents find contacts and change settings on their behalf with a reason;
+//! admins also manage topics, senders, webhook endpoints and staff users.
+//!
+//! Every state change is a POST, so the site-wide same-origin check
+//! ([`crate::http::security::refuse_cross_site`]) guards it; role checks happen here, on the
+//! server, for every admin handler.
+
+pub mod admin;
+pub mod contacts;
+mod hooks;
+pub mod users;
+
+use app::pages::staff::{
+    render_staff_document, Flash, StaffForbidden, StaffLogin, StaffNav, StaffProblem,
+};
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequestParts, Query, State},
+    http::{header, request::Parts, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::*;
+
+use crate::startup::AppState;
+pub use users::{Login, Role, StaffUser};
+
+/// Every `/staff` route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/login", get(login_page).post(login_post))
+        .route("/staff/logout", post(logout))
+        .merge(contacts::router())
+        .merge(admin::router())
+}
+
+/// The staff cookie's name: `__Host-` prefixed except on plain-http localhost, where browsers
+/// refuse such cookies (as for the customer cookie).
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.is_plain_http_localhost() {
+        "attune_staff"
+    } else {
+        "__Host-attune_staff"
+    }
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_ms: i64) -> String {
+    cookie::Cookie::build((cookie_name(state), value.to_owned()))
+        .http_only(true)
+        .secure(!state.config.is_plain_http_localhost())
+        .same_site(cookie::SameSite::Strict)
+        .path("/")
+        .max_age(cookie::time::Duration::milliseconds(max_age_ms))
+        .build()
+        .to_string()
+}
+
+fn session_id(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let header = headers.get(header::COOKIE)?.to_str().ok()?;
+    cookie::Cookie::split_parse(header)
+        .flatten()
+        .find(|c| c.name() == cookie_name(state))
+        .map(|c| c.value().to_owned())
+}
+
+/// A signed-in staff user (agent or admin). Without a live session: a redirect to sign-in.
+pub struct Staff(pub StaffUser);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Some(id) = session_id(state, &parts.headers) else {
+            return Err(Redirect::to("/staff/login").into_response());
+        };
+        match state.store.staff_session(&id).await {
+            Ok(Some(user)) => Ok(Staff(user)),
+            Ok(None) => Err(Redirect::to("/staff/login").into_response()),
+            Err(e) => Err(server_error(e)),
+        }
+    }
+}
+
+/// A signed-in admin. An agent gets a 403 page.
+pub struct Admin(pub StaffUser);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Staff(user) = Staff::from_request_parts(parts, state).await?;
+        if user.is_admin() {
+            Ok(Admin(user))
+        } else {
+            let nav = nav(&user, "");
+            Err(page(StatusCode::FORBIDDEN, "No access", Some(nav), || {
+                view! { <StaffForbidden/> }.into_any()
+            }))
+        }
+    }
+}
+
+/// The navigation for `user`, with `current` marked.
+pub fn nav(user: &StaffUser, current: &'static str) -> StaffNav {
+    StaffNav {
+        email: user.email.clone(),
+        admin: user.is_admin(),
+        current,
+    }
+}
+
+/// A console page: never cached, never indexed.
+pub fn page(
+    status: StatusCode,
+    title: &str,
+    nav: Option<StaffNav>,
+    body: impl FnOnce() -> AnyView,
+) -> Response {
+    let html = render_staff_document(title, nav, body);
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+/// A problem page (unknown contact, bad request…).
+pub fn problem(status: StatusCode, user: &StaffUser, title: &str, message: &str) -> Response {
+    let (t, m) = (title.to_owned(), message.to_owned());
+    page(status, title, Some(nav(user, "")), move || {
+        view! { <StaffProblem title=t message=m/> }.into_any()
+    })
+}
+
+/// Logs an internal error once, without personal data, and answers a plain 500.
+pub fn server_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "staff console request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Please try again.\n",
+    )
+        .into_response()
+}
+
+/// A 303 back to a page after a successful POST, with a flash code the page turns into words.
+pub fn see_other(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
+
+/// Fixed messages for the `flash` query parameter: free text in a URL could be used to show
+/// staff misleading words, so only known codes are shown.
+pub fn flash_message(code: Option<&str>) -> Option<Flash> {
+    let m = match code? {
+        "saved" => "Saved. The contact is emailed about the change.",
+        "unchanged" => "Nothing changed: the contact already had these settings.",
+        "resolved" => "The report is resolved and the address can be used again.",
+        "created" => "Created.",
+        "updated" => "Saved.",
+        "archived" => "Archived: customers no longer see it and decisions no longer use it.",
+        "restored" => "Restored.",
+        "revoked" => "The key is revoked: it stops working at once.",
+        "disabled" => "Disabled: their sessions ended.",
+        "enabled" => "Enabled.",
+        "replayed" => "Queued for delivery again.",
+        "signed_out" => "You are signed out.",
+        _ => return None,
+    };
+    Some(Flash::Notice(m.to_owned()))
+}
+
+/// The fields of a urlencoded form body, in order (checkboxes repeat a name).
+pub struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    pub fn parse(body: &Bytes) -> Self {
+        FormFields(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, trimmed.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+    }
+
+    /// The first value of `name` exactly as sent (passwords keep their spaces).
+    pub fn raw(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The value of `name`, or empty.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default()
+    }
+
+    /// Whether a checkbox named `name` was ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| v == "on" || v == "true")
+    }
+
+    /// Replaces (or adds) the value of `name`.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.retain(|(k, _)| k != name);
+        self.0.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct FlashQuery {
+    pub flash: Option<String>,
+}
+
+/// `GET /staff/login`.
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    // Already signed in: straight to the console.
+    if let Some(id) = session_id(&state, &headers) {
+        if let Ok(Some(_)) = state.store.staff_session(&id).await {
+            return see_other("/staff");
+        }
+    }
+    login_form(
+        StatusCode::OK,
+        String::new(),
+        flash_message(q.flash.as_deref()),
+    )
+}
+
+fn login_form(status: StatusCode, email: String, flash: Option<Flash>) -> Response {
+    page(status, "Sign in", None, move || {
+        view! { <StaffLogin email flash/> }.into_any()
+    })
+}
+
+/// `POST /staff/login`: one generic answer for unknown address, wrong password and disabled
+/// user; a new session id on success.
+async fn login_post(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    let email = form.text("email");
+    let password = form.raw("password").unwrap_or_default();
+    if email.is_empty() || password.is_empty() {
+        return login_form(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            email,
+            Some(Flash::Error(
+                "Enter your email address and password.".into(),
+            )),
+        );
+    }
+    let ip = extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let outcome = match state
+        .store
+        .staff_login(&email, password, ip, state.config.sign_in_limit_per_ip)
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    match outcome {
+        Login::Ok(user) => {
+            let id = match state.store.create_staff_session(user.id).await {
+                Ok(id) => id,
+                Err(e) => return server_error(format!("{e:#}")),
+            };
+            tracing::info!(staff_id = user.id, "staff user signed in");
+            (
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&state, &id, users::STAFF_SESSION_TTL_MS),
+                )],
+                Redirect::to("/staff"),
+            )
+                .into_response()
+        }
+        Login::Invalid => login_form(
+            StatusCode::UNAUTHORIZED,
+            email,
+            Some(Flash::Error(
+                "That email address and password don’t match an active staff account.".into(),
+            )),
+        ),
+        Login::Locked { until_ms } => {
+            let minutes = ((until_ms - crate::store::now_ms()) as f64 / 60_000.0).ceil() as i64;
+            login_form(
+                StatusCode::TOO_MANY_REQUESTS,
+                email,
+                Some(Flash::Error(format!(
+                    "Too many failed attempts. Please wait {} minute{} and try again.",
+                    minutes.max(1),
+                    if minutes > 1 { "s" } else { "" }
+                ))),
+            )
+        }
+        Login::RateLimited => login_form(
+            StatusCode::TOO_MANY_REQUESTS,
+            email,
+            Some(Flash::Error(
+                "Too many sign-in attempts. Please wait 15 minutes and try again.".into(),
+            )),
+        ),
+    }
+}
+
+/// `POST /staff/logout`: ends the session and clears the cookie.
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(id) = session_id(&state, &headers) {
+        if let Err(e) = state.store.delete_session(&id).await {
+            return server_error(format!("{e:#}"));
+        }
+    }
+    (
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+        Redirect::to("/staff/login?flash=signed_out"),
+    )
+        .into_response()
+}

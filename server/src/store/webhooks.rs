@@ -1,0 +1,410 @@
+//! Webhook deliveries (DESIGN §7): one row per (endpoint, event), written in the same
+//! transaction as the change; claimed by a worker under a lease; completed with an attempt row.
+//!
+//! Per-contact order: a delivery is claimable only when no earlier delivery of the same contact
+//! to the same endpoint is still pending, so a receiver sees each contact's events in `seq` order
+//! even across retries and across instances. On Postgres the claim takes its rows with
+//! `FOR UPDATE SKIP LOCKED`, so two instances never claim the same delivery; on SQLite the single
+//! writer serialises claims.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, Row};
+
+use super::{now_ms, random_token, Backend, Store};
+
+/// How long a claim holds a delivery: longer than the HTTP timeout, so a live worker finishes
+/// first; a worker that died releases it when it runs out.
+pub const LEASE_MS: i64 = 60_000;
+
+/// A delivery claimed for one attempt, with what the attempt needs.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub lease_token: String,
+    pub endpoint_id: String,
+    pub url: String,
+    pub secret: String,
+    /// The previous secret while a rotation is in its overlap period.
+    pub previous_secret: Option<String>,
+    pub seq: i64,
+    pub created_at: i64,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub payload: String,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub delivery_id: i64,
+    pub lease_token: String,
+    pub endpoint_id: String,
+    pub attempts_before: i64,
+    pub attempted_at: i64,
+    pub duration_ms: i64,
+    /// The HTTP status, if the endpoint answered.
+    pub status: Option<u16>,
+    /// Why it failed, in a few words (no secrets, no payload).
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// How long after a rotation the previous secret still signs.
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
+
+/// Queues an event for every live endpoint that wants its type, inside the change's own
+/// transaction. Returns how many deliveries were queued.
+pub async fn fan_out_in(
+    conn: &mut AnyConnection,
+    seq: i64,
+    contact_id: i64,
+    event_type: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO webhook_deliveries (endpoint_id, seq, contact_id, status, attempts, next_attempt_at, created_at)
+         SELECT id, $1, $2, 'pending', 0, $3, $3 FROM webhook_endpoints
+         WHERE disabled_at IS NULL AND (events IS NULL OR events LIKE $4)",
+    )
+    .bind(seq)
+    .bind(contact_id)
+    .bind(now)
+    .bind(format!("%\"{event_type}\"%"))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+impl Store {
+    /// Claims up to `limit` due deliveries, skipping endpoints in `busy` (those already at their
+    /// share of in-flight deliveries). Each claimed delivery is leased to the caller.
+    pub async fn claim_deliveries(
+        &self,
+        limit: usize,
+        busy: &[String],
+    ) -> anyhow::Result<Vec<Claimed>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
+        let token = random_token(12);
+        let first_busy = 5;
+        let not_busy = if busy.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = (0..busy.len())
+                .map(|i| format!("${}", first_busy + i))
+                .collect();
+            format!("AND d.endpoint_id NOT IN ({})", list.join(", "))
+        };
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET lease_until = $1, lease_token = $2
+             WHERE id IN (
+                SELECT d.id FROM webhook_deliveries d
+                JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                WHERE d.status = 'pending' AND d.next_attempt_at <= $3
+                  AND (d.lease_until IS NULL OR d.lease_until < $3)
+                  AND e.disabled_at IS NULL
+                  AND NOT EXISTS (
+                      SELECT 1 FROM webhook_deliveries p
+                      WHERE p.endpoint_id = d.endpoint_id AND p.contact_id = d.contact_id
+                        AND p.seq < d.seq AND p.status = 'pending')
+                  {not_busy}
+                ORDER BY d.next_attempt_at
+                LIMIT $4
+                {lock})"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(now + LEASE_MS)
+            .bind(&token)
+            .bind(now)
+            .bind(limit as i64);
+        for endpoint in busy {
+            query = query.bind(endpoint);
+        }
+        let claimed = query.execute(self.writer()).await?.rows_affected();
+        if claimed == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT d.id, d.endpoint_id, d.seq, d.created_at, d.attempts, e.url, e.secret,
+                    e.previous_secret, e.secret_rotated_at, o.payload
+             FROM webhook_deliveries d
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             JOIN outbox o ON o.seq = d.seq
+             WHERE d.lease_token = $1
+             ORDER BY d.seq",
+        )
+        .bind(&token)
+        .fetch_all(self.writer())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let rotated: Option<i64> = r.try_get("secret_rotated_at")?;
+                let previous_secret = r
+                    .try_get::<Option<String>, _>("previous_secret")?
+                    .filter(|_| rotated.is_some_and(|t| now - t < ROTATION_OVERLAP_MS));
+                Ok(Claimed {
+                    id: r.try_get("id")?,
+                    lease_token: token.clone(),
+                    endpoint_id: r.try_get("endpoint_id")?,
+                    url: r.try_get("url")?,
+                    secret: r.try_get("secret")?,
+                    previous_secret,
+                    seq: r.try_get("seq")?,
+                    created_at: r.try_get("created_at")?,
+                    attempts: r.try_get("attempts")?,
+                    payload: r.try_get("payload")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records attempts and their consequences, all in one transaction: the attempt row, the
+    /// delivery's new state (delivered, retry at `retry_at`, or failed), and the endpoint's
+    /// health (failing since, disabled on 410 Gone). A delivery whose lease was lost (it ran
+    /// out and another worker claimed it) keeps its attempt row but not the state change.
+    pub async fn complete_deliveries(
+        &self,
+        outcomes: &[(Outcome, Option<i64>)],
+    ) -> anyhow::Result<()> {
+        let now = now_ms();
+        let mut healthy: Vec<&str> = Vec::new();
+        let mut failing: HashMap<&str, i64> = HashMap::new();
+        let mut gone: Vec<&str> = Vec::new();
+        // Successes are most of the work: one statement per (lease, status code) for them.
+        let mut delivered: HashMap<(&str, u16), Vec<i64>> = HashMap::new();
+        let mut tx = self.writer().begin().await?;
+        for chunk in outcomes.chunks(100) {
+            let places: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 5;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES {}",
+                places.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (o, _) in chunk {
+                query = query
+                    .bind(o.delivery_id)
+                    .bind(o.attempted_at)
+                    .bind(o.status.map(i64::from))
+                    .bind(o.error.clone())
+                    .bind(o.duration_ms);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        for (o, retry_at) in outcomes {
+            let endpoint = o.endpoint_id.as_str();
+            if let (true, Some(code)) = (o.succeeded(), o.status) {
+                if !healthy.contains(&endpoint) {
+                    healthy.push(endpoint);
+                }
+                delivered
+                    .entry((o.lease_token.as_str(), code))
+                    .or_default()
+                    .push(o.delivery_id);
+                continue;
+            }
+            let (status, next) = if o.status == Some(410) {
+                if !gone.contains(&endpoint) {
+                    gone.push(endpoint);
+                }
+                ("failed", None)
+            } else {
+                failing.entry(endpoint).or_insert(o.attempted_at);
+                match retry_at {
+                    Some(at) => ("pending", Some(*at)),
+                    None => ("failed", None),
+                }
+            };
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1,
+                    next_attempt_at = COALESCE($4, next_attempt_at),
+                    last_status = $5, last_error = $6, lease_until = NULL, lease_token = NULL
+                 WHERE id = $1 AND lease_token = $2",
+            )
+            .bind(o.delivery_id)
+            .bind(&o.lease_token)
+            .bind(status)
+            .bind(next)
+            .bind(o.status.map(i64::from))
+            .bind(&o.error)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for ((token, code), ids) in delivered {
+            for ids in ids.chunks(500) {
+                let places: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
+                let sql = format!(
+                    "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,
+                        delivered_at = $2, last_status = $3, last_error = NULL,
+                        lease_until = NULL, lease_token = NULL
+                     WHERE lease_token = $1 AND id IN ({})",
+                    places.join(", ")
+                );
+                let mut query = sqlx::query(&sql)
+                    .bind(token)
+                    .bind(now)
+                    .bind(i64::from(code));
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *tx).await?;
+            }
+        }
+        for endpoint in healthy {
+            sqlx::query(
+                "UPDATE webhook_endpoints SET failing_since = NULL
+                 WHERE id = $1 AND failing_since IS NOT NULL",
+            )
+            .bind(endpoint)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (endpoint, since) in failing {
+            sqlx::query(
+                "UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL",
+            )
+            .bind(endpoint)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for endpoint in gone {
+            sqlx::query(
+                "UPDATE webhook_endpoints SET disabled_at = $2,
+                    disabled_reason = 'the endpoint answered 410 Gone'
+                 WHERE id = $1 AND disabled_at IS NULL",
+            )
+            .bind(endpoint)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives back the leases of claimed deliveries that were not attempted to the end (at
+    /// shutdown), so the next worker need not wait for them to run out.
+    pub async fn release_leases(&self, claims: &[(i64, String)]) -> anyhow::Result<()> {
+        for (id, token) in claims {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET lease_until = NULL, lease_token = NULL
+                 WHERE id = $1 AND lease_token = $2",
+            )
+            .bind(id)
+            .bind(token)
+            .execute(self.writer())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Queues again, for one endpoint, every event with `seq > after` that the endpoint wants
+    /// (including events from before it existed); deliveries being attempted right now are left
+    /// to finish. Returns how many events were queued.
+    pub async fn replay_endpoint(&self, endpoint_id: &str, after: i64) -> anyhow::Result<u64> {
+        let events: Option<String> =
+            sqlx::query_scalar("SELECT events FROM webhook_endpoints WHERE id = $1")
+                .bind(endpoint_id)
+                .fetch_one(self.reader())
+                .await?;
+        let events: Option<Vec<String>> = events.map(|e| serde_json::from_str(&e)).transpose()?;
+        let filter = match &events {
+            Some(list) if !list.is_empty() => {
+                let places: Vec<String> = (0..list.len()).map(|i| format!("${}", 4 + i)).collect();
+                format!("AND o.event_type IN ({})", places.join(", "))
+            }
+            Some(_) => return Ok(0),
+            None => String::new(),
+        };
+        let now = now_ms();
+        let sql = format!(
+            "INSERT INTO webhook_deliveries (endpoint_id, seq, contact_id, status, attempts, next_attempt_at, created_at)
+             SELECT $1, o.seq, o.contact_id, 'pending', 0, $3, $3 FROM outbox o
+             WHERE o.seq > $2 {filter}
+             ON CONFLICT (endpoint_id, seq) DO UPDATE SET status = 'pending', attempts = 0,
+                next_attempt_at = excluded.next_attempt_at, delivered_at = NULL, last_error = NULL,
+                last_status = NULL
+             WHERE webhook_deliveries.lease_until IS NULL OR webhook_deliveries.lease_until < excluded.next_attempt_at"
+        );
+        let mut query = sqlx::query(&sql).bind(endpoint_id).bind(after).bind(now);
+        for e in events.iter().flatten() {
+            query = query.bind(e);
+        }
+        Ok(query.execute(self.writer()).await?.rows_affected())
+    }
+
+    /// Where each of these changes stands at each endpoint it was queued for: the rows behind
+    /// propagation receipts, in the order endpoints were registered.
+    pub async fn delivery_states(
+        &self,
+        seqs: &[i64],
+    ) -> anyhow::Result<HashMap<i64, Vec<DeliveryState>>> {
+        let mut out: HashMap<i64, Vec<DeliveryState>> = HashMap::new();
+        if seqs.is_empty() {
+            return Ok(out);
+        }
+        let places: Vec<String> = (1..=seqs.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT d.seq, d.status, d.attempts, d.delivered_at, e.url, e.disabled_at, s.name AS sender
+             FROM webhook_deliveries d
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             JOIN senders s ON s.id = e.sender_id
+             WHERE d.seq IN ({})
+             ORDER BY d.seq, e.created_at, e.id",
+            places.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for seq in seqs {
+            query = query.bind(*seq);
+        }
+        for r in query.fetch_all(self.reader()).await? {
+            out.entry(r.try_get("seq")?)
+                .or_default()
+                .push(DeliveryState {
+                    sender: r.try_get("sender")?,
+                    url: r.try_get("url")?,
+                    status: r.try_get("status")?,
+                    attempts: r.try_get("attempts")?,
+                    delivered_at: r.try_get("delivered_at")?,
+                    endpoint_disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                });
+        }
+        Ok(out)
+    }
+}
+
+/// One change's delivery to one endpoint, as stored.
+#[derive(Debug, Clone)]
+pub struct DeliveryState {
+    pub sender: String,
+    pub url: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub delivered_at: Option<i64>,
+    pub endpoint_disabled: bool,
+}
