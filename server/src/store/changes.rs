@@ -155,7 +155,8 @@ struct Pref {
     info_only: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A contact's global settings; the default is what a contact without a row has.
+#[derive(Debug, Clone, PartialEq, Default)]
 struct Global {
     unsubscribed_all: bool,
     channel_opt_outs: ChannelSet,
@@ -276,13 +277,33 @@ impl Committer {
     }
 }
 
-/// One transaction for the whole group, one savepoint per change: a change that fails rolls
-/// back alone. If the commit itself fails, every change in the group fails.
+/// One transaction for the whole group. Changes rarely fail, so the group is first applied
+/// without savepoints (two statements fewer per change); if any change fails, that attempt is
+/// rolled back and the group is applied again with one savepoint per change, so that a change
+/// that fails rolls back alone. If the commit itself fails, every change in the group fails.
 async fn commit_group(
     pool: &sqlx::AnyPool,
     batch: &[(ChangeRequest, Reply)],
 ) -> Vec<Result<Option<Committed>, ChangeError>> {
+    let optimistic = async {
+        let mut tx = pool.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (req, _) in batch {
+            match apply_change_in(&mut tx, req).await {
+                Ok(committed) => results.push(committed),
+                Err(_) => {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(Some(results.into_iter().map(Ok).collect::<Vec<_>>()))
+    };
     let attempt = async {
+        if let Some(results) = optimistic.await? {
+            return Ok(results);
+        }
         let mut tx = pool.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
         for (req, _) in batch {
@@ -344,7 +365,13 @@ pub async fn apply_change_in(
     };
     let mut contact = before_contact.clone();
 
-    let before_global = load_global(conn, req.contact_id).await?;
+    // The global settings are read only by a change that sets one of them (a one-click
+    // unsubscribe from a topic doesn't): unread, they stay equal to themselves and aren't written.
+    let before_global = if req.ops.iter().any(ChangeOp::sets_global) {
+        load_global(conn, req.contact_id).await?
+    } else {
+        Global::default()
+    };
     let mut global = before_global.clone();
 
     let mut topics: HashMap<TopicKey, Topic> = HashMap::new();
@@ -798,6 +825,19 @@ fn event_type(changes: &[FieldChange]) -> &'static str {
     }
 }
 
+impl ChangeOp {
+    fn sets_global(&self) -> bool {
+        matches!(
+            self,
+            ChangeOp::UnsubscribedAll(_)
+                | ChangeOp::ChannelOptOuts(_)
+                | ChangeOp::PausedUntil(_)
+                | ChangeOp::QuietHours(_)
+                | ChangeOp::WeeklyCap(_)
+        )
+    }
+}
+
 fn op_topic(op: &ChangeOp) -> Option<&TopicKey> {
     match op {
         ChangeOp::Subscribed { topic, .. }
@@ -873,12 +913,6 @@ async fn load_global(conn: &mut AnyConnection, contact_id: i64) -> Result<Global
                 weekly_cap: row.try_get("weekly_cap")?,
             }
         }
-        None => Global {
-            unsubscribed_all: false,
-            channel_opt_outs: ChannelSet::default(),
-            paused_until: None,
-            quiet_hours: None,
-            weekly_cap: None,
-        },
+        None => Global::default(),
     })
 }

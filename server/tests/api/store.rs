@@ -168,6 +168,59 @@ both_backends! {
 }
 
 both_backends! {
+    async fn changes_made_at_the_same_moment_succeed_or_fail_each_on_its_own(db) {
+        let (store, _db) = fresh_store(db).await;
+        let first = seeded(&store, "c-0").await;
+        let mut contacts = vec![first];
+        for i in 1..4 {
+            let (id, _) = store
+                .upsert_contact(&ContactRef::parse(&format!("c-{i}")).unwrap(), Actor::System, vec![])
+                .await
+                .unwrap();
+            contacts.push(id);
+        }
+        let before = count(&store, "ledger").await;
+
+        // 60 changes at once (on SQLite they share group commits): every third is refused after
+        // a valid first operation, the others each set a different pause.
+        let mut tasks = Vec::new();
+        for i in 0..60i64 {
+            let store = store.clone();
+            let contact = contacts[(i % 4) as usize];
+            tasks.push(tokio::spawn(async move {
+                let ops = if i % 3 == 0 {
+                    vec![
+                        ChangeOp::Subscribed { topic: key("offers"), subscribed: true },
+                        ChangeOp::Channels { topic: key("offers"), channels: ChannelSet::new([Channel::Voice]) },
+                    ]
+                } else {
+                    vec![ChangeOp::PausedUntil(Some(4_000_000_000_000 + i))]
+                };
+                (i, apply_change(&store, &change(contact, ops)).await)
+            }));
+        }
+        for t in tasks {
+            let (i, result) = t.await.unwrap();
+            if i % 3 == 0 {
+                assert!(matches!(result, Err(ChangeError::ChannelNotOffered { .. })), "{i}: {result:?}");
+            } else {
+                assert!(matches!(result, Ok(Some(_))), "{i}: {result:?}");
+            }
+        }
+
+        let ledger = seqs(&store, "ledger").await;
+        assert_eq!(ledger, (1..=before + 40).collect::<Vec<_>>(), "every accepted change, none refused");
+        assert_eq!(seqs(&store, "outbox").await, ledger);
+        assert_eq!(count(&store, "preferences").await, 0, "no refused change left its first half");
+        let paused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_settings WHERE paused_until IS NOT NULL")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        assert_eq!(paused, 4, "each contact holds a pause");
+    }
+}
+
+both_backends! {
     async fn a_refused_change_leaves_nothing_behind(db) {
         let (store, _db) = fresh_store(db).await;
         let ann = seeded(&store, "c-1").await;
