@@ -252,7 +252,13 @@ impl Committer {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(GROUP_MAX);
             while jobs.recv_many(&mut batch, GROUP_MAX).await > 0 {
+                let started = std::time::Instant::now();
                 let results = commit_group(&pool, &batch).await;
+                tracing::debug!(
+                    changes = batch.len(),
+                    micros = started.elapsed().as_micros() as u64,
+                    "group committed"
+                );
                 let mut wrote = false;
                 for ((_, reply), result) in batch.drain(..).zip(results) {
                     wrote |= matches!(result, Ok(Some(_)));
@@ -297,7 +303,12 @@ async fn commit_group(
                 }
             }
         }
+        let committing = std::time::Instant::now();
         tx.commit().await?;
+        tracing::debug!(
+            micros = committing.elapsed().as_micros() as u64,
+            "commit written"
+        );
         Ok::<_, sqlx::Error>(Some(results.into_iter().map(Ok).collect::<Vec<_>>()))
     };
     let attempt = async {
