@@ -37,6 +37,23 @@ async fn seeded(store: &Store, reference: &str) -> i64 {
     id
 }
 
+/// The demo topics and four contacts, `c-0` to `c-3`.
+async fn four_contacts(store: &Store) -> Vec<i64> {
+    let mut contacts = vec![seeded(store, "c-0").await];
+    for i in 1..4 {
+        let (id, _) = store
+            .upsert_contact(
+                &ContactRef::parse(&format!("c-{i}")).unwrap(),
+                Actor::System,
+                vec![],
+            )
+            .await
+            .unwrap();
+        contacts.push(id);
+    }
+    contacts
+}
+
 fn change(contact_id: i64, ops: Vec<ChangeOp>) -> ChangeRequest {
     ChangeRequest {
         contact_id,
@@ -119,15 +136,7 @@ both_backends! {
 both_backends! {
     async fn versions_and_seq_grow_without_gaps_under_concurrent_writers(db) {
         let (store, _db) = fresh_store(db).await;
-        let first = seeded(&store, "c-0").await;
-        let mut contacts = vec![first];
-        for i in 1..4 {
-            let (id, _) = store
-                .upsert_contact(&ContactRef::parse(&format!("c-{i}")).unwrap(), Actor::System, vec![])
-                .await
-                .unwrap();
-            contacts.push(id);
-        }
+        let contacts = four_contacts(&store).await;
         let before = count(&store, "ledger").await;
 
         // 48 writers at once, 12 per contact; each pauses until a different instant, so every
@@ -170,15 +179,7 @@ both_backends! {
 both_backends! {
     async fn changes_made_at_the_same_moment_succeed_or_fail_each_on_its_own(db) {
         let (store, _db) = fresh_store(db).await;
-        let first = seeded(&store, "c-0").await;
-        let mut contacts = vec![first];
-        for i in 1..4 {
-            let (id, _) = store
-                .upsert_contact(&ContactRef::parse(&format!("c-{i}")).unwrap(), Actor::System, vec![])
-                .await
-                .unwrap();
-            contacts.push(id);
-        }
+        let contacts = four_contacts(&store).await;
         let before = count(&store, "ledger").await;
 
         // 60 changes at once (on SQLite they share group commits): every third is refused after
