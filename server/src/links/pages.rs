@@ -407,7 +407,6 @@ async fn unsubscribe_post(
             }
         }
     }
-    let preferences_url = state.links.sibling(&target.claims, LinkKind::Preferences);
     match choice {
         Choice::OneClick => (
             StatusCode::OK,
@@ -419,6 +418,8 @@ async fn unsubscribe_post(
         )
             .into_response(),
         Choice::Page(_) => {
+            // Signed only for the page: a one-click answer carries no links.
+            let preferences_url = state.links.sibling(&target.claims, LinkKind::Preferences);
             let action_url = format!("/u/{token}");
             let html = render_document(&title.clone(), move || {
                 view! { <LinkOutcome title message action_url undo preferences_url=Some(preferences_url)/> }.into_any()
