@@ -718,17 +718,23 @@ async fn replay_endpoint(
     if input.after < 0 {
         return Err(ApiError::validation("after must not be negative"));
     }
-    if own_endpoint(&state, &sender, &id).await?.is_some() {
-        return Err(ApiError::conflict(
+    own_endpoint(&state, &sender, &id).await?;
+    match crate::webhooks::replay(&state.store, &id, input.after)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        crate::store::webhooks::Replay::Queued(queued) => {
+            Ok((StatusCode::ACCEPTED, Json(ReplayBody { queued })))
+        }
+        crate::store::webhooks::Replay::EndpointDisabled => Err(ApiError::conflict(
             "endpoint-disabled",
             "This endpoint is disabled",
             "A disabled endpoint gets nothing; register the URL again to receive events.",
-        ));
+        )),
+        crate::store::webhooks::Replay::UnknownEndpoint => {
+            Err(ApiError::not_found("There is no such webhook endpoint."))
+        }
     }
-    let queued = crate::webhooks::replay(&state.store, &id, input.after)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok((StatusCode::ACCEPTED, Json(ReplayBody { queued })))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -23,8 +23,8 @@ use leptos::prelude::*;
 use sqlx::Row;
 
 use super::{
-    flash_message, nav, page, see_other, server_error, users, Admin, FlashQuery, FormFields, Role,
-    StaffUser,
+    flash_message, nav, page, problem, see_other, server_error, users, Admin, FlashQuery,
+    FormFields, Role, StaffUser,
 };
 use crate::{
     customer::format_time,
@@ -32,6 +32,7 @@ use crate::{
     store::{
         now_ms,
         topics::{Topic, TOPIC_COLUMNS},
+        webhooks::Replay,
         Store,
     },
 };
@@ -516,7 +517,7 @@ async fn render_endpoints(
         status,
         "Webhook endpoints",
         Some(nav(user, "/staff/admin/endpoints")),
-        move || view! { <AdminEndpoints endpoints replay=super::hooks::REPLAY flash/> }.into_any(),
+        move || view! { <AdminEndpoints endpoints flash/> }.into_any(),
     )
 }
 
@@ -556,11 +557,29 @@ async fn replay(
             .await
         }
     };
-    match super::hooks::replay(&state.store, &id, after).await {
-        Ok(n) => {
+    match crate::webhooks::replay(&state.store, &id, after).await {
+        Ok(Replay::Queued(n)) => {
             tracing::info!(staff_id = user.id, endpoint = %id, after, queued = n, "webhook replay");
             see_other("/staff/admin/endpoints?flash=replayed")
         }
+        Ok(Replay::EndpointDisabled) => {
+            render_endpoints(
+                &state,
+                &user,
+                StatusCode::CONFLICT,
+                Some(Flash::Error(
+                    "That endpoint is disabled, so it gets nothing; the sender must register its URL again."
+                        .into(),
+                )),
+            )
+            .await
+        }
+        Ok(Replay::UnknownEndpoint) => problem(
+            StatusCode::NOT_FOUND,
+            &user,
+            "No such endpoint",
+            "That webhook endpoint doesn’t exist; it may have been deleted.",
+        ),
         Err(e) => server_error(format!("{e:#}")),
     }
 }

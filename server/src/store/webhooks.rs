@@ -81,6 +81,14 @@ pub async fn fan_out_in(
     Ok(done.rows_affected())
 }
 
+/// What a replay did: a disabled endpoint gets nothing, so it is not queued for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    Queued(u64),
+    UnknownEndpoint,
+    EndpointDisabled,
+}
+
 impl Store {
     /// Claims up to `limit` due deliveries, skipping endpoints in `busy` (those already at their
     /// share of in-flight deliveries). Each claimed delivery is leased to the caller.
@@ -325,19 +333,26 @@ impl Store {
     /// Queues again, for one endpoint, every event with `seq > after` that the endpoint wants
     /// (including events from before it existed); deliveries being attempted right now are left
     /// to finish. Returns how many events were queued.
-    pub async fn replay_endpoint(&self, endpoint_id: &str, after: i64) -> anyhow::Result<u64> {
-        let events: Option<String> =
-            sqlx::query_scalar("SELECT events FROM webhook_endpoints WHERE id = $1")
+    pub async fn replay_endpoint(&self, endpoint_id: &str, after: i64) -> anyhow::Result<Replay> {
+        let endpoint =
+            sqlx::query("SELECT events, disabled_at FROM webhook_endpoints WHERE id = $1")
                 .bind(endpoint_id)
-                .fetch_one(self.reader())
+                .fetch_optional(self.reader())
                 .await?;
+        let Some(endpoint) = endpoint else {
+            return Ok(Replay::UnknownEndpoint);
+        };
+        if endpoint.try_get::<Option<i64>, _>("disabled_at")?.is_some() {
+            return Ok(Replay::EndpointDisabled);
+        }
+        let events: Option<String> = endpoint.try_get("events")?;
         let events: Option<Vec<String>> = events.map(|e| serde_json::from_str(&e)).transpose()?;
         let filter = match &events {
             Some(list) if !list.is_empty() => {
                 let places: Vec<String> = (0..list.len()).map(|i| format!("${}", 4 + i)).collect();
                 format!("AND o.event_type IN ({})", places.join(", "))
             }
-            Some(_) => return Ok(0),
+            Some(_) => return Ok(Replay::Queued(0)),
             None => String::new(),
         };
         let now = now_ms();
@@ -354,7 +369,9 @@ impl Store {
         for e in events.iter().flatten() {
             query = query.bind(e);
         }
-        Ok(query.execute(self.writer()).await?.rows_affected())
+        Ok(Replay::Queued(
+            query.execute(self.writer()).await?.rows_affected(),
+        ))
     }
 
     /// Where each of these changes stands at each endpoint it was queued for: the rows behind

@@ -35,12 +35,16 @@ pub fn is_private(ip: std::net::IpAddr) -> bool {
     }
 }
 
-/// Queues again, for one endpoint, every event after `after_seq` it subscribes to; returns how
-/// many were queued.
-pub async fn replay(store: &Store, endpoint_id: &str, after_seq: i64) -> anyhow::Result<u64> {
-    let queued = store.replay_endpoint(endpoint_id, after_seq).await?;
+/// Queues again, for one endpoint, every event after `after_seq` it subscribes to, and wakes
+/// the worker. An unknown or disabled endpoint gets nothing.
+pub async fn replay(
+    store: &Store,
+    endpoint_id: &str,
+    after_seq: i64,
+) -> anyhow::Result<crate::store::webhooks::Replay> {
+    let replay = store.replay_endpoint(endpoint_id, after_seq).await?;
     store.outbox_written();
-    Ok(queued)
+    Ok(replay)
 }
 
 /// For each change (by `seq`), which sending systems have confirmed it, with times in `tz`.

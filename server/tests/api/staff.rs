@@ -555,6 +555,33 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_disabled_or_unknown_endpoint_is_not_replayed_from_the_console(db) {
+        let app = crate::helpers::spawn_app(db).await;
+        seed(&app).await;
+        staff_user(&app, "admin@staff.example", Role::Admin).await;
+        let admin = login(&app, "admin@staff.example").await;
+        let (sender, _) = app.store.create_sender("Clinic CRM").await.unwrap();
+        sqlx::query(
+            "INSERT INTO webhook_endpoints (id, sender_id, url, secret, disabled_at, disabled_reason, created_at)
+             VALUES ('ep-gone', $1, 'https://crm.example/gone-hook', 'whsec_test', 5000, 'answered 410 Gone', 1000)",
+        )
+        .bind(sender)
+        .execute(app.store.writer()).await.unwrap();
+        assert!(count(&app.store, "outbox").await > 0, "there are events that could be replayed");
+
+        let (_, page) = app.get_page("/staff/admin/endpoints", Some(&admin)).await;
+        let disabled = app.post_form("/staff/admin/endpoints/ep-gone/replay", Some(&admin), &[("after", "0")]).await;
+        let unknown = app.post_form("/staff/admin/endpoints/ep-nothing/replay", Some(&admin), &[("after", "0")]).await;
+
+        assert!(page.contains("Disabled:") && !page.contains("/staff/admin/endpoints/ep-gone/replay"), "{page}");
+        assert_eq!(disabled.status(), 409);
+        assert!(disabled.text().await.unwrap().contains("That endpoint is disabled"));
+        assert_eq!(count(&app.store, "webhook_deliveries").await, 0, "nothing was queued for it");
+        assert_eq!(unknown.status(), 404);
+    }
+}
+
+both_backends! {
     async fn staff_change_contact_details_and_a_new_address_is_unverified(db) {
         let app = crate::helpers::spawn_app(db).await;
         seed(&app).await;

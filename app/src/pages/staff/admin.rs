@@ -209,11 +209,7 @@ pub struct EndpointRow {
 
 /// `/staff/admin/endpoints`: failing and disabled endpoints first.
 #[component]
-pub fn AdminEndpoints(
-    endpoints: Vec<EndpointRow>,
-    replay: bool,
-    flash: Option<Flash>,
-) -> impl IntoView {
+pub fn AdminEndpoints(endpoints: Vec<EndpointRow>, flash: Option<Flash>) -> impl IntoView {
     view! {
         <section class="card">
             <h1>"Webhook endpoints"</h1>
@@ -242,7 +238,8 @@ pub fn AdminEndpoints(
                         <dt>"Created"</dt><dd>{e.created}</dd>
                         <dt>"Id"</dt><dd><code>{e.id.clone()}</code></dd>
                     </dl>
-                    {replay.then(|| view! {
+                    // A disabled endpoint gets nothing, so there is nothing to replay to it.
+                    {e.disabled.is_none().then(|| view! {
                         <form method="post" action=action class="stack">
                             <label for=replay_id.clone()>"Replay events after sequence number"</label>
                             <input id=replay_id type="text" inputmode="numeric" name="after" value="0" required/>
