@@ -481,21 +481,9 @@ impl Backend for CustomerBackend {
                     .pause_until
                     .as_deref()
                     .ok_or_else(|| AppError::Invalid("Choose the date to pause until.".into()))?;
-                let date: jiff::civil::Date = date.parse().map_err(|_| {
-                    AppError::Invalid(format!("{date:?} is not a date like 2026-12-31."))
-                })?;
-                let until = date.to_zoned(tz.clone()).map_err(internal)?.timestamp();
-                if until <= now {
-                    return Err(AppError::Invalid(
-                        "The pause must end in the future.".into(),
-                    ));
-                }
-                if until.as_millisecond() - now.as_millisecond() > 2 * 366 * 24 * 3600 * 1000 {
-                    return Err(AppError::Invalid(
-                        "A pause can last at most two years.".into(),
-                    ));
-                }
-                Some(Some(until.as_millisecond()))
+                Some(Some(
+                    pause_until(date, &tz, now).map_err(AppError::Invalid)?,
+                ))
             }
             other => {
                 return Err(AppError::Invalid(format!(
@@ -674,6 +662,29 @@ pub(crate) async fn topic_names(
         .fetch_all(store.reader())
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// When a pause "until" a date typed as 2026-12-31 ends: the start of that day in `tz`, as
+/// Unix ms. It must be in the future and at most two years away.
+pub(crate) fn pause_until(
+    date: &str,
+    tz: &jiff::tz::TimeZone,
+    now: jiff::Timestamp,
+) -> Result<i64, String> {
+    let parsed: jiff::civil::Date = date
+        .parse()
+        .map_err(|_| format!("{date:?} is not a date like 2026-12-31."))?;
+    let until = parsed
+        .to_zoned(tz.clone())
+        .map_err(|_| format!("{date:?} is not a date we can pause until."))?
+        .timestamp();
+    if until <= now {
+        return Err("The pause must end in the future.".into());
+    }
+    if until.as_millisecond() - now.as_millisecond() > 2 * 366 * 24 * 3600 * 1000 {
+        return Err("A pause can last at most two years.".into());
+    }
+    Ok(until.as_millisecond())
 }
 
 /// "3 May 2026 14:02" in the contact's time zone.

@@ -653,19 +653,12 @@ async fn change_global(
             "keep" | "" => {}
             "none" => ops.push(ChangeOp::PausedUntil(None)),
             "until" => {
-                let raw = form.text("pause_until");
-                let date: jiff::civil::Date = raw
-                    .parse()
-                    .map_err(|_| format!("{raw:?} is not a date like 2026-12-31."))?;
                 let tz = jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC);
-                let until = date
-                    .to_zoned(tz)
-                    .map_err(|e| e.to_string())?
-                    .timestamp()
-                    .as_millisecond();
-                if until <= now_ms() {
-                    return Err("The pause must end in the future.".into());
-                }
+                let until = crate::customer::pause_until(
+                    &form.text("pause_until"),
+                    &tz,
+                    jiff::Timestamp::now(),
+                )?;
                 ops.push(ChangeOp::PausedUntil(Some(until)));
             }
             other => return Err(format!("Unknown pause choice {other:?}.")),

@@ -54,7 +54,6 @@ pub async fn receipts(
     seqs: &[i64],
     tz: &str,
 ) -> anyhow::Result<HashMap<i64, Vec<Receipt>>> {
-    let tz = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     let mut out = HashMap::new();
     for (seq, states) in store.delivery_states(seqs).await? {
         let receipts = states
@@ -75,13 +74,9 @@ pub async fn receipts(
                     _ if d.attempts > 0 => ReceiptState::Retrying,
                     _ => ReceiptState::Sending,
                 };
-                let when = d.delivered_at.and_then(|ms| {
-                    jiff::Timestamp::from_millisecond(ms).ok().map(|t| {
-                        t.to_zoned(tz.clone())
-                            .strftime("%-d %b %Y %H:%M")
-                            .to_string()
-                    })
-                });
+                let when = d
+                    .delivered_at
+                    .map(|ms| crate::customer::format_time(ms, tz));
                 Receipt {
                     system,
                     state,

@@ -555,6 +555,35 @@ both_backends! {
 }
 
 both_backends! {
+    async fn staff_can_pause_a_contact_until_a_date_but_not_for_more_than_two_years(db) {
+        let app = crate::helpers::spawn_app(db).await;
+        seed(&app).await;
+        staff_user(&app, "agent@staff.example", Role::Agent).await;
+        let agent = login(&app, "agent@staff.example").await;
+        let pause = |date: String| vec![
+            ("pause", "until".to_owned()),
+            ("pause_until", date),
+            ("reason", "Customer asked on the phone".to_owned()),
+        ];
+        let today = jiff::Zoned::now().date();
+        let ledger = count(&app.store, "ledger").await;
+
+        let too_far = post_pairs(&app, "/staff/contacts/demo-ann/global", &agent,
+            &pause(today.checked_add(jiff::Span::new().years(3)).unwrap().to_string())).await;
+        let status = too_far.status();
+        let page = too_far.text().await.unwrap();
+        assert_eq!(status, 422);
+        assert!(page.contains("A pause can last at most two years."), "{page}");
+        assert_eq!(count(&app.store, "ledger").await, ledger, "nothing changed");
+
+        let fine = post_pairs(&app, "/staff/contacts/demo-ann/global", &agent,
+            &pause(today.checked_add(jiff::Span::new().months(2)).unwrap().to_string())).await;
+        assert_eq!(fine.status(), 303);
+        assert_eq!(count(&app.store, "ledger").await, ledger + 1);
+    }
+}
+
+both_backends! {
     async fn a_disabled_or_unknown_endpoint_is_not_replayed_from_the_console(db) {
         let app = crate::helpers::spawn_app(db).await;
         seed(&app).await;
