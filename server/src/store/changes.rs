@@ -499,31 +499,20 @@ pub async fn apply_change_in(
                 );
                 global.weekly_cap = *cap;
             }
-            ChangeOp::Email { email, verified } => {
-                let email = email.as_ref().map(|e| e.as_str().to_owned());
-                // A new address is unverified whatever the request says it was before.
-                let verified = *verified && email.is_some();
-                diff.record("contact.email".into(), json!(contact.email), json!(email));
-                diff.record(
-                    "contact.email_verified".into(),
-                    json!(contact.email_verified),
-                    json!(verified),
-                );
-                contact.email = email;
-                contact.email_verified = verified;
-            }
-            ChangeOp::Phone { phone, verified } => {
-                let phone = phone.as_ref().map(|p| p.as_str().to_owned());
-                let verified = *verified && phone.is_some();
-                diff.record("contact.phone".into(), json!(contact.phone), json!(phone));
-                diff.record(
-                    "contact.phone_verified".into(),
-                    json!(contact.phone_verified),
-                    json!(verified),
-                );
-                contact.phone = phone;
-                contact.phone_verified = verified;
-            }
+            ChangeOp::Email { email, verified } => set_address(
+                &mut diff,
+                "email",
+                (&mut contact.email, &mut contact.email_verified),
+                email.as_ref().map(|e| e.as_str().to_owned()),
+                *verified,
+            ),
+            ChangeOp::Phone { phone, verified } => set_address(
+                &mut diff,
+                "phone",
+                (&mut contact.phone, &mut contact.phone_verified),
+                phone.as_ref().map(|p| p.as_str().to_owned()),
+                *verified,
+            ),
             ChangeOp::Locale(locale) => {
                 let ok = (2..=35).contains(&locale.len())
                     && locale
@@ -606,36 +595,24 @@ pub async fn apply_change_in(
                             AddressKind::Email => {
                                 let email = Email::parse(new)
                                     .map_err(|e| ChangeError::Invalid(e.to_string()))?;
-                                let email = Some(email.as_str().to_owned());
-                                diff.record(
-                                    "contact.email".into(),
-                                    json!(contact.email),
-                                    json!(email),
+                                set_address(
+                                    &mut diff,
+                                    "email",
+                                    (&mut contact.email, &mut contact.email_verified),
+                                    Some(email.as_str().to_owned()),
+                                    false,
                                 );
-                                diff.record(
-                                    "contact.email_verified".into(),
-                                    json!(contact.email_verified),
-                                    json!(false),
-                                );
-                                contact.email = email;
-                                contact.email_verified = false;
                             }
                             AddressKind::Phone => {
                                 let phone = Phone::parse(new)
                                     .map_err(|e| ChangeError::Invalid(e.to_string()))?;
-                                let phone = Some(phone.as_str().to_owned());
-                                diff.record(
-                                    "contact.phone".into(),
-                                    json!(contact.phone),
-                                    json!(phone),
+                                set_address(
+                                    &mut diff,
+                                    "phone",
+                                    (&mut contact.phone, &mut contact.phone_verified),
+                                    Some(phone.as_str().to_owned()),
+                                    false,
                                 );
-                                diff.record(
-                                    "contact.phone_verified".into(),
-                                    json!(contact.phone_verified),
-                                    json!(false),
-                                );
-                                contact.phone = phone;
-                                contact.phone_verified = false;
                             }
                             AddressKind::Push => {
                                 return Err(ChangeError::Invalid(
@@ -810,6 +787,26 @@ pub async fn apply_change_in(
         event_type,
         changes,
     }))
+}
+
+/// Sets an address and whether it is verified, recording both in the diff. An address that
+/// is set is unverified unless `verified` says otherwise; no address is never verified.
+fn set_address(
+    diff: &mut Diff,
+    kind: &str,
+    (address, address_verified): (&mut Option<String>, &mut bool),
+    new: Option<String>,
+    verified: bool,
+) {
+    let verified = verified && new.is_some();
+    diff.record(format!("contact.{kind}"), json!(*address), json!(new));
+    diff.record(
+        format!("contact.{kind}_verified"),
+        json!(*address_verified),
+        json!(verified),
+    );
+    *address = new;
+    *address_verified = verified;
 }
 
 /// The event type senders see, from the most significant field changed.
