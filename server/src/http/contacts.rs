@@ -247,13 +247,6 @@ pub async fn put(
     let mut ops = Vec::new();
     if let Some(email) = &input.email {
         let email = Email::parse(email)?;
-        if state.store.is_suppressed("email", email.as_str()).await? {
-            return Err(ApiError::conflict(
-                "suppressed",
-                "This address was erased",
-                "An erased address is never added again.",
-            ));
-        }
         let same = cur_email
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case(email.as_str()));
@@ -273,13 +266,6 @@ pub async fn put(
     }
     if let Some(phone) = &input.phone {
         let phone = Phone::parse(phone)?;
-        if state.store.is_suppressed("phone", phone.as_str()).await? {
-            return Err(ApiError::conflict(
-                "suppressed",
-                "This number was erased",
-                "An erased number is never added again.",
-            ));
-        }
         let same = cur_phone.as_deref() == Some(phone.as_str());
         let verified = input.phone_verified.unwrap_or(same && cur_phone_ok == 1);
         ops.push(ChangeOp::Phone {

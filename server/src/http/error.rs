@@ -152,6 +152,16 @@ impl From<crate::store::ChangeError> for ApiError {
             E::Internal(e) => ApiError::internal(format!("{e:#}")),
             E::UnknownContact => ApiError::not_found("There is no such contact."),
             E::UnknownTopic(t) => ApiError::not_found(format!("There is no topic {t}.")),
+            E::Suppressed(app::domain::AddressKind::Phone) => ApiError::conflict(
+                "suppressed",
+                "This number was erased",
+                "An erased number is never added again.",
+            ),
+            E::Suppressed(_) => ApiError::conflict(
+                "suppressed",
+                "This address was erased",
+                "An erased address is never added again.",
+            ),
             other => ApiError::validation(other.to_string()),
         }
     }

@@ -740,17 +740,10 @@ async fn change_details(
                 if cur_email.as_deref().map(str::to_lowercase)
                     != Some(e.as_str().to_lowercase()) =>
             {
-                match state.store.is_suppressed("email", e.as_str()).await {
-                    Ok(true) => {
-                        problem =
-                            Some("That email address was erased; it is never added again.".into())
-                    }
-                    Ok(false) => ops.push(ChangeOp::Email {
-                        email: Some(e),
-                        verified: false,
-                    }),
-                    Err(e) => return server_error(format!("{e:#}")),
-                }
+                ops.push(ChangeOp::Email {
+                    email: Some(e),
+                    verified: false,
+                })
             }
             Ok(_) => {}
         }
@@ -766,19 +759,10 @@ async fn change_details(
     } else {
         match app::domain::Phone::parse(&phone) {
             Err(e) => problem = Some(format!("{}.", capitalise(&e.to_string()))),
-            Ok(p) if cur_phone.as_deref() != Some(p.as_str()) => {
-                match state.store.is_suppressed("phone", p.as_str()).await {
-                    Ok(true) => {
-                        problem =
-                            Some("That phone number was erased; it is never added again.".into())
-                    }
-                    Ok(false) => ops.push(ChangeOp::Phone {
-                        phone: Some(p),
-                        verified: false,
-                    }),
-                    Err(e) => return server_error(format!("{e:#}")),
-                }
-            }
+            Ok(p) if cur_phone.as_deref() != Some(p.as_str()) => ops.push(ChangeOp::Phone {
+                phone: Some(p),
+                verified: false,
+            }),
             Ok(_) => {}
         }
     }
@@ -829,35 +813,6 @@ async fn resolve_dispute(
         };
         Ok(vec![ChangeOp::ResolveDispute { kind, replacement }])
     })();
-    // An erased address is never added again, not even by staff.
-    let ops = match ops {
-        Ok(ops) => {
-            let suppressed = match ops.first() {
-                Some(ChangeOp::ResolveDispute {
-                    kind,
-                    replacement: Some(new),
-                }) => {
-                    let normalised = match kind {
-                        AddressKind::Phone => app::domain::Phone::parse(new)
-                            .map(|p| p.as_str().to_owned())
-                            .unwrap_or_else(|_| new.clone()),
-                        _ => new.clone(),
-                    };
-                    match state.store.is_suppressed(kind.as_str(), &normalised).await {
-                        Ok(s) => s,
-                        Err(e) => return server_error(format!("{e:#}")),
-                    }
-                }
-                _ => false,
-            };
-            if suppressed {
-                Err("That address was erased; it is never added again.".to_owned())
-            } else {
-                Ok(ops)
-            }
-        }
-        Err(e) => Err(e),
-    };
     answer(
         &state,
         &user,

@@ -139,6 +139,9 @@ pub enum ChangeError {
     },
     #[error("there is no {0} address to dispute")]
     NoAddress(AddressKind),
+    /// An erased address is never added again (DESIGN §6: the suppression list).
+    #[error("that {} was erased; it is never added again", match .0 { AddressKind::Phone => "phone number", _ => "email address" })]
+    Suppressed(AddressKind),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -625,6 +628,27 @@ pub async fn apply_change_in(
                 };
                 diff.record(format!("disputed.{kind}"), json!(true), json!(false));
                 resolutions.push((open, resolution));
+            }
+        }
+    }
+
+    // Whatever set it (an edit, a sender, a resolved dispute), an address that was erased is
+    // never added again.
+    for (kind, before, after) in [
+        (AddressKind::Email, &before_contact.email, &contact.email),
+        (AddressKind::Phone, &before_contact.phone, &contact.phone),
+    ] {
+        if let Some(address) = after
+            .as_deref()
+            .filter(|a| before.as_deref().map(str::to_lowercase) != Some(a.to_lowercase()))
+        {
+            let hit: Option<String> =
+                sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
+                    .bind(super::contacts::suppression_hash(kind.as_str(), address))
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if hit.is_some() {
+                return Err(ChangeError::Suppressed(kind));
             }
         }
     }

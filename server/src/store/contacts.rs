@@ -169,16 +169,6 @@ impl Store {
         self.outbox_written();
         Ok(true)
     }
-
-    /// Whether an address was erased before and must not be added again.
-    pub async fn is_suppressed(&self, kind: &str, address: &str) -> anyhow::Result<bool> {
-        let hit: Option<String> =
-            sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
-                .bind(suppression_hash(kind, address))
-                .fetch_optional(self.reader())
-                .await?;
-        Ok(hit.is_some())
-    }
 }
 
 /// The stored form of an erased address: SHA-256 of kind and lowercased address.

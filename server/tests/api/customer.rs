@@ -221,6 +221,29 @@ both_backends! {
 }
 
 both_backends! {
+    async fn an_erased_address_cannot_come_back_as_a_new_email_address(db) {
+        let app = spawn_app(db).await;
+        let token = seed(&app).await;
+        let cookie = sign_in(&app, &token).await;
+        app.store
+            .erase_contact(&app::domain::ContactRef::parse("demo-ben").unwrap(), app::domain::Actor::System, None)
+            .await
+            .unwrap();
+        let ledger = count(&app.store, "ledger").await;
+
+        let res = app.post_form_from("/preferences", "/sf/save_details", Some(&cookie), &[
+            ("email", "Ben.Demo@example.com"), ("time_zone", "Europe/Paris"), ("locale", "fr"),
+        ]).await;
+        let (_, page) = app.get_page(res.headers()["location"].to_str().unwrap(), Some(&cookie)).await;
+
+        assert!(page.contains("was erased; it is never added again"), "{page}");
+        assert_eq!(count(&app.store, "ledger").await, ledger, "nothing changed");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(app.mail_files().is_empty(), "no confirmation mail went to the erased address");
+    }
+}
+
+both_backends! {
     async fn a_cross_site_form_post_cannot_change_preferences(db) {
         let app = spawn_app(db).await;
         let token = seed(&app).await;

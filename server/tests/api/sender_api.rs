@@ -390,6 +390,8 @@ both_backends! {
         assert_eq!(decision["reason"], "unknown_contact");
         assert_eq!(again, 409, "{problem}");
         assert_eq!(problem["type"], "http://127.0.0.1:3000/problems/suppressed");
+        let (never_created, _) = api.get("/contacts/someone-new").await;
+        assert_eq!(never_created, 404, "the refused contact was not created either");
         assert_eq!(same_ref, 409);
         let leftovers: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM ledger WHERE changes LIKE '%gone@example.com%' OR request_meta LIKE '%gone@example.com%'",

@@ -555,6 +555,33 @@ both_backends! {
 }
 
 both_backends! {
+    async fn staff_cannot_give_a_contact_an_erased_address(db) {
+        let app = crate::helpers::spawn_app(db).await;
+        seed(&app).await;
+        staff_user(&app, "agent@staff.example", Role::Agent).await;
+        let agent = login(&app, "agent@staff.example").await;
+        app.store
+            .erase_contact(&app::domain::ContactRef::parse("demo-ben").unwrap(), Actor::System, None)
+            .await
+            .unwrap();
+        let ledger = count(&app.store, "ledger").await;
+
+        let res = post_pairs(&app, "/staff/contacts/demo-ann/details", &agent, &[
+            ("email", "ben.demo@example.com".to_owned()),
+            ("phone", String::new()),
+            ("locale", "en".to_owned()),
+            ("time_zone", "Europe/London".to_owned()),
+            ("reason", "Customer gave a new address".to_owned()),
+        ]).await;
+
+        assert_eq!(res.status(), 422);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("That email address was erased; it is never added again."), "{page}");
+        assert_eq!(count(&app.store, "ledger").await, ledger, "nothing changed");
+    }
+}
+
+both_backends! {
     async fn staff_can_pause_a_contact_until_a_date_but_not_for_more_than_two_years(db) {
         let app = crate::helpers::spawn_app(db).await;
         seed(&app).await;
