@@ -1,10 +1,15 @@
 # Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
-.PHONY: setup build run test lint test-rust test-fuzz test-api-fuzz test-e2e sizes
+.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-e2e sizes
 
+## Everything the tests need (what running needs, and Chromium, Playwright, Postgres, the fuzzers).
 setup:
 	bash .ci/setup
 
-build: setup
+## Only what building and running needs: the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt.
+setup-run:
+	bash .ci/setup run
+
+build: setup-run
 	cargo leptos build --release
 
 ## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,

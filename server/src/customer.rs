@@ -12,7 +12,10 @@ use app::{
         AppError,
     },
     backend::{Backend, ContactId, NewSession, Saved},
-    domain::{Actor, AddressKind, Channel, ChannelSet, Email, Frequency, TopicKey, TopicKind},
+    domain::{
+        Actor, AddressKind, Channel, ChannelSet, Email, Frequency, Locale, PauseUntil, QuietHours,
+        TimeZoneName, TopicKey, TopicKind,
+    },
 };
 use axum::{
     extract::State,
@@ -24,9 +27,9 @@ use sqlx::Row;
 
 use crate::{
     mail::{html_escape, OutgoingMail},
-    startup::AppState,
+    state::AppState,
     store::{
-        apply_change, changes::QuietHours, contacts::SIGN_IN_TOKEN_TTL_MS, flag, now_ms,
+        apply_change, contact_view::ContactSnapshot, contacts::SIGN_IN_TOKEN_TTL_MS, now_ms,
         sessions::Redeemed, sessions::SESSION_TTL_MS, sha256_hex, ChangeError, ChangeOp,
         ChangeRequest, FieldChange, Store,
     },
@@ -468,22 +471,22 @@ impl Backend for CustomerBackend {
         let pause = match form.pause.as_str() {
             "keep" => None,
             "none" => Some(None),
-            "week" => Some(Some(now.as_millisecond() + 7 * 24 * 3600 * 1000)),
-            "month" => {
-                let later = now
-                    .to_zoned(tz.clone())
-                    .checked_add(jiff::Span::new().months(1))
-                    .map_err(internal)?;
-                Some(Some(later.timestamp().as_millisecond()))
-            }
+            "week" => Some(Some(PauseUntil::after(
+                jiff::Span::new().days(7),
+                &tz,
+                now,
+            )?)),
+            "month" => Some(Some(PauseUntil::after(
+                jiff::Span::new().months(1),
+                &tz,
+                now,
+            )?)),
             "until" => {
                 let date = form
                     .pause_until
                     .as_deref()
                     .ok_or_else(|| AppError::Invalid("Choose the date to pause until.".into()))?;
-                Some(Some(
-                    pause_until(date, &tz, now).map_err(AppError::Invalid)?,
-                ))
+                Some(Some(PauseUntil::parse_date(date, &tz, now)?))
             }
             other => {
                 return Err(AppError::Invalid(format!(
@@ -497,7 +500,7 @@ impl Backend for CustomerBackend {
         let quiet = if form.quiet_hours {
             let start = form.quiet_start.as_deref().unwrap_or("");
             let end = form.quiet_end.as_deref().unwrap_or("");
-            Some(QuietHours::parse(start, end).map_err(change_error)?)
+            Some(QuietHours::parse(start, end)?)
         } else {
             None
         };
@@ -539,15 +542,9 @@ impl Backend for CustomerBackend {
             ));
         }
         let email = Email::parse(&form.email)?;
-        if !["en", "es", "fr", "de"].contains(&form.locale.as_str()) {
-            return Err(AppError::Invalid(format!(
-                "{:?} is not a language we offer.",
-                form.locale
-            )));
-        }
         let mut ops = vec![
-            ChangeOp::TimeZone(form.time_zone.clone()),
-            ChangeOp::Locale(form.locale.clone()),
+            ChangeOp::TimeZone(TimeZoneName::parse(&form.time_zone)?),
+            ChangeOp::Locale(Locale::parse(&form.locale)?),
         ];
         let new_address =
             current.as_deref().map(str::to_lowercase) != Some(email.as_str().to_lowercase());
@@ -577,7 +574,7 @@ impl Backend for CustomerBackend {
         const PAGE: i64 = 20;
         let row = self.contact_row(contact.0).await?;
         let tz: String = row.try_get("time_zone").map_err(internal)?;
-        let names = topic_names(self.store()).await.map_err(internal)?;
+        let names = self.store().topic_names().await.map_err(internal)?;
         let rows = sqlx::query(
             "SELECT l.seq, l.actor_kind, l.actor_id, l.reason, l.changes, l.occurred_at, s.name AS sender_name
              FROM ledger l LEFT JOIN senders s ON l.actor_kind = 'sender' AND s.id = l.actor_id
@@ -653,38 +650,6 @@ impl From<&FieldChange> for FieldChangeIn {
             to: c.to.clone(),
         }
     }
-}
-
-pub(crate) async fn topic_names(
-    store: &Store,
-) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, name FROM topics")
-        .fetch_all(store.reader())
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// When a pause "until" a date typed as 2026-12-31 ends: the start of that day in `tz`, as
-/// Unix ms. It must be in the future and at most two years away.
-pub(crate) fn pause_until(
-    date: &str,
-    tz: &jiff::tz::TimeZone,
-    now: jiff::Timestamp,
-) -> Result<i64, String> {
-    let parsed: jiff::civil::Date = date
-        .parse()
-        .map_err(|_| format!("{date:?} is not a date like 2026-12-31."))?;
-    let until = parsed
-        .to_zoned(tz.clone())
-        .map_err(|_| format!("{date:?} is not a date we can pause until."))?
-        .timestamp();
-    if until <= now {
-        return Err("The pause must end in the future.".into());
-    }
-    if until.as_millisecond() - now.as_millisecond() > 2 * 366 * 24 * 3600 * 1000 {
-        return Err("A pause can last at most two years.".into());
-    }
-    Ok(until.as_millisecond())
 }
 
 /// "3 May 2026 14:02" in the contact's time zone.
@@ -839,119 +804,58 @@ pub(crate) fn describe(
     out
 }
 
-/// A contact's stored choice for one topic: subscribed, channels, frequency, information only.
-pub(crate) type StoredPreference = (bool, ChannelSet, Frequency, bool);
-
-/// The contact's stored preferences by topic key (topics without a row use their defaults).
-pub(crate) async fn stored_preferences(
-    store: &Store,
-    contact_id: i64,
-) -> anyhow::Result<std::collections::HashMap<String, StoredPreference>> {
-    let rows = sqlx::query(
-        "SELECT t.key, p.subscribed, p.channels, p.frequency, p.info_only
-         FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id = $1",
-    )
-    .bind(contact_id)
-    .fetch_all(store.reader())
-    .await?;
-    let mut stored = std::collections::HashMap::new();
-    for r in &rows {
-        stored.insert(
-            r.try_get::<String, _>("key")?,
-            (
-                flag(r, "subscribed")?,
-                ChannelSet::parse_list(&r.try_get::<String, _>("channels")?)?,
-                Frequency::parse(&r.try_get::<String, _>("frequency")?)?,
-                flag(r, "info_only")?,
-            ),
-        );
-    }
-    Ok(stored)
-}
-
 /// Everything the preference page shows, for one contact.
 pub async fn load_preferences(
     store: &Store,
     contact_id: i64,
     saved: Option<i64>,
 ) -> anyhow::Result<PreferencesView> {
-    let c = sqlx::query(
-        "SELECT email, email_verified, phone, locale, time_zone FROM contacts WHERE id = $1 AND erased_at IS NULL",
-    )
-    .bind(contact_id)
-    .fetch_optional(store.reader())
-    .await?
-    .ok_or(AppError::NotSignedIn)?;
-    let email: Option<String> = c.try_get("email")?;
-    let phone: Option<String> = c.try_get("phone")?;
-    let tz: String = c.try_get("time_zone")?;
-    let disputed: Vec<String> = sqlx::query_scalar(
-        "SELECT kind FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL ORDER BY kind",
-    )
-    .bind(contact_id)
-    .fetch_all(store.reader())
-    .await?;
-    let disputed: Vec<AddressKind> = disputed
-        .iter()
-        .filter_map(|k| AddressKind::parse(k).ok())
-        .collect();
+    let snapshot = store
+        .contact_view(contact_id)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    preferences_view(store, snapshot, saved).await
+}
 
-    let g = sqlx::query(
-        "SELECT unsubscribed_all, channel_opt_outs, paused_until, quiet_start, quiet_end
-         FROM global_settings WHERE contact_id = $1",
-    )
-    .bind(contact_id)
-    .fetch_optional(store.reader())
-    .await?;
-    let global = match g {
-        Some(g) => {
-            let opt_outs = ChannelSet::parse_list(&g.try_get::<String, _>("channel_opt_outs")?)?;
-            let paused: Option<i64> = g.try_get("paused_until")?;
-            GlobalView {
-                unsubscribed_all: flag(&g, "unsubscribed_all")?,
-                never_call: opt_outs.contains(Channel::Voice),
-                never_text: opt_outs.contains(Channel::Sms),
-                paused_until: paused
-                    .filter(|p| *p > now_ms())
-                    .map(|p| format_time(p, &tz)),
-                quiet_start: g.try_get("quiet_start")?,
-                quiet_end: g.try_get("quiet_end")?,
-            }
-        }
-        None => GlobalView {
-            unsubscribed_all: false,
-            never_call: false,
-            never_text: false,
-            paused_until: None,
-            quiet_start: None,
-            quiet_end: None,
-        },
+/// The preference page's view of a contact snapshot.
+pub(crate) async fn preferences_view(
+    store: &Store,
+    c: ContactSnapshot,
+    saved: Option<i64>,
+) -> anyhow::Result<PreferencesView> {
+    let tz = c.time_zone.clone();
+    let disputed = c.disputed.clone();
+    let g = &c.global;
+    let global = GlobalView {
+        unsubscribed_all: g.unsubscribed_all,
+        never_call: g.channel_opt_outs.contains(Channel::Voice),
+        never_text: g.channel_opt_outs.contains(Channel::Sms),
+        paused_until: g
+            .paused_until
+            .filter(|p| *p > now_ms())
+            .map(|p| format_time(p, &tz)),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
     };
-
     let topics = store.list_topics().await?;
-    let stored = stored_preferences(store, contact_id).await?;
     let has_address = |ch: Channel| match ch.address_kind() {
-        AddressKind::Email => email.is_some() && !disputed.contains(&AddressKind::Email),
-        AddressKind::Phone => phone.is_some() && !disputed.contains(&AddressKind::Phone),
+        AddressKind::Email => c.email.is_some() && !c.is_disputed(AddressKind::Email),
+        AddressKind::Phone => c.phone.is_some() && !c.is_disputed(AddressKind::Phone),
         AddressKind::Push => false,
     };
     let topic_views = topics
         .iter()
         .map(|t| {
-            let (subscribed, chosen, frequency, info_only) = stored.get(t.key.as_str()).cloned().unwrap_or((
-                t.subscribed_by_default(),
-                t.channels.clone(),
-                t.default_frequency,
-                false,
-            ));
+            let p = c.preference(t);
+            let chosen = p.channels;
             TopicPrefView {
                 key: t.key.to_string(),
                 name: t.name.clone(),
                 description: t.description.clone(),
                 required: t.kind == TopicKind::Required,
-                subscribed: subscribed || t.kind == TopicKind::Required,
-                frequency,
-                info_only,
+                subscribed: p.subscribed,
+                frequency: p.frequency,
+                info_only: p.info_only,
                 channels: t
                     .channels
                     .iter()
@@ -977,21 +881,13 @@ pub async fn load_preferences(
 
     let saved = match saved {
         Some(0) => Some(Vec::new()),
-        Some(seq) => {
-            let changes: Option<String> =
-                sqlx::query_scalar("SELECT changes FROM ledger WHERE seq = $1 AND contact_id = $2")
-                    .bind(seq)
-                    .bind(contact_id)
-                    .fetch_optional(store.reader())
-                    .await?;
-            match changes {
-                Some(json) => {
-                    let changes: Vec<FieldChangeIn> = serde_json::from_str(&json)?;
-                    Some(describe(&changes, &topic_names(store).await?, &tz))
-                }
-                None => None,
+        Some(seq) => match store.ledger_changes(c.id, seq).await? {
+            Some(json) => {
+                let changes: Vec<FieldChangeIn> = serde_json::from_str(&json)?;
+                Some(describe(&changes, &store.topic_names().await?, &tz))
             }
-        }
+            None => None,
+        },
         None => None,
     };
     let mut time_zones: Vec<String> = TIME_ZONES.iter().map(|s| s.to_string()).collect();
@@ -1000,10 +896,10 @@ pub async fn load_preferences(
     }
     Ok(PreferencesView {
         contact: ContactView {
-            email,
-            email_verified: flag(&c, "email_verified")?,
-            phone,
-            locale: c.try_get("locale")?,
+            email: c.email.clone(),
+            email_verified: c.email_verified,
+            phone: c.phone.clone(),
+            locale: c.locale.clone(),
             time_zone: tz,
             disputed,
         },

@@ -1,6 +1,8 @@
 //! `attune demo`: a realistic organisation to click around in, on a fresh database.
 
-use app::domain::{Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Phone, TopicKey};
+use app::domain::{
+    Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, Phone, TimeZoneName, TopicKey,
+};
 
 use crate::store::{parse_topics_toml_checked, ChangeOp, Store};
 
@@ -46,8 +48,8 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
                     phone: Some(Phone::parse("+15555550123")?),
                     verified: true,
                 },
-                ChangeOp::Locale("en".into()),
-                ChangeOp::TimeZone("America/Chicago".into()),
+                ChangeOp::Locale(Locale::parse("en")?),
+                ChangeOp::TimeZone(TimeZoneName::parse("America/Chicago")?),
             ],
         )
         .await?;
@@ -89,7 +91,7 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
                 email: Some(Email::parse(email)?),
                 verified: true,
             },
-            ChangeOp::TimeZone("Europe/London".into()),
+            ChangeOp::TimeZone(TimeZoneName::parse("Europe/London")?),
         ];
         if let Some(phone) = phone {
             details.push(ChangeOp::Phone {

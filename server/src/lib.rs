@@ -9,6 +9,7 @@ pub mod links;
 pub mod mail;
 pub mod staff;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod webhooks;

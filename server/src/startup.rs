@@ -3,10 +3,9 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use axum::{extract::FromRef, middleware, Router};
+use axum::{middleware, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -16,29 +15,11 @@ use crate::{
     config::Config,
     customer, http,
     links::Links,
-    mail::{self, Mailer},
+    mail::{self},
+    state::AppState,
     store::Store,
     telemetry,
 };
-
-/// What every handler and server function can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    /// `scheme://host[:port]` of the base URL, for the same-origin check.
-    pub origin: Arc<str>,
-    pub store: Store,
-    pub links: Links,
-    pub metrics: PrometheusHandle,
-    pub mailer: Arc<dyn Mailer>,
-    pub leptos_options: LeptosOptions,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
 
 /// A built application bound to its port, ready to run.
 pub struct Application {

@@ -38,7 +38,7 @@ impl FromServerFnError for AppError {
 
 impl From<crate::domain::ParseError> for AppError {
     fn from(e: crate::domain::ParseError) -> Self {
-        AppError::Invalid(e.0)
+        AppError::Invalid(e.sentence())
     }
 }
 

@@ -6,10 +6,32 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+#[cfg(feature = "ssr")]
+mod settings;
+#[cfg(feature = "ssr")]
+pub use settings::{
+    Locale, PauseUntil, QuietHours, TimeZoneName, WeeklyCap, LANGUAGES, MAX_WEEKLY_CAP,
+};
+
 /// Why a value from outside was refused. The message is safe to show to the person who sent it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ParseError(pub String);
+
+impl ParseError {
+    /// The message as a sentence for a page: capitalised, with a full stop.
+    pub fn sentence(&self) -> String {
+        let mut c = self.0.chars();
+        let mut s: String = match c.next() {
+            Some(f) => f.to_uppercase().chain(c).collect(),
+            None => return String::new(),
+        };
+        if !s.ends_with(['.', '?', '!']) {
+            s.push('.');
+        }
+        s
+    }
+}
 
 fn err<T>(msg: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError(msg.into()))

@@ -20,8 +20,8 @@ use super::{
     extract::{ApiJson, Sender},
 };
 use crate::{
-    startup::AppState,
-    store::{now_ms, random_token, sha256_hex},
+    state::AppState,
+    store::{idempotency::StoredAnswer, now_ms, random_token, sha256_hex},
 };
 
 /// The largest request body the API reads (a full batch of 1000 decisions is about 150 KB).
@@ -127,41 +127,32 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
     fingerprint.extend_from_slice(&bytes);
     let hash = sha256_hex(&fingerprint);
 
-    let claimed = sqlx::query(
-        "INSERT INTO idempotency_keys (sender_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (sender_id, key) DO NOTHING",
-    )
-    .bind(sender.id)
-    .bind(&key)
-    .bind(&hash)
-    .bind(now_ms())
-    .execute(state.store.writer())
-    .await;
-    let claimed = match claimed {
-        Ok(r) => r.rows_affected() == 1,
-        Err(e) => return ApiError::internal(e).into_response(),
+    let claimed = match state
+        .store
+        .claim_idempotency_key(sender.id, &key, &hash)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if !claimed {
-        let row: Result<(String, Option<i64>, Option<String>), _> = sqlx::query_as(
-            "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE sender_id = $1 AND key = $2",
-        )
-        .bind(sender.id)
-        .bind(&key)
-        .fetch_one(state.store.reader())
-        .await;
-        return match row {
-            Err(e) => ApiError::internal(e).into_response(),
-            Ok((stored, _, _)) if stored != hash => ApiError::validation(
+        return match state.store.idempotent_answer(sender.id, &key).await {
+            Err(e) => ApiError::from(e).into_response(),
+            Ok(a) if a.request_hash != hash => ApiError::validation(
                 "this Idempotency-Key was used with a different request; use a new key for a new request",
             )
             .into_response(),
-            Ok((_, None, _)) => ApiError::conflict(
+            Ok(StoredAnswer { status: None, .. }) => ApiError::conflict(
                 "in-progress",
                 "The first request with this key is still running",
                 "Retry in a moment to get its response.",
             )
             .into_response(),
-            Ok((_, Some(status), body)) => {
+            Ok(StoredAnswer {
+                status: Some(status),
+                body,
+                ..
+            }) => {
                 let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
                 let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
                 let mut res = (status, [(header::CONTENT_TYPE, content_type)], body.unwrap_or_default()).into_response();
@@ -176,11 +167,7 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
         .await;
     let status = response.status();
     if status.is_server_error() {
-        let _ = sqlx::query("DELETE FROM idempotency_keys WHERE sender_id = $1 AND key = $2")
-            .bind(sender.id)
-            .bind(&key)
-            .execute(state.store.writer())
-            .await;
+        let _ = state.store.release_idempotency_key(sender.id, &key).await;
         return response;
     }
     let (res_parts, res_body) = response.into_parts();
@@ -188,17 +175,17 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
         Ok(b) => b,
         Err(e) => return ApiError::internal(e).into_response(),
     };
-    let stored = sqlx::query(
-        "UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE sender_id = $1 AND key = $2",
-    )
-    .bind(sender.id)
-    .bind(&key)
-    .bind(status.as_u16() as i64)
-    .bind(String::from_utf8_lossy(&body).into_owned())
-    .execute(state.store.writer())
-    .await;
+    let stored = state
+        .store
+        .store_idempotent_answer(
+            sender.id,
+            &key,
+            status.as_u16() as i64,
+            &String::from_utf8_lossy(&body),
+        )
+        .await;
     if let Err(e) = stored {
-        return ApiError::internal(e).into_response();
+        return ApiError::from(e).into_response();
     }
     Response::from_parts(res_parts, Body::from(body))
 }
@@ -295,12 +282,7 @@ async fn changes(
             "limit must be 1–1000 and after must not be negative",
         ));
     }
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT seq, payload FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(q.after)
-            .bind(limit)
-            .fetch_all(state.store.reader())
-            .await?;
+    let rows = state.store.outbox_after(q.after, limit).await?;
     let next_after = rows.last().map(|r| r.0).unwrap_or(q.after);
     let events = rows
         .into_iter()

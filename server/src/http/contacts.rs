@@ -1,6 +1,9 @@
 //! `/api/v1/contacts/…`: create, read, change on the contact's behalf, erase, export.
 
-use app::domain::{Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Phone, TopicKey};
+use app::domain::{
+    Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, PauseUntil, Phone,
+    QuietHours, TimeZoneName, TopicKey, WeeklyCap,
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -19,8 +22,8 @@ use crate::{
     customer::export_contact,
     links::{LinkKind, LinkSubject},
     mail::{html_escape, OutgoingMail},
-    startup::AppState,
-    store::{apply_change_in, changes::QuietHours, ChangeOp, ChangeRequest},
+    state::AppState,
+    store::{apply_change_in, ChangeOp, ChangeRequest},
 };
 
 /// `PUT /contacts/{ref}`. Fields left out stay as they are.
@@ -32,6 +35,7 @@ pub struct ContactInput {
     /// E.164, e.g. `+15551234567`.
     pub phone: Option<String>,
     pub phone_verified: Option<bool>,
+    /// `en`, `es`, `fr` or `de`, optionally with a region (`fr-CA`).
     pub locale: Option<String>,
     /// IANA name, e.g. `America/Chicago`.
     pub time_zone: Option<String>,
@@ -105,6 +109,7 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct GlobalPatch {
     pub unsubscribed_all: Option<bool>,
+    /// RFC 3339; in the future and at most two years ahead. `null` resumes.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub paused_until: Option<Option<String>>,
@@ -112,8 +117,9 @@ pub struct GlobalPatch {
     #[schema(value_type = Option<QuietHoursBody>)]
     pub quiet_hours: Option<Option<QuietHoursBody>>,
     pub channel_opt_outs: Option<Vec<String>>,
+    /// At most this many non-transactional messages a week, 0 to 1000; `null` removes the cap.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000)]
     pub weekly_cap: Option<Option<i64>>,
 }
 
@@ -156,7 +162,7 @@ fn channels(list: &[String]) -> Result<ChannelSet, ApiError> {
     ))
 }
 
-/// Reads a contact as the API shows it.
+/// Reads a contact as the API shows it: one snapshot, and the live topics.
 pub async fn contact_body(
     state: &AppState,
     reference: &ContactRef,
@@ -164,59 +170,54 @@ pub async fn contact_body(
     let Some(id) = state.store.contact_id(reference).await? else {
         return Ok(None);
     };
-    let view = crate::customer::load_preferences(&state.store, id, None).await?;
-    let row: (i64, Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
-        "SELECT c.version, g.paused_until, g.weekly_cap, g.channel_opt_outs
-         FROM contacts c LEFT JOIN global_settings g ON g.contact_id = c.id WHERE c.id = $1",
-    )
-    .bind(id)
-    .fetch_one(state.store.reader())
-    .await?;
-    let opt_outs = ChannelSet::parse_list(row.3.as_deref().unwrap_or(""))?;
+    let Some(c) = state.store.contact_view(id).await? else {
+        return Ok(None);
+    };
+    let topics = state.store.list_topics().await?;
+    let names = |set: &ChannelSet| set.iter().map(|c| c.as_str().to_owned()).collect();
     Ok(Some(ContactBody {
         reference: reference.to_string(),
-        email: view.contact.email,
-        email_verified: view.contact.email_verified,
-        phone: view.contact.phone,
-        locale: view.contact.locale,
-        time_zone: view.contact.time_zone,
-        version: row.0,
+        version: c.version,
         global: GlobalBody {
-            unsubscribed_all: view.global.unsubscribed_all,
-            paused_until: row
-                .1
+            unsubscribed_all: c.global.unsubscribed_all,
+            paused_until: c
+                .global
+                .paused_until
                 .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                 .map(|t| t.to_string()),
-            quiet_hours: view
+            quiet_hours: c
                 .global
-                .quiet_start
-                .zip(view.global.quiet_end)
+                .quiet_hours
+                .clone()
                 .map(|(start, end)| QuietHoursBody { start, end }),
-            channel_opt_outs: opt_outs.iter().map(|c| c.as_str().to_owned()).collect(),
-            weekly_cap: row.2,
+            channel_opt_outs: names(&c.global.channel_opt_outs),
+            weekly_cap: c.global.weekly_cap,
         },
-        disputed: view
-            .contact
-            .disputed
+        disputed: c.disputed.iter().map(|k| k.as_str().to_owned()).collect(),
+        preferences: topics
             .iter()
-            .map(|k| k.as_str().to_owned())
-            .collect(),
-        preferences: view
-            .topics
-            .into_iter()
-            .map(|t| PreferenceBody {
-                topic: t.key,
-                subscribed: t.subscribed,
-                channels: t
-                    .channels
-                    .iter()
-                    .filter(|c| c.chosen)
-                    .map(|c| c.channel.as_str().to_owned())
-                    .collect(),
-                frequency: t.frequency.as_str().to_owned(),
-                info_only: t.info_only,
+            .map(|t| {
+                let p = c.preference(t);
+                PreferenceBody {
+                    topic: t.key.to_string(),
+                    subscribed: p.subscribed,
+                    // The chosen channels the topic still offers, in the topic's order.
+                    channels: t
+                        .channels
+                        .iter()
+                        .filter(|ch| p.channels.contains(*ch))
+                        .map(|ch| ch.as_str().to_owned())
+                        .collect(),
+                    frequency: p.frequency.as_str().to_owned(),
+                    info_only: p.info_only,
+                }
             })
             .collect(),
+        email: c.email,
+        email_verified: c.email_verified,
+        phone: c.phone,
+        locale: c.locale,
+        time_zone: c.time_zone,
     }))
 }
 
@@ -236,21 +237,21 @@ pub async fn put(
     let reference = contact_ref(&raw)?;
     // A field left out stays as it is: re-sending the same address without `*_verified` keeps
     // its verification; a new address is unverified unless the request says otherwise.
-    let current: Option<(Option<String>, i64, Option<String>, i64)> = sqlx::query_as(
-        "SELECT email, CASE WHEN email_verified THEN 1 ELSE 0 END, phone, CASE WHEN phone_verified THEN 1 ELSE 0 END
-         FROM contacts WHERE ref = $1 AND erased_at IS NULL",
-    )
-    .bind(reference.as_str())
-    .fetch_optional(state.store.reader())
-    .await?;
-    let (cur_email, cur_email_ok, cur_phone, cur_phone_ok) = current.unwrap_or((None, 0, None, 0));
+    let current = match state.store.contact_id(&reference).await? {
+        Some(id) => state.store.contact_view(id).await?,
+        None => None,
+    };
+    let (cur_email, cur_email_ok, cur_phone, cur_phone_ok) = match current {
+        Some(c) => (c.email, c.email_verified, c.phone, c.phone_verified),
+        None => (None, false, None, false),
+    };
     let mut ops = Vec::new();
     if let Some(email) = &input.email {
         let email = Email::parse(email)?;
         let same = cur_email
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case(email.as_str()));
-        let verified = input.email_verified.unwrap_or(same && cur_email_ok == 1);
+        let verified = input.email_verified.unwrap_or(same && cur_email_ok);
         ops.push(ChangeOp::Email {
             email: Some(email),
             verified,
@@ -267,7 +268,7 @@ pub async fn put(
     if let Some(phone) = &input.phone {
         let phone = Phone::parse(phone)?;
         let same = cur_phone.as_deref() == Some(phone.as_str());
-        let verified = input.phone_verified.unwrap_or(same && cur_phone_ok == 1);
+        let verified = input.phone_verified.unwrap_or(same && cur_phone_ok);
         ops.push(ChangeOp::Phone {
             phone: Some(phone),
             verified,
@@ -282,23 +283,15 @@ pub async fn put(
         ops.push(ChangeOp::Phone { phone, verified });
     }
     if let Some(locale) = input.locale {
-        ops.push(ChangeOp::Locale(locale));
+        ops.push(ChangeOp::Locale(Locale::parse(&locale)?));
     }
     if let Some(tz) = input.time_zone {
-        ops.push(ChangeOp::TimeZone(tz));
+        ops.push(ChangeOp::TimeZone(TimeZoneName::parse(&tz)?));
     }
     let (_, created) = state
         .store
         .upsert_contact(&reference, Actor::Sender(sender.id), ops)
-        .await
-        .map_err(|e| match e {
-            crate::store::ChangeError::Invalid(m) if m.contains("erased") => ApiError::conflict(
-                "erased",
-                "This contact was erased",
-                "An erased contact can't be recreated under the same ref.",
-            ),
-            other => other.into(),
-        })?;
+        .await?;
     let body = contact_body(&state, &reference)
         .await?
         .ok_or_else(|| ApiError::internal("contact vanished"))?;
@@ -410,13 +403,8 @@ pub async fn patch_preferences(
         if let Some(p) = &g.paused_until {
             let until = match p {
                 Some(s) => Some(
-                    s.parse::<jiff::Timestamp>()
-                        .map_err(|_| {
-                            ApiError::validation(
-                                "global.paused_until must be an RFC 3339 time or null",
-                            )
-                        })?
-                        .as_millisecond(),
+                    PauseUntil::parse_rfc3339(s, jiff::Timestamp::now())
+                        .map_err(|e| ApiError::validation(format!("global.paused_until: {e}")))?,
                 ),
                 None => None,
             };
@@ -433,6 +421,10 @@ pub async fn patch_preferences(
             ops.push(ChangeOp::ChannelOptOuts(channels(list)?));
         }
         if let Some(cap) = g.weekly_cap {
+            let cap = cap
+                .map(WeeklyCap::new)
+                .transpose()
+                .map_err(|e| ApiError::validation(format!("global.weekly_cap: {e}")))?;
             ops.push(ChangeOp::WeeklyCap(cap));
         }
     }
@@ -529,16 +521,12 @@ async fn confirm_subscription_later(
     topics: Vec<String>,
     all: bool,
 ) {
-    let row: Option<(Option<String>,)> = sqlx::query_as(
-        "SELECT c.email FROM contacts c WHERE c.id = $1 AND NOT EXISTS
-           (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id AND d.kind = 'email' AND d.resolved_at IS NULL)",
-    )
-    .bind(contact_id)
-    .fetch_optional(state.store.reader())
-    .await
-    .ok()
-    .flatten();
-    let Some(Ok(to)) = row.and_then(|r| r.0).map(|e| Email::parse(&e)) else {
+    let contact = state.store.contact_view(contact_id).await.ok().flatten();
+    let Some(Ok(to)) = contact
+        .as_ref()
+        .and_then(|c| c.mailable_email())
+        .map(Email::parse)
+    else {
         return;
     };
     let mut lines = Vec::new();

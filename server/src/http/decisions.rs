@@ -14,7 +14,7 @@ use super::{
 use crate::{
     decide::Verdict,
     links::{list_unsubscribe_headers, LinkSubject, LinkUrls},
-    startup::AppState,
+    state::AppState,
     store::{decisions::Ask, topics::Topic},
 };
 

@@ -157,6 +157,11 @@ impl From<crate::store::ChangeError> for ApiError {
                 "This number was erased",
                 "An erased number is never added again.",
             ),
+            E::ErasedContact => ApiError::conflict(
+                "erased",
+                "This contact was erased",
+                "An erased contact can't be recreated under the same ref.",
+            ),
             E::Suppressed(_) => ApiError::conflict(
                 "suppressed",
                 "This address was erased",

@@ -8,7 +8,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A JSON body. Malformed JSON is 400; unknown fields, wrong types and missing fields are 422;
 /// a wrong content type is 415; a body over the limit is 413 — never a 500.

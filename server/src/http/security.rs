@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Paths whose POSTs come from other sites by design: RFC 8058 one-click unsubscribes (sent by
 /// mail providers) and the sender API (authenticated by key, not cookie).

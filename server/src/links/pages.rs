@@ -6,7 +6,7 @@
 //! `action` field and do pass the same-site check.
 
 use app::{
-    domain::{Actor, AddressKind, Email, Frequency, TopicKey},
+    domain::{Actor, AddressKind, Email, Frequency, TopicKey, TopicKind},
     pages::links::{
         render_document, LinkOutcome, LinkProblem, NotMeConfirm, Undo, UnsubscribeConfirm,
     },
@@ -21,12 +21,11 @@ use axum::{
 };
 use leptos::prelude::*;
 use serde_json::json;
-use sqlx::Row;
 
 use super::{LinkClaims, LinkError, LinkKind};
 use crate::{
     http::security::is_same_site,
-    startup::AppState,
+    state::AppState,
     store::{apply_change, ChangeError, ChangeOp, ChangeRequest},
 };
 
@@ -116,43 +115,31 @@ fn server_error(e: impl std::fmt::Display) -> Response {
 
 async fn load_target(state: &AppState, token: &str, kind: LinkKind) -> Result<Target, Response> {
     let claims = state.links.parse(token, kind).map_err(link_problem)?;
-    let row = sqlx::query("SELECT email, phone FROM contacts WHERE id = $1 AND erased_at IS NULL")
-        .bind(claims.contact_id)
-        .fetch_optional(state.store.reader())
+    let contact = state
+        .store
+        .contact_view(claims.contact_id)
         .await
         .map_err(server_error)?
         .ok_or_else(gone_contact)?;
     let topic = if claims.topic_id == 0 {
         None
     } else {
-        let t = sqlx::query(
-            "SELECT t.key, t.name, t.kind, COALESCE(p.frequency, t.default_frequency) AS frequency
-             FROM topics t LEFT JOIN preferences p ON p.topic_id = t.id AND p.contact_id = $2
-             WHERE t.id = $1",
-        )
-        .bind(claims.topic_id)
-        .bind(claims.contact_id)
-        .fetch_optional(state.store.reader())
-        .await
-        .map_err(server_error)?;
-        match t {
-            Some(t) => Some(TopicInfo {
-                key: TopicKey::parse(&t.try_get::<String, _>("key").map_err(server_error)?)
-                    .map_err(server_error)?,
-                name: t.try_get("name").map_err(server_error)?,
-                required: t.try_get::<String, _>("kind").map_err(server_error)? == "required",
-                frequency: Frequency::parse(
-                    &t.try_get::<String, _>("frequency").map_err(server_error)?,
-                )
-                .map_err(server_error)?,
-            }),
-            None => None,
-        }
+        let t = state
+            .store
+            .topic_by_id(claims.topic_id)
+            .await
+            .map_err(server_error)?;
+        t.map(|t| TopicInfo {
+            frequency: contact.preference(&t).frequency,
+            key: t.key,
+            name: t.name,
+            required: t.kind == TopicKind::Required,
+        })
     };
     Ok(Target {
         claims,
-        email: row.try_get("email").map_err(server_error)?,
-        phone: row.try_get("phone").map_err(server_error)?,
+        email: contact.email,
+        phone: contact.phone,
         topic,
     })
 }

@@ -20,7 +20,6 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use sqlx::Row;
 
 use super::{
     flash_message, nav, page, problem, see_other, server_error, users, Admin, FlashQuery,
@@ -28,10 +27,10 @@ use super::{
 };
 use crate::{
     customer::format_time,
-    startup::AppState,
+    state::AppState,
     store::{
         now_ms,
-        topics::{Topic, TOPIC_COLUMNS},
+        topics::{Topic, TopicSpec},
         webhooks::Replay,
         Store,
     },
@@ -61,8 +60,6 @@ pub fn router() -> Router<AppState> {
 
 /// A topic form's values, parsed: key, kind, channels, default frequency, position.
 type ParsedTopic = (TopicKey, TopicKind, ChannelSet, Frequency, i64);
-/// A staff user row: id, email, role, created, disabled, locked until.
-type UserRecord = (i64, String, String, i64, Option<i64>, Option<i64>);
 
 fn topic_row(t: Topic) -> TopicRow {
     TopicRow {
@@ -79,14 +76,12 @@ fn topic_row(t: Topic) -> TopicRow {
 }
 
 async fn all_topics(store: &Store) -> anyhow::Result<Vec<TopicRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {TOPIC_COLUMNS} FROM topics ORDER BY CASE WHEN archived_at IS NULL THEN 0 ELSE 1 END, position, key"
-    ))
-    .fetch_all(store.reader())
-    .await?;
-    rows.iter()
-        .map(|r| Topic::from_row(r).map(topic_row))
-        .collect()
+    Ok(store
+        .all_topics()
+        .await?
+        .into_iter()
+        .map(topic_row)
+        .collect())
 }
 
 async fn render_topics(
@@ -126,6 +121,25 @@ async fn topics_page(
         flash_message(q.flash.as_deref()),
     )
     .await
+}
+
+/// A valid topic form as the store takes it.
+fn topic_spec(
+    row: &TopicRow,
+    key: TopicKey,
+    kind: TopicKind,
+    channels: ChannelSet,
+    frequency: Frequency,
+) -> TopicSpec {
+    TopicSpec {
+        key,
+        name: row.name.clone(),
+        description: row.description.clone(),
+        kind,
+        channels,
+        default_subscribed: row.default_subscribed,
+        default_frequency: frequency,
+    }
 }
 
 /// The topic form, as typed (kept on error) and, if valid, parsed.
@@ -197,26 +211,8 @@ async fn create_topic(State(state): State<AppState>, Admin(user): Admin, body: B
             .await
         }
     };
-    let now = now_ms();
-    let inserted: Result<Option<i64>, _> = sqlx::query_scalar(
-        "INSERT INTO topics (key, name, description, kind, channels, default_subscribed,
-                             default_frequency, position, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-         ON CONFLICT (key) DO NOTHING RETURNING id",
-    )
-    .bind(key.as_str())
-    .bind(&row.name)
-    .bind(&row.description)
-    .bind(kind.as_str())
-    .bind(channels.to_list())
-    .bind(row.default_subscribed)
-    .bind(frequency.as_str())
-    .bind(position)
-    .bind(now)
-    .fetch_optional(state.store.writer())
-    .await;
-    state.store.forget_topics();
-    match inserted {
+    let spec = topic_spec(&row, key.clone(), kind, channels, frequency);
+    match state.store.create_topic(&spec, position).await {
         Ok(Some(_)) => {
             tracing::info!(staff_id = user.id, topic = %key, "topic created");
             see_other("/staff/admin/topics?flash=created")
@@ -266,31 +262,15 @@ async fn update_topic(
             .await;
         }
     };
-    let done = sqlx::query(
-        "UPDATE topics SET name = $2, description = $3, kind = $4, channels = $5,
-                default_subscribed = $6, default_frequency = $7, position = $8, updated_at = $9
-         WHERE key = $1",
-    )
-    .bind(key.as_str())
-    .bind(&row.name)
-    .bind(&row.description)
-    .bind(kind.as_str())
-    .bind(channels.to_list())
-    .bind(row.default_subscribed)
-    .bind(frequency.as_str())
-    .bind(position)
-    .bind(now_ms())
-    .execute(state.store.writer())
-    .await;
-    state.store.forget_topics();
-    match done {
-        Ok(d) if d.rows_affected() == 0 => super::problem(
+    let spec = topic_spec(&row, key.clone(), kind, channels, frequency);
+    match state.store.update_topic(&spec, position).await {
+        Ok(false) => super::problem(
             StatusCode::NOT_FOUND,
             &user,
             "No such topic",
             "That topic does not exist.",
         ),
-        Ok(_) => {
+        Ok(true) => {
             tracing::info!(staff_id = user.id, topic = %key, "topic updated");
             see_other("/staff/admin/topics?flash=updated")
         }
@@ -309,15 +289,8 @@ async fn archive_topic(
 ) -> Response {
     let form = FormFields::parse(&body);
     let archive = form.text("archived") != "off";
-    let done = sqlx::query("UPDATE topics SET archived_at = $2, updated_at = $3 WHERE key = $1")
-        .bind(&key)
-        .bind(archive.then(now_ms))
-        .bind(now_ms())
-        .execute(state.store.writer())
-        .await;
-    state.store.forget_topics();
-    match done {
-        Ok(d) if d.rows_affected() == 0 => super::problem(
+    match state.store.set_topic_archived(&key, archive).await {
+        Ok(false) => super::problem(
             StatusCode::NOT_FOUND,
             &user,
             "No such topic",
@@ -338,33 +311,21 @@ async fn archive_topic(
 // ---- Senders ----
 
 async fn all_senders(store: &Store) -> anyhow::Result<Vec<SenderRow>> {
-    let rows = sqlx::query(
-        "SELECT s.id, s.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at
-         FROM senders s LEFT JOIN api_keys k ON k.sender_id = s.id
-         ORDER BY s.name, k.created_at DESC",
-    )
-    .fetch_all(store.reader())
-    .await?;
     let mut senders: Vec<SenderRow> = Vec::new();
-    for r in &rows {
-        let name: String = r.try_get("name")?;
-        if senders.last().is_none_or(|s| s.name != name) {
+    for r in store.senders_with_keys().await? {
+        if senders.last().is_none_or(|s| s.name != r.name) {
             senders.push(SenderRow {
-                name: name.clone(),
+                name: r.name.clone(),
                 keys: Vec::new(),
             });
         }
-        if let Some(prefix) = r.try_get::<Option<String>, _>("prefix")? {
+        if let Some(prefix) = r.prefix {
             let sender = senders.last_mut().expect("pushed above");
             sender.keys.push(KeyRow {
                 prefix,
-                created: format_time(r.try_get::<Option<i64>, _>("created_at")?.unwrap_or(0), TZ),
-                last_used: r
-                    .try_get::<Option<i64>, _>("last_used_at")?
-                    .map(|t| format_time(t, TZ)),
-                revoked: r
-                    .try_get::<Option<i64>, _>("revoked_at")?
-                    .map(|t| format_time(t, TZ)),
+                created: format_time(r.created_at.unwrap_or(0), TZ),
+                last_used: r.last_used_at.map(|t| format_time(t, TZ)),
+                revoked: r.revoked_at.map(|t| format_time(t, TZ)),
             });
         }
     }
@@ -462,45 +423,26 @@ async fn revoke_key(State(state): State<AppState>, Admin(user): Admin, body: Byt
 // ---- Webhook endpoints ----
 
 async fn all_endpoints(store: &Store) -> anyhow::Result<Vec<EndpointRow>> {
-    let rows = sqlx::query(
-        "SELECT e.id, s.name AS sender, e.url, e.events, e.created_at, e.failing_since,
-                e.disabled_at, e.disabled_reason,
-                (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending') AS pending,
-                (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'failed') AS failed,
-                (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'delivered') AS delivered
-         FROM webhook_endpoints e JOIN senders s ON s.id = e.sender_id
-         ORDER BY CASE WHEN e.disabled_at IS NOT NULL OR e.failing_since IS NOT NULL THEN 0 ELSE 1 END,
-                  e.failing_since, e.created_at DESC",
-    )
-    .fetch_all(store.reader())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let disabled = r.try_get::<Option<i64>, _>("disabled_at")?.map(|t| {
-                let why: Option<String> = r.try_get("disabled_reason").ok().flatten();
-                match why {
-                    Some(why) => format!("{} ({why})", format_time(t, TZ)),
-                    None => format_time(t, TZ),
-                }
-            });
-            Ok(EndpointRow {
-                id: r.try_get("id")?,
-                sender: r.try_get("sender")?,
-                url: r.try_get("url")?,
-                events: r
-                    .try_get::<Option<String>, _>("events")?
-                    .unwrap_or_else(|| "all".into()),
-                created: format_time(r.try_get("created_at")?, TZ),
-                failing_since: r
-                    .try_get::<Option<i64>, _>("failing_since")?
-                    .map(|t| format_time(t, TZ)),
-                disabled,
-                pending: r.try_get("pending")?,
-                failed: r.try_get("failed")?,
-                delivered: r.try_get("delivered")?,
-            })
+    Ok(store
+        .endpoints_overview()
+        .await?
+        .into_iter()
+        .map(|r| EndpointRow {
+            disabled: r.disabled_at.map(|t| match &r.disabled_reason {
+                Some(why) => format!("{} ({why})", format_time(t, TZ)),
+                None => format_time(t, TZ),
+            }),
+            id: r.id,
+            sender: r.sender,
+            url: r.url,
+            events: r.events.unwrap_or_else(|| "all".into()),
+            created: format_time(r.created_at, TZ),
+            failing_since: r.failing_since.map(|t| format_time(t, TZ)),
+            pending: r.pending,
+            failed: r.failed,
+            delivered: r.delivered,
         })
-        .collect()
+        .collect())
 }
 
 async fn render_endpoints(
@@ -587,25 +529,22 @@ async fn replay(
 // ---- Staff users ----
 
 async fn all_users(store: &Store, me: i64) -> anyhow::Result<Vec<StaffUserRow>> {
-    let rows: Vec<UserRecord> = sqlx::query_as(
-        "SELECT id, email, role, created_at, disabled_at, locked_until FROM staff_users ORDER BY email",
-    )
-    .fetch_all(store.reader())
-    .await?;
+    let rows = store.staff_users().await?;
     let now = now_ms();
     Ok(rows
         .into_iter()
-        .map(
-            |(id, email, role, created, disabled, locked)| StaffUserRow {
-                id,
-                email,
-                role,
-                created: format_time(created, TZ),
-                disabled: disabled.is_some(),
-                locked_until: locked.filter(|l| *l > now).map(|l| format_time(l, TZ)),
-                me: id == me,
-            },
-        )
+        .map(|u| StaffUserRow {
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            created: format_time(u.created_at, TZ),
+            disabled: u.disabled_at.is_some(),
+            locked_until: u
+                .locked_until
+                .filter(|l| *l > now)
+                .map(|l| format_time(l, TZ)),
+            me: u.id == me,
+        })
         .collect())
 }
 

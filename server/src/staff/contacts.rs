@@ -1,8 +1,12 @@
 //! `/staff` and `/staff/contacts/{ref}`: find a contact, see everything about them, change any
 //! setting on their behalf with a reason, resolve a disputed address.
 
+use anyhow::Context;
 use app::{
-    domain::{Actor, AddressKind, Channel, ChannelSet, Email, Frequency, TopicKey},
+    domain::{
+        Actor, AddressKind, Channel, ChannelSet, Email, Frequency, Locale, ParseError, PauseUntil,
+        QuietHours, TimeZoneName, TopicKey, WeeklyCap,
+    },
     pages::staff::{
         contacts::{
             ContactHit, ContactSearch, DetailsDraft, StaffContact, StaffContactView, StaffDispute,
@@ -28,14 +32,11 @@ use super::{
     StaffUser,
 };
 use crate::{
-    customer::{describe, format_time, topic_names, FieldChangeIn},
+    customer::{describe, format_time, FieldChangeIn},
     links::{LinkKind, LinkSubject},
     mail::{html_escape, OutgoingMail},
-    startup::AppState,
-    store::{
-        apply_change, changes::QuietHours, flag, now_ms, ChangeError, ChangeOp, ChangeRequest,
-        FieldChange, Store,
-    },
+    state::AppState,
+    store::{apply_change, now_ms, ChangeError, ChangeOp, ChangeRequest, FieldChange, Store},
 };
 
 /// Contacts per search page.
@@ -192,74 +193,47 @@ async fn find_contact(store: &Store, reference: &str) -> anyhow::Result<Option<(
 
 /// Everything the contact page shows.
 pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<StaffContactView> {
-    let c = sqlx::query(
-        "SELECT ref, email, email_verified, phone, phone_verified, locale, time_zone, version
-         FROM contacts WHERE id = $1",
-    )
-    .bind(contact_id)
-    .fetch_one(store.reader())
-    .await?;
-    let reference: String = c.try_get("ref")?;
-    let tz: String = c.try_get("time_zone")?;
-
-    let g = sqlx::query(
-        "SELECT unsubscribed_all, channel_opt_outs, paused_until, quiet_start, quiet_end, weekly_cap
-         FROM global_settings WHERE contact_id = $1",
-    )
-    .bind(contact_id)
-    .fetch_optional(store.reader())
-    .await?;
-    let global = match g {
-        Some(g) => {
-            let opt_outs = ChannelSet::parse_list(&g.try_get::<String, _>("channel_opt_outs")?)?;
-            let paused: Option<i64> = g.try_get("paused_until")?;
-            StaffGlobal {
-                unsubscribed_all: flag(&g, "unsubscribed_all")?,
-                opt_outs: Channel::ALL
-                    .iter()
-                    .map(|c| (*c, opt_outs.contains(*c)))
-                    .collect(),
-                paused_until: paused
-                    .filter(|p| *p > now_ms())
-                    .map(|p| format_time(p, &tz)),
-                quiet_start: g.try_get("quiet_start")?,
-                quiet_end: g.try_get("quiet_end")?,
-                weekly_cap: g.try_get("weekly_cap")?,
-            }
-        }
-        None => StaffGlobal {
-            unsubscribed_all: false,
-            opt_outs: Channel::ALL.iter().map(|c| (*c, false)).collect(),
-            paused_until: None,
-            quiet_start: None,
-            quiet_end: None,
-            weekly_cap: None,
-        },
+    let c = store
+        .contact_view(contact_id)
+        .await?
+        .context("the contact was erased")?;
+    let reference = c.reference.clone();
+    let tz = c.time_zone.clone();
+    let g = &c.global;
+    let global = StaffGlobal {
+        unsubscribed_all: g.unsubscribed_all,
+        opt_outs: Channel::ALL
+            .iter()
+            .map(|ch| (*ch, g.channel_opt_outs.contains(*ch)))
+            .collect(),
+        paused_until: g
+            .paused_until
+            .filter(|p| *p > now_ms())
+            .map(|p| format_time(p, &tz)),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
+        weekly_cap: g.weekly_cap,
     };
 
-    let stored = crate::customer::stored_preferences(store, contact_id).await?;
     let topics = store
         .list_topics()
         .await?
         .into_iter()
         .map(|t| {
-            let required = t.kind == app::domain::TopicKind::Required;
-            let found = stored.get(t.key.as_str()).cloned();
-            let (subscribed, chosen, frequency, info_only) = found.clone().unwrap_or((
-                t.subscribed_by_default(),
-                t.channels.clone(),
-                t.default_frequency,
-                false,
-            ));
+            let p = c.preference(&t);
             StaffTopicPref {
                 key: t.key.to_string(),
                 name: t.name.clone(),
-                required,
-                subscribed: subscribed || required,
-                channels: t.channels.iter().map(|c| (c, chosen.contains(c))).collect(),
-                frequency,
-                info_only,
-                stored: found.is_some(),
+                required: t.kind == app::domain::TopicKind::Required,
+                subscribed: p.subscribed,
+                channels: t
+                    .channels
+                    .iter()
+                    .map(|ch| (ch, p.channels.contains(ch)))
+                    .collect(),
+                frequency: p.frequency,
+                info_only: p.info_only,
+                stored: c.stored.contains_key(t.key.as_str()),
             }
         })
         .collect();
@@ -281,7 +255,7 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
     })
     .collect::<anyhow::Result<Vec<_>>>()?;
 
-    let names = topic_names(store).await?;
+    let names = store.topic_names().await?;
     let rows = sqlx::query(
         "SELECT l.seq, l.actor_kind, l.actor_id, l.reason, l.changes, l.occurred_at,
                 s.name AS sender_name, u.email AS staff_email
@@ -355,22 +329,22 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
     .collect::<anyhow::Result<Vec<_>>>()?;
 
     let details_form = DetailsDraft {
-        email: c.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
-        phone: c.try_get::<Option<String>, _>("phone")?.unwrap_or_default(),
-        locale: c.try_get("locale")?,
+        email: c.email.clone().unwrap_or_default(),
+        phone: c.phone.clone().unwrap_or_default(),
+        locale: c.locale.clone(),
         time_zone: tz.clone(),
     };
     Ok(StaffContactView {
         details_form,
         url: contact_url(&reference),
         reference,
-        email: c.try_get("email")?,
-        email_verified: flag(&c, "email_verified")?,
-        phone: c.try_get("phone")?,
-        phone_verified: flag(&c, "phone_verified")?,
-        locale: c.try_get("locale")?,
+        email: c.email,
+        email_verified: c.email_verified,
+        phone: c.phone,
+        phone_verified: c.phone_verified,
+        locale: c.locale,
         time_zone: tz,
-        version: c.try_get("version")?,
+        version: c.version,
         global,
         topics,
         disputes,
@@ -548,17 +522,9 @@ async fn answer(
         Err(ChangeError::Internal(e)) => server_error(format!("{e:#}")),
         Err(ChangeError::UnknownContact) => unknown_contact(user),
         Err(e) => {
-            let m = capitalise(&e.to_string());
-            refuse(state, user, contact_id, form_id, form, format!("{m}.")).await
+            let m = ParseError(e.to_string()).sentence();
+            refuse(state, user, contact_id, form_id, form, m).await
         }
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 
@@ -654,11 +620,9 @@ async fn change_global(
             "none" => ops.push(ChangeOp::PausedUntil(None)),
             "until" => {
                 let tz = jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC);
-                let until = crate::customer::pause_until(
-                    &form.text("pause_until"),
-                    &tz,
-                    jiff::Timestamp::now(),
-                )?;
+                let until =
+                    PauseUntil::parse_date(&form.text("pause_until"), &tz, jiff::Timestamp::now())
+                        .map_err(|e| e.sentence())?;
                 ops.push(ChangeOp::PausedUntil(Some(until)));
             }
             other => return Err(format!("Unknown pause choice {other:?}.")),
@@ -666,24 +630,15 @@ async fn change_global(
         let (start, end) = (form.text("quiet_start"), form.text("quiet_end"));
         let quiet = match (start.is_empty(), end.is_empty()) {
             (true, true) => None,
-            (false, false) => {
-                Some(QuietHours::parse(&start, &end).map_err(|e| capitalise(&e.to_string()))?)
-            }
+            (false, false) => Some(QuietHours::parse(&start, &end).map_err(|e| e.sentence())?),
             _ => return Err("Give both times for quiet hours, or neither.".into()),
         };
         ops.push(ChangeOp::QuietHours(quiet));
         let cap = form.text("weekly_cap");
-        let cap = if cap.is_empty() {
+        let cap = if cap.trim().is_empty() {
             None
         } else {
-            Some(
-                cap.parse::<i64>()
-                    .ok()
-                    .filter(|n| (0..=1000).contains(n))
-                    .ok_or_else(|| {
-                        format!("{cap:?} is not a number of messages from 0 to 1000.")
-                    })?,
-            )
+            Some(WeeklyCap::parse(&cap).map_err(|e| e.sentence())?)
         };
         ops.push(ChangeOp::WeeklyCap(cap));
         Ok(ops)
@@ -735,7 +690,7 @@ async fn change_details(
         }
     } else {
         match Email::parse(&email) {
-            Err(e) => problem = Some(format!("{}.", capitalise(&e.to_string()))),
+            Err(e) => problem = Some(e.sentence()),
             Ok(e)
                 if cur_email.as_deref().map(str::to_lowercase)
                     != Some(e.as_str().to_lowercase()) =>
@@ -758,7 +713,7 @@ async fn change_details(
         }
     } else {
         match app::domain::Phone::parse(&phone) {
-            Err(e) => problem = Some(format!("{}.", capitalise(&e.to_string()))),
+            Err(e) => problem = Some(e.sentence()),
             Ok(p) if cur_phone.as_deref() != Some(p.as_str()) => ops.push(ChangeOp::Phone {
                 phone: Some(p),
                 verified: false,
@@ -766,8 +721,16 @@ async fn change_details(
             Ok(_) => {}
         }
     }
-    ops.push(ChangeOp::Locale(form.text("locale")));
-    ops.push(ChangeOp::TimeZone(form.text("time_zone")));
+    match (
+        Locale::parse(&form.text("locale")),
+        TimeZoneName::parse(&form.text("time_zone")),
+    ) {
+        (Ok(locale), Ok(tz)) => {
+            ops.push(ChangeOp::Locale(locale));
+            ops.push(ChangeOp::TimeZone(tz));
+        }
+        (Err(e), _) | (_, Err(e)) => problem = problem.or(Some(e.sentence())),
+    }
     let ops = match problem {
         Some(p) => Err(p),
         None => Ok(ops),
@@ -871,7 +834,7 @@ fn notify_contact_later(
             if recipients.is_empty() {
                 return anyhow::Ok(());
             }
-            let names = topic_names(&state.store).await?;
+            let names = state.store.topic_names().await?;
             let changes: Vec<FieldChangeIn> = changes.iter().map(FieldChangeIn::from).collect();
             let items = describe(&changes, &names, &tz);
             let review = state.links.url(

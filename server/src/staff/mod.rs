@@ -24,7 +24,7 @@ use axum::{
 };
 use leptos::prelude::*;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 pub use users::{Login, Role, StaffUser};
 
 /// Every `/staff` route.

@@ -4,13 +4,14 @@
 use std::sync::OnceLock;
 
 use anyhow::Context;
-use app::domain::Email;
+
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Algorithm, Argon2, Params, Version,
 };
 
-use crate::store::{now_ms, random_token, sha256_hex, Store};
+pub use crate::store::staff::{Role, StaffUser};
+use crate::store::{now_ms, random_token, sha256_hex, staff::StaffLoginRecord, Store};
 
 /// How long a staff session lasts: a working day.
 pub const STAFF_SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
@@ -23,46 +24,6 @@ pub const PER_EMAIL_LIMIT: i64 = 10;
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 /// The shortest password `attune staff create --password-stdin` accepts.
 pub const MIN_PASSWORD_LEN: usize = 12;
-
-/// What a staff user may do (DESIGN §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Finds contacts and changes their settings on their behalf, with a reason.
-    Agent,
-    /// Also manages topics, senders, webhook endpoints and staff users.
-    Admin,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> anyhow::Result<Self> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "agent" => Ok(Role::Agent),
-            other => anyhow::bail!("unknown role {other:?}; expected admin or agent"),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Agent => "agent",
-        }
-    }
-}
-
-/// A signed-in staff user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffUser {
-    pub id: i64,
-    pub email: String,
-    pub role: Role,
-}
-
-impl StaffUser {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-}
 
 /// Argon2id with the OWASP minimum: 19 MiB, 2 passes, 1 lane.
 fn argon2() -> Argon2<'static> {
@@ -133,65 +94,12 @@ pub enum Login {
     RateLimited,
 }
 
-/// A staff user row as sign-in reads it: id, email, hash, role, locked until, disabled at.
-type LoginRecord = (i64, String, String, String, Option<i64>, Option<i64>);
-
 fn email_key(email: &str) -> String {
     sha256_hex(email.trim().to_lowercase().as_bytes())
 }
 
+/// Sign-in policy: rate limits, lockout back-off, Argon2; the rows are `store::staff`'s.
 impl Store {
-    /// Creates a staff user; refuses an address that already has one.
-    pub async fn create_staff_user(
-        &self,
-        email: &Email,
-        role: Role,
-        password_hash: &str,
-    ) -> anyhow::Result<i64> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff_users (email, password_hash, role, created_at)
-             SELECT $1, $2, $3, $4 WHERE NOT EXISTS
-                (SELECT 1 FROM staff_users WHERE lower(email) = lower($1))
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(email.as_str())
-        .bind(password_hash)
-        .bind(role.as_str())
-        .bind(now_ms())
-        .fetch_optional(self.writer())
-        .await?;
-        id.context("a staff user with this email address already exists")
-    }
-
-    /// Disables (or enables again) a staff user; a disabled user's sessions end at once.
-    /// Returns whether the user exists.
-    pub async fn set_staff_disabled(&self, id: i64, disabled: bool) -> anyhow::Result<bool> {
-        let mut tx = self.writer().begin().await?;
-        let done = sqlx::query("UPDATE staff_users SET disabled_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(disabled.then(now_ms))
-            .execute(&mut *tx)
-            .await?;
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE kind = 'staff' AND staff_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// The id of the staff user with this address.
-    pub async fn staff_id_by_email(&self, email: &str) -> anyhow::Result<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM staff_users WHERE lower(email) = lower($1)")
-                .bind(email.trim())
-                .fetch_optional(self.reader())
-                .await?,
-        )
-    }
-
     /// One sign-in attempt: rate limits, lockout, then the password (DESIGN §1, issue 7).
     pub async fn staff_login(
         &self,
@@ -212,17 +120,11 @@ impl Store {
         if !self.rate_limit(&key, PER_EMAIL_LIMIT, WINDOW_MS).await? {
             return Ok(Login::RateLimited);
         }
-        let row: Option<LoginRecord> = sqlx::query_as(
-            "SELECT id, email, password_hash, role, locked_until, disabled_at FROM staff_users
-             WHERE lower(email) = lower($1)",
-        )
-        .bind(email.trim())
-        .fetch_optional(self.reader())
-        .await?;
+        let row = self.staff_login_record(email).await?;
         let now = now_ms();
-        if let Some((_, _, _, _, Some(until), _)) = &row {
-            if *until > now {
-                return Ok(Login::Locked { until_ms: *until });
+        if let Some(until) = row.as_ref().and_then(|r| r.locked_until) {
+            if until > now {
+                return Ok(Login::Locked { until_ms: until });
             }
         }
         if row.is_none() {
@@ -235,18 +137,20 @@ impl Store {
                 });
             }
         }
-        let hash = row.as_ref().map(|r| r.2.clone());
+        let hash = row.as_ref().map(|r| r.password_hash.clone());
         let ok = verify_password(hash, password).await;
-        let Some((id, email, _, role, _, disabled)) = row else {
+        let Some(StaffLoginRecord {
+            id,
+            email,
+            role,
+            disabled_at,
+            ..
+        }) = row
+        else {
             return Ok(Login::Invalid);
         };
-        if ok && disabled.is_none() {
-            sqlx::query(
-                "UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-            )
-            .bind(id)
-            .execute(self.writer())
-            .await?;
+        if ok && disabled_at.is_none() {
+            self.clear_failed_logins(id).await?;
             return Ok(Login::Ok(StaffUser {
                 id,
                 email,
@@ -254,13 +158,7 @@ impl Store {
             }));
         }
         if !ok {
-            let failed: i64 = sqlx::query_scalar(
-                "UPDATE staff_users SET failed_logins = failed_logins + 1 WHERE id = $1
-                 RETURNING failed_logins",
-            )
-            .bind(id)
-            .fetch_one(self.writer())
-            .await?;
+            let failed = self.count_failed_login(id).await?;
             if failed >= LOCK_AFTER {
                 tracing::warn!(
                     staff_id = id,
@@ -270,11 +168,7 @@ impl Store {
                 // 1 minute, doubling with each further failure, at most an hour.
                 let doublings = (failed - LOCK_AFTER).min(10) as u32;
                 let lock = (FIRST_LOCK_MS << doublings).min(MAX_LOCK_MS);
-                sqlx::query("UPDATE staff_users SET locked_until = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(now_ms() + lock)
-                    .execute(self.writer())
-                    .await?;
+                self.lock_staff_user(id, now_ms() + lock).await?;
             }
         }
         Ok(Login::Invalid)
@@ -287,25 +181,5 @@ impl Store {
             STAFF_SESSION_TTL_MS,
         )
         .await
-    }
-
-    /// The staff user of a live staff session; disabled users have none.
-    pub async fn staff_session(&self, id: &str) -> anyhow::Result<Option<StaffUser>> {
-        let row: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT u.id, u.email, u.role FROM sessions s JOIN staff_users u ON u.id = s.staff_id
-             WHERE s.id_hash = $1 AND s.kind = 'staff' AND s.expires_at > $2 AND u.disabled_at IS NULL",
-        )
-        .bind(sha256_hex(id.as_bytes()))
-        .bind(now_ms())
-        .fetch_optional(self.reader())
-        .await?;
-        row.map(|(id, email, role)| {
-            Ok(StaffUser {
-                id,
-                email,
-                role: Role::parse(&role)?,
-            })
-        })
-        .transpose()
     }
 }

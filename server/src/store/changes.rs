@@ -12,39 +12,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::domain::{Actor, AddressKind, ChannelSet, Email, Frequency, Phone, TopicKey, TopicKind};
+use app::domain::{
+    Actor, AddressKind, ChannelSet, Email, Frequency, Locale, PauseUntil, Phone, TimeZoneName,
+    TopicKey, TopicKind, WeeklyCap,
+};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, Row};
 
 use super::{flag, now_ms, topics::Topic, topics::TOPIC_COLUMNS, Store};
 
-/// A local-time window in which sms and voice are deferred, e.g. 21:00–08:00.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QuietHours {
-    pub start: String,
-    pub end: String,
-}
-
-impl QuietHours {
-    /// Parses two `HH:MM` times; the window may cross midnight but not be empty.
-    pub fn parse(start: &str, end: &str) -> Result<Self, ChangeError> {
-        let t = |s: &str| {
-            jiff::civil::Time::strptime("%H:%M", s)
-                .map_err(|_| ChangeError::Invalid(format!("{s:?} is not a time like 21:00")))
-        };
-        let (a, b) = (t(start)?, t(end)?);
-        if a == b {
-            return Err(ChangeError::Invalid(
-                "quiet hours must not start and end at the same time".into(),
-            ));
-        }
-        Ok(QuietHours {
-            start: a.strftime("%H:%M").to_string(),
-            end: b.strftime("%H:%M").to_string(),
-        })
-    }
-}
+pub use app::domain::QuietHours;
 
 /// One requested modification. Operations on topics name the topic by key.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,10 +45,10 @@ pub enum ChangeOp {
     },
     UnsubscribedAll(bool),
     ChannelOptOuts(ChannelSet),
-    /// Unix milliseconds, or `None` to resume.
-    PausedUntil(Option<i64>),
+    /// `None` resumes.
+    PausedUntil(Option<PauseUntil>),
     QuietHours(Option<QuietHours>),
-    WeeklyCap(Option<i64>),
+    WeeklyCap(Option<WeeklyCap>),
     Email {
         email: Option<Email>,
         verified: bool,
@@ -79,8 +57,8 @@ pub enum ChangeOp {
         phone: Option<Phone>,
         verified: bool,
     },
-    Locale(String),
-    TimeZone(String),
+    Locale(Locale),
+    TimeZone(TimeZoneName),
     /// "This isn't me": the contact's current address of that kind is disputed.
     DisputeAddress(AddressKind),
     /// Staff resolve an open "not me" report: with no replacement the address is confirmed as
@@ -142,12 +120,21 @@ pub enum ChangeError {
     /// An erased address is never added again (DESIGN §6: the suppression list).
     #[error("that {} was erased; it is never added again", match .0 { AddressKind::Phone => "phone number", _ => "email address" })]
     Suppressed(AddressKind),
+    /// The ref belongs to an erased contact: it is never used again.
+    #[error("this contact was erased")]
+    ErasedContact,
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<app::domain::ParseError> for ChangeError {
+    fn from(e: app::domain::ParseError) -> Self {
+        ChangeError::Invalid(e.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -473,13 +460,14 @@ pub async fn apply_change_in(
                 global.channel_opt_outs = set.clone();
             }
             ChangeOp::PausedUntil(until) => {
+                let until = until.map(PauseUntil::as_millisecond);
                 let show = |v: Option<i64>| v.map(ms_to_rfc3339).unwrap_or(Value::Null);
                 diff.record(
                     "global.paused_until".into(),
                     show(global.paused_until),
-                    show(*until),
+                    show(until),
                 );
-                global.paused_until = *until;
+                global.paused_until = until;
             }
             ChangeOp::QuietHours(q) => {
                 diff.record(
@@ -490,17 +478,13 @@ pub async fn apply_change_in(
                 global.quiet_hours = q.clone();
             }
             ChangeOp::WeeklyCap(cap) => {
-                if cap.is_some_and(|c| c < 0) {
-                    return Err(ChangeError::Invalid(
-                        "a weekly cap cannot be negative".into(),
-                    ));
-                }
+                let cap = cap.map(WeeklyCap::get);
                 diff.record(
                     "global.weekly_cap".into(),
                     json!(global.weekly_cap),
                     json!(cap),
                 );
-                global.weekly_cap = *cap;
+                global.weekly_cap = cap;
             }
             ChangeOp::Email { email, verified } => set_address(
                 &mut diff,
@@ -517,34 +501,20 @@ pub async fn apply_change_in(
                 *verified,
             ),
             ChangeOp::Locale(locale) => {
-                let ok = (2..=35).contains(&locale.len())
-                    && locale
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                if !ok {
-                    return Err(ChangeError::Invalid(format!(
-                        "{locale:?} is not a locale like en or fr-CA"
-                    )));
-                }
                 diff.record(
                     "contact.locale".into(),
                     json!(contact.locale),
                     json!(locale),
                 );
-                contact.locale = locale.clone();
+                contact.locale = locale.as_str().to_owned();
             }
             ChangeOp::TimeZone(tz) => {
-                if jiff::tz::TimeZone::get(tz).is_err() {
-                    return Err(ChangeError::Invalid(format!(
-                        "{tz:?} is not a time zone like Europe/Paris"
-                    )));
-                }
                 diff.record(
                     "contact.time_zone".into(),
                     json!(contact.time_zone),
                     json!(tz),
                 );
-                contact.time_zone = tz.clone();
+                contact.time_zone = tz.as_str().to_owned();
             }
             ChangeOp::Erase => {
                 diff.record("contact.erased".into(), json!(false), json!(true));

@@ -43,7 +43,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 if row.try_get::<Option<i64>, _>("erased_at")?.is_some() {
-                    return Err(ChangeError::Invalid("this contact was erased".into()));
+                    return Err(ChangeError::ErasedContact);
                 }
                 (row.try_get("id")?, false)
             }

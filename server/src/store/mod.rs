@@ -5,11 +5,14 @@
 //! reads both. Every query runs in the test suite against both backends.
 
 pub mod changes;
+pub mod contact_view;
 pub mod contacts;
 pub mod decisions;
+pub mod idempotency;
 pub mod keys;
 pub mod senders;
 pub mod sessions;
+pub mod staff;
 pub mod topics;
 pub mod webhooks;
 

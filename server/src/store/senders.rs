@@ -101,3 +101,26 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 }
+
+/// A sender with one of its keys (none when it has no keys), as the admin's list shows them.
+#[derive(sqlx::FromRow)]
+pub struct SenderKeyRecord {
+    pub name: String,
+    pub prefix: Option<String>,
+    pub created_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Every sender and its keys, by name, newest key first.
+    pub async fn senders_with_keys(&self) -> anyhow::Result<Vec<SenderKeyRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT s.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at
+             FROM senders s LEFT JOIN api_keys k ON k.sender_id = s.id
+             ORDER BY s.name, k.created_at DESC",
+        )
+        .fetch_all(self.reader())
+        .await?)
+    }
+}

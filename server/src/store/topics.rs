@@ -180,6 +180,84 @@ impl Store {
         rows.iter().map(Topic::from_row).collect()
     }
 
+    /// Every topic, live ones first, in display order: the admin's list.
+    pub async fn all_topics(&self) -> anyhow::Result<Vec<Topic>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOPIC_COLUMNS} FROM topics
+             ORDER BY CASE WHEN archived_at IS NULL THEN 0 ELSE 1 END, position, key"
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(Topic::from_row).collect()
+    }
+
+    /// Creates a topic; `None` when one with that key exists already.
+    pub async fn create_topic(&self, t: &TopicSpec, position: i64) -> anyhow::Result<Option<i64>> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO topics (key, name, description, kind, channels, default_subscribed,
+                                 default_frequency, position, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+             ON CONFLICT (key) DO NOTHING RETURNING id",
+        )
+        .bind(t.key.as_str())
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.kind.as_str())
+        .bind(t.channels.to_list())
+        .bind(t.default_subscribed)
+        .bind(t.default_frequency.as_str())
+        .bind(position)
+        .bind(now_ms())
+        .fetch_optional(self.writer())
+        .await?;
+        self.forget_topics();
+        Ok(id)
+    }
+
+    /// Edits a topic (its key stays); `false` when there is none with that key.
+    pub async fn update_topic(&self, t: &TopicSpec, position: i64) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE topics SET name = $2, description = $3, kind = $4, channels = $5,
+                    default_subscribed = $6, default_frequency = $7, position = $8, updated_at = $9
+             WHERE key = $1",
+        )
+        .bind(t.key.as_str())
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.kind.as_str())
+        .bind(t.channels.to_list())
+        .bind(t.default_subscribed)
+        .bind(t.default_frequency.as_str())
+        .bind(position)
+        .bind(now_ms())
+        .execute(self.writer())
+        .await?;
+        self.forget_topics();
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Archives a topic or brings it back; `false` when there is none with that key.
+    pub async fn set_topic_archived(&self, key: &str, archived: bool) -> anyhow::Result<bool> {
+        let done =
+            sqlx::query("UPDATE topics SET archived_at = $2, updated_at = $3 WHERE key = $1")
+                .bind(key)
+                .bind(archived.then(now_ms))
+                .bind(now_ms())
+                .execute(self.writer())
+                .await?;
+        self.forget_topics();
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// One topic by id, archived or not (links name topics by id).
+    pub async fn topic_by_id(&self, id: i64) -> anyhow::Result<Option<Topic>> {
+        let row = sqlx::query(&format!("SELECT {TOPIC_COLUMNS} FROM topics WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(Topic::from_row).transpose()
+    }
+
     /// One topic by key, archived or not.
     pub async fn topic(&self, key: &TopicKey) -> anyhow::Result<Option<Topic>> {
         let row = sqlx::query(&format!(

@@ -7,6 +7,8 @@ mod helpers;
 mod cli;
 mod customer;
 mod durability;
+mod edges;
+mod layout;
 mod links;
 mod pages;
 mod scale_out;

@@ -12,7 +12,7 @@ use crate::helpers::{count, TestApp};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// Creates a staff user straight in the store and returns their id.
-async fn staff_user(app: &TestApp, email: &str, role: Role) -> i64 {
+pub(crate) async fn staff_user(app: &TestApp, email: &str, role: Role) -> i64 {
     let hash = hash_password(PASSWORD.to_owned()).await.unwrap();
     app.store
         .create_staff_user(&app::domain::Email::parse(email).unwrap(), role, &hash)
@@ -30,7 +30,7 @@ async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Respo
 }
 
 /// Signs in and returns the staff cookie (`name=value`).
-async fn login(app: &TestApp, email: &str) -> String {
+pub(crate) async fn login(app: &TestApp, email: &str) -> String {
     let res = try_login(app, email, PASSWORD).await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/staff");
@@ -239,7 +239,7 @@ fn no_texts(reason: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post_pairs(
+pub(crate) async fn post_pairs(
     app: &TestApp,
     path: &str,
     cookie: &str,

@@ -1,7 +1,8 @@
 //! The store: the single change function, the ledger and the outbox, on both backends.
 
 use app::domain::{
-    Actor, AddressKind, Channel, ChannelSet, ContactRef, Email, Frequency, TopicKey,
+    Actor, AddressKind, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, PauseUntil,
+    TimeZoneName, TopicKey,
 };
 use serde_json::{json, Value};
 use server::store::{
@@ -14,6 +15,15 @@ use crate::helpers::{count, fresh_store};
 
 fn key(k: &str) -> TopicKey {
     TopicKey::parse(k).unwrap()
+}
+
+/// A pause ending `days` days (and `extra_ms` milliseconds) from now.
+fn pause_in_days(days: i64, extra_ms: i64) -> PauseUntil {
+    let now = jiff::Timestamp::now();
+    let until = now
+        + jiff::SignedDuration::from_hours(24 * days)
+        + jiff::SignedDuration::from_millis(extra_ms);
+    PauseUntil::at(until, now).unwrap()
 }
 
 /// The demo topics and one contact with an email address.
@@ -146,7 +156,7 @@ both_backends! {
             let store = store.clone();
             let contact = contacts[(i % 4) as usize];
             tasks.push(tokio::spawn(async move {
-                let op = ChangeOp::PausedUntil(Some(4_000_000_000_000 + i));
+                let op = ChangeOp::PausedUntil(Some(pause_in_days(30, i)));
                 apply_change(&store, &change(contact, vec![op])).await.unwrap().expect("a real change")
             }));
         }
@@ -195,7 +205,7 @@ both_backends! {
                         ChangeOp::Channels { topic: key("offers"), channels: ChannelSet::new([Channel::Voice]) },
                     ]
                 } else {
-                    vec![ChangeOp::PausedUntil(Some(4_000_000_000_000 + i))]
+                    vec![ChangeOp::PausedUntil(Some(pause_in_days(30, i)))]
                 };
                 (i, apply_change(&store, &change(contact, ops)).await)
             }));
@@ -323,14 +333,15 @@ both_backends! {
         let (store, _db) = fresh_store(db).await;
         let ann = seeded(&store, "c-1").await;
 
-        let tz = apply_change(&store, &change(ann, vec![ChangeOp::TimeZone("Mars/Olympus".into())])).await.unwrap_err();
-        let locale = apply_change(&store, &change(ann, vec![ChangeOp::Locale("en US; drop".into())])).await.unwrap_err();
+        // The change function takes parsed values only: a bad one is refused where it is parsed.
+        let tz = TimeZoneName::parse("Mars/Olympus").unwrap_err();
+        let locale = Locale::parse("en US; drop").unwrap_err();
         let gone = apply_change(&store, &change(ann + 1000, vec![ChangeOp::UnsubscribedAll(true)])).await.unwrap_err();
 
         assert!(tz.to_string().contains("Mars/Olympus"), "{tz}");
-        assert!(locale.to_string().contains("locale"), "{locale}");
+        assert!(locale.to_string().contains("not a language we offer"), "{locale}");
         assert!(matches!(gone, ChangeError::UnknownContact));
-        let ok = apply_change(&store, &change(ann, vec![ChangeOp::TimeZone("Europe/Paris".into())])).await.unwrap().unwrap();
+        let ok = apply_change(&store, &change(ann, vec![ChangeOp::TimeZone(TimeZoneName::parse("Europe/Paris").unwrap())])).await.unwrap().unwrap();
         assert_eq!(ok.event_type, "contact.updated");
     }
 }

@@ -1,0 +1,30 @@
+//! [`AppState`]: what every handler and server function can reach. It sits below the edges
+//! (`http`, `staff`, `links`, `customer`) and above the parts it holds, so the edges import it
+//! without importing the code that builds the application.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::{config::Config, links::Links, mail::Mailer, store::Store};
+
+/// What every handler and server function can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// `scheme://host[:port]` of the base URL, for the same-origin check.
+    pub origin: Arc<str>,
+    pub store: Store,
+    pub links: Links,
+    pub metrics: PrometheusHandle,
+    pub mailer: Arc<dyn Mailer>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
