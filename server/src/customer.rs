@@ -652,13 +652,7 @@ impl From<&FieldChange> for FieldChangeIn {
     }
 }
 
-/// "3 May 2026 14:02" in the contact's time zone.
-pub(crate) fn format_time(ms: i64, tz: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(tz).strftime("%-d %b %Y %H:%M").to_string())
-        .unwrap_or_default()
-}
+pub(crate) use crate::words::format_time;
 
 fn format_date(rfc3339: &str, tz: &str) -> String {
     match rfc3339.parse::<jiff::Timestamp>() {

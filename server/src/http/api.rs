@@ -24,8 +24,7 @@ use crate::{
     store::{idempotency::StoredAnswer, now_ms, random_token, sha256_hex},
 };
 
-/// The largest request body the API reads (a full batch of 1000 decisions is about 150 KB).
-pub const BODY_LIMIT: usize = 1 << 20;
+pub use super::extract::BODY_LIMIT;
 
 /// The `/api/v1` routes.
 pub fn router(state: AppState) -> Router<AppState> {

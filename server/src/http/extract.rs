@@ -10,6 +10,9 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::state::AppState;
 
+/// The largest request body the API reads (a full batch of 1000 decisions is about 150 KB).
+pub const BODY_LIMIT: usize = 1 << 20;
+
 /// A JSON body. Malformed JSON is 400; unknown fields, wrong types and missing fields are 422;
 /// a wrong content type is 415; a body over the limit is 413 — never a 500.
 pub struct ApiJson<T>(pub T);
@@ -35,7 +38,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "too-large",
                     "The body is too large",
-                    format!("Bodies may be at most {} bytes.", super::api::BODY_LIMIT),
+                    format!("Bodies may be at most {} bytes.", BODY_LIMIT),
                 ))
             }
             Err(e) => Err(ApiError::bad_request(e.body_text())),

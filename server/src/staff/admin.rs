@@ -26,7 +26,6 @@ use super::{
     FormFields, Role, StaffUser,
 };
 use crate::{
-    customer::format_time,
     state::AppState,
     store::{
         now_ms,
@@ -34,6 +33,7 @@ use crate::{
         webhooks::Replay,
         Store,
     },
+    words::format_time,
 };
 
 /// Times on admin pages are shown in UTC.

@@ -32,11 +32,12 @@ use super::{
     StaffUser,
 };
 use crate::{
-    customer::{describe, format_time, FieldChangeIn},
+    customer::{describe, FieldChangeIn},
     links::{LinkKind, LinkSubject},
     mail::{html_escape, OutgoingMail},
     state::AppState,
     store::{apply_change, now_ms, ChangeError, ChangeOp, ChangeRequest, FieldChange, Store},
+    words::format_time,
 };
 
 /// Contacts per search page.

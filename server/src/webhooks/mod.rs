@@ -74,9 +74,7 @@ pub async fn receipts(
                     _ if d.attempts > 0 => ReceiptState::Retrying,
                     _ => ReceiptState::Sending,
                 };
-                let when = d
-                    .delivered_at
-                    .map(|ms| crate::customer::format_time(ms, tz));
+                let when = d.delivered_at.map(|ms| crate::words::format_time(ms, tz));
                 Receipt {
                     system,
                     state,
