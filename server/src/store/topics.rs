@@ -94,6 +94,26 @@ pub fn parse_topics_toml(text: &str) -> anyhow::Result<Vec<TopicSpec>> {
     Ok(file.topics)
 }
 
+/// Binds a topic's columns as `$1`…`$9`: key, name, description, kind, channels, default
+/// subscribed, default frequency, position, and the time of the write.
+fn bind_topic<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    t: &'q TopicSpec,
+    position: i64,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(t.key.as_str())
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.kind.as_str())
+        .bind(t.channels.to_list())
+        .bind(t.default_subscribed)
+        .bind(t.default_frequency.as_str())
+        .bind(position)
+        .bind(now)
+}
+
 /// Live topics by key, and when they were read.
 pub struct TopicCache {
     loaded: std::time::Instant,
@@ -136,7 +156,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.writer().begin().await?;
         for (position, t) in specs.iter().enumerate() {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO topics (key, name, description, kind, channels, default_subscribed,
                                      default_frequency, position, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
@@ -145,19 +165,11 @@ impl Store {
                     channels = excluded.channels, default_subscribed = excluded.default_subscribed,
                     default_frequency = excluded.default_frequency, position = excluded.position,
                     archived_at = NULL, updated_at = excluded.updated_at",
-            )
-            .bind(t.key.as_str())
-            .bind(&t.name)
-            .bind(&t.description)
-            .bind(t.kind.as_str())
-            .bind(t.channels.to_list())
-            .bind(t.default_subscribed)
-            .bind(t.default_frequency.as_str())
-            .bind(position as i64)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .with_context(|| format!("saving topic {}", t.key))?;
+            );
+            bind_topic(query, t, position as i64, now)
+                .execute(&mut *tx)
+                .await
+                .with_context(|| format!("saving topic {}", t.key))?;
         }
         tx.commit().await?;
         self.forget_topics();
@@ -193,45 +205,31 @@ impl Store {
 
     /// Creates a topic; `None` when one with that key exists already.
     pub async fn create_topic(&self, t: &TopicSpec, position: i64) -> anyhow::Result<Option<i64>> {
-        let id = sqlx::query_scalar(
+        let query = sqlx::query(
             "INSERT INTO topics (key, name, description, kind, channels, default_subscribed,
                                  default_frequency, position, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
              ON CONFLICT (key) DO NOTHING RETURNING id",
-        )
-        .bind(t.key.as_str())
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(t.kind.as_str())
-        .bind(t.channels.to_list())
-        .bind(t.default_subscribed)
-        .bind(t.default_frequency.as_str())
-        .bind(position)
-        .bind(now_ms())
-        .fetch_optional(self.writer())
-        .await?;
+        );
+        let id = bind_topic(query, t, position, now_ms())
+            .fetch_optional(self.writer())
+            .await?
+            .map(|row| row.try_get::<i64, _>("id"))
+            .transpose()?;
         self.forget_topics();
         Ok(id)
     }
 
     /// Edits a topic (its key stays); `false` when there is none with that key.
     pub async fn update_topic(&self, t: &TopicSpec, position: i64) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        let query = sqlx::query(
             "UPDATE topics SET name = $2, description = $3, kind = $4, channels = $5,
                     default_subscribed = $6, default_frequency = $7, position = $8, updated_at = $9
              WHERE key = $1",
-        )
-        .bind(t.key.as_str())
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(t.kind.as_str())
-        .bind(t.channels.to_list())
-        .bind(t.default_subscribed)
-        .bind(t.default_frequency.as_str())
-        .bind(position)
-        .bind(now_ms())
-        .execute(self.writer())
-        .await?;
+        );
+        let done = bind_topic(query, t, position, now_ms())
+            .execute(self.writer())
+            .await?;
         self.forget_topics();
         Ok(done.rows_affected() > 0)
     }
