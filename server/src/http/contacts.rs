@@ -23,7 +23,7 @@ use crate::{
     links::{LinkKind, LinkSubject},
     mail::{html_escape, OutgoingMail},
     state::AppState,
-    store::{apply_change_in, ChangeOp, ChangeRequest},
+    store::{apply_change_if, ChangeOp, ChangeRequest},
 };
 
 /// `PUT /contacts/{ref}`. Fields left out stay as they are.
@@ -469,34 +469,32 @@ pub async fn patch_preferences(
         ),
         ops,
     };
-    let mut tx = state.store.writer().begin().await?;
-    let committed = apply_change_in(&mut tx, &req).await?;
     // A sender may not silently re-subscribe someone: subscribing needs the contact's consent.
-    let subscribed_topics: Vec<String> = committed
-        .iter()
-        .flat_map(|c| &c.changes)
-        .filter(|c| c.field.ends_with(".subscribed") && c.to == json!(true))
-        .filter_map(|c| {
-            c.field
-                .strip_prefix("preferences.")
-                .and_then(|f| f.strip_suffix(".subscribed"))
-                .map(str::to_owned)
-        })
-        .collect();
-    let resubscribed_all = committed
-        .iter()
-        .flat_map(|c| &c.changes)
-        .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(false));
-    if (!subscribed_topics.is_empty() || resubscribed_all) && patch.consent.is_none() {
-        tx.rollback().await?;
-        return Err(ApiError::validation(
-            "consent is required to subscribe a contact or undo their unsubscribe: send {source, text, at}; nothing was changed",
-        ));
-    }
-    tx.commit().await?;
-    if committed.is_some() {
-        state.store.outbox_written();
-    }
+    let mut subscribed_topics: Vec<String> = Vec::new();
+    let mut resubscribed_all = false;
+    apply_change_if(&state.store, &req, |committed| {
+        let changes = committed.iter().flat_map(|c| &c.changes);
+        subscribed_topics = changes
+            .clone()
+            .filter(|c| c.field.ends_with(".subscribed") && c.to == json!(true))
+            .filter_map(|c| {
+                c.field
+                    .strip_prefix("preferences.")
+                    .and_then(|f| f.strip_suffix(".subscribed"))
+                    .map(str::to_owned)
+            })
+            .collect();
+        resubscribed_all = changes
+            .clone()
+            .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(false));
+        if (!subscribed_topics.is_empty() || resubscribed_all) && patch.consent.is_none() {
+            return Err(ApiError::validation(
+                "consent is required to subscribe a contact or undo their unsubscribe: send {source, text, at}; nothing was changed",
+            ));
+        }
+        Ok(())
+    })
+    .await??;
     if !subscribed_topics.is_empty() || resubscribed_all {
         confirm_subscription_later(
             &state,

@@ -3,7 +3,10 @@
 pub mod api;
 pub mod contacts;
 pub mod decisions;
+pub mod endpoints;
 pub mod error;
 pub mod extract;
+pub mod feed;
+pub mod idempotency;
 pub mod ops;
 pub mod security;

@@ -220,6 +220,27 @@ pub async fn apply_change(
     Ok(result)
 }
 
+/// Applies a change, shows `accept` what it would commit, and commits only if `accept` says
+/// yes; otherwise nothing is written and its refusal is returned. For rules that depend on what
+/// a change turns out to alter, like the consent a re-subscription needs.
+pub async fn apply_change_if<E>(
+    store: &Store,
+    req: &ChangeRequest,
+    accept: impl FnOnce(Option<&Committed>) -> Result<(), E>,
+) -> Result<Result<Option<Committed>, E>, ChangeError> {
+    let mut tx = store.writer().begin().await?;
+    let result = apply_change_in(&mut tx, req).await?;
+    if let Err(refused) = accept(result.as_ref()) {
+        tx.rollback().await?;
+        return Ok(Err(refused));
+    }
+    tx.commit().await?;
+    if result.is_some() {
+        store.outbox_written();
+    }
+    Ok(Ok(result))
+}
+
 type Reply = tokio::sync::oneshot::Sender<Result<Option<Committed>, ChangeError>>;
 
 /// The group-commit writer: a task that takes every change queued while the previous commit

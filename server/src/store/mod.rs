@@ -8,6 +8,7 @@ pub mod changes;
 pub mod contact_view;
 pub mod contacts;
 pub mod decisions;
+pub mod endpoints;
 pub mod idempotency;
 pub mod keys;
 pub mod senders;
@@ -24,7 +25,8 @@ use sqlx::{
 use std::time::Duration;
 
 pub use changes::{
-    apply_change, apply_change_in, ChangeError, ChangeOp, ChangeRequest, Committed, FieldChange,
+    apply_change, apply_change_if, apply_change_in, ChangeError, ChangeOp, ChangeRequest,
+    Committed, FieldChange,
 };
 pub use topics::parse_topics_toml as parse_topics_toml_checked;
 

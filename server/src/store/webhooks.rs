@@ -426,40 +426,6 @@ pub struct DeliveryState {
     pub endpoint_disabled: bool,
 }
 
-/// An endpoint with its delivery counts, as the admin's list shows it.
-#[derive(sqlx::FromRow)]
-pub struct EndpointOverview {
-    pub id: String,
-    pub sender: String,
-    pub url: String,
-    pub events: Option<String>,
-    pub created_at: i64,
-    pub failing_since: Option<i64>,
-    pub disabled_at: Option<i64>,
-    pub disabled_reason: Option<String>,
-    pub pending: i64,
-    pub failed: i64,
-    pub delivered: i64,
-}
-
-impl Store {
-    /// Every webhook endpoint, failing and disabled ones first.
-    pub async fn endpoints_overview(&self) -> anyhow::Result<Vec<EndpointOverview>> {
-        Ok(sqlx::query_as(
-            "SELECT e.id, s.name AS sender, e.url, e.events, e.created_at, e.failing_since,
-                    e.disabled_at, e.disabled_reason,
-                    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending') AS pending,
-                    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'failed') AS failed,
-                    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'delivered') AS delivered
-             FROM webhook_endpoints e JOIN senders s ON s.id = e.sender_id
-             ORDER BY CASE WHEN e.disabled_at IS NOT NULL OR e.failing_since IS NOT NULL THEN 0 ELSE 1 END,
-                      e.failing_since, e.created_at DESC",
-        )
-        .fetch_all(self.reader())
-        .await?)
-    }
-}
-
 impl Store {
     /// Outbox events after `seq`, in order: the change feed. `(seq, payload JSON)`.
     pub async fn outbox_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<(i64, String)>> {
