@@ -23,7 +23,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Value};
-use sqlx::Row;
 
 use crate::{
     mail::{html_escape, OutgoingMail},
@@ -179,16 +178,13 @@ impl CustomerBackend {
         }
     }
 
-    async fn contact_row(&self, id: i64) -> Result<sqlx::any::AnyRow, AppError> {
-        sqlx::query(
-            "SELECT ref, email, email_verified, phone, phone_verified, locale, time_zone
-             FROM contacts WHERE id = $1 AND erased_at IS NULL",
-        )
-        .bind(id)
-        .fetch_optional(self.store().reader())
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotSignedIn)
+    /// The signed-in (or linked) contact's snapshot; an erased contact is signed out.
+    async fn contact(&self, id: i64) -> Result<ContactSnapshot, AppError> {
+        self.store()
+            .contact_view(id)
+            .await
+            .map_err(|e| internal(format!("{e:#}")))?
+            .ok_or(AppError::NotSignedIn)
     }
 }
 
@@ -345,8 +341,7 @@ impl Backend for CustomerBackend {
         };
         if let Some(_hash) = purpose.strip_prefix("verify_email:") {
             // Confirms the address only if it is still the one the link was sent to.
-            let row = self.contact_row(contact_id).await?;
-            let email: Option<String> = row.try_get("email").map_err(internal)?;
+            let email = self.contact(contact_id).await?.email;
             if let Some(email) = email.filter(|e| verify_purpose(e) == purpose) {
                 let email = Email::parse(&email).map_err(internal)?;
                 self.change(
@@ -391,14 +386,12 @@ impl Backend for CustomerBackend {
             .parse(token, crate::links::LinkKind::Preferences)
         {
             Ok(claims) => {
-                let live: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM contacts WHERE id = $1 AND erased_at IS NULL",
-                )
-                .bind(claims.contact_id)
-                .fetch_optional(self.store().reader())
-                .await
-                .map_err(internal)?;
-                Ok(live.map(ContactId))
+                let live = self
+                    .store()
+                    .contact_is_live(claims.contact_id)
+                    .await
+                    .map_err(internal)?;
+                Ok(live.then_some(ContactId(claims.contact_id)))
             }
             Err(_) => Ok(None),
         }
@@ -463,9 +456,8 @@ impl Backend for CustomerBackend {
     }
 
     async fn save_global(&self, contact: ContactId, form: GlobalForm) -> Result<Saved, AppError> {
-        let row = self.contact_row(contact.0).await?;
-        let tz_name: String = row.try_get("time_zone").map_err(internal)?;
-        let tz = jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC);
+        let current = self.contact(contact.0).await?;
+        let tz = jiff::tz::TimeZone::get(&current.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         let now = jiff::Timestamp::now();
         let mut ops = Vec::new();
         let pause = match form.pause.as_str() {
@@ -505,16 +497,9 @@ impl Backend for CustomerBackend {
             None
         };
         ops.push(ChangeOp::QuietHours(quiet));
-        let current: String = sqlx::query_scalar(
-            "SELECT channel_opt_outs FROM global_settings WHERE contact_id = $1",
-        )
-        .bind(contact.0)
-        .fetch_optional(self.store().reader())
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
-        let current = ChannelSet::parse_list(&current).map_err(internal)?;
         let mut opt_outs: Vec<Channel> = current
+            .global
+            .channel_opt_outs
             .iter()
             .filter(|c| !matches!(c, Channel::Voice | Channel::Sms))
             .collect();
@@ -534,8 +519,7 @@ impl Backend for CustomerBackend {
     }
 
     async fn save_details(&self, contact: ContactId, form: DetailsForm) -> Result<Saved, AppError> {
-        let row = self.contact_row(contact.0).await?;
-        let current: Option<String> = row.try_get("email").map_err(internal)?;
+        let current = self.contact(contact.0).await?.email;
         if form.email.trim().is_empty() {
             return Err(AppError::Invalid(
                 "Enter an email address: it is how you sign in.".into(),
@@ -572,37 +556,23 @@ impl Backend for CustomerBackend {
         before: Option<i64>,
     ) -> Result<HistoryPage, AppError> {
         const PAGE: i64 = 20;
-        let row = self.contact_row(contact.0).await?;
-        let tz: String = row.try_get("time_zone").map_err(internal)?;
+        let tz = self.contact(contact.0).await?.time_zone;
         let names = self.store().topic_names().await.map_err(internal)?;
-        let rows = sqlx::query(
-            "SELECT l.seq, l.actor_kind, l.actor_id, l.reason, l.changes, l.occurred_at, s.name AS sender_name
-             FROM ledger l LEFT JOIN senders s ON l.actor_kind = 'sender' AND s.id = l.actor_id
-             WHERE l.contact_id = $1 AND l.seq < $2 ORDER BY l.seq DESC LIMIT $3",
-        )
-        .bind(contact.0)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(PAGE + 1)
-        .fetch_all(self.store().reader())
-        .await
-        .map_err(internal)?;
-        let more = rows.len() as i64 > PAGE;
-        let seqs = rows
-            .iter()
-            .map(|r| r.try_get::<i64, _>("seq"))
-            .collect::<Result<Vec<_>, _>>()
+        let rows = self
+            .store()
+            .ledger_page(contact.0, before.unwrap_or(i64::MAX), PAGE + 1)
+            .await
             .map_err(internal)?;
+        let more = rows.len() as i64 > PAGE;
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
         let mut receipts = crate::webhooks::receipts(self.store(), &seqs, &tz)
             .await
             .map_err(|e| internal(format!("{e:#}")))?;
         let mut entries = Vec::new();
-        for r in rows.iter().take(PAGE as usize) {
-            let changes: Vec<FieldChangeIn> =
-                serde_json::from_str(&r.try_get::<String, _>("changes").map_err(internal)?)
-                    .map_err(internal)?;
-            let kind: String = r.try_get("actor_kind").map_err(internal)?;
-            let sender: Option<String> = r.try_get("sender_name").map_err(internal)?;
-            let by = match kind.as_str() {
+        for r in rows.into_iter().take(PAGE as usize) {
+            let changes: Vec<FieldChangeIn> = serde_json::from_str(&r.changes).map_err(internal)?;
+            let sender = r.sender_name;
+            let by = match r.actor_kind.as_str() {
                 "customer" => "You".to_owned(),
                 "one_click" => "You, from a link in an email".to_owned(),
                 "staff" => "Changed by our staff".to_owned(),
@@ -612,14 +582,13 @@ impl Backend for CustomerBackend {
                 ),
                 _ => "Set up by Attune".to_owned(),
             };
-            let seq: i64 = r.try_get("seq").map_err(internal)?;
             entries.push(HistoryEntry {
-                seq,
-                when: format_time(r.try_get("occurred_at").map_err(internal)?, &tz),
+                seq: r.seq,
+                when: format_time(r.occurred_at, &tz),
                 by,
-                reason: r.try_get("reason").map_err(internal)?,
+                reason: r.reason,
                 items: describe(&changes, &names, &tz),
-                receipts: receipts.remove(&seq).unwrap_or_default(),
+                receipts: receipts.remove(&r.seq).unwrap_or_default(),
             });
         }
         let next_before = if more {
@@ -945,31 +914,28 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Respon
 
 /// Everything held about a contact: details, settings, preferences, and the whole ledger.
 pub async fn export_contact(store: &Store, contact_id: i64) -> anyhow::Result<Value> {
-    let view = load_preferences(store, contact_id, None).await?;
-    let reference: String = sqlx::query_scalar("SELECT ref FROM contacts WHERE id = $1")
-        .bind(contact_id)
-        .fetch_one(store.reader())
-        .await?;
-    let ledger = sqlx::query(
-        "SELECT seq, version, event_type, actor_kind, actor_id, reason, changes, occurred_at
-         FROM ledger WHERE contact_id = $1 ORDER BY seq",
-    )
-    .bind(contact_id)
-    .fetch_all(store.reader())
-    .await?
-    .iter()
-    .map(|r| -> anyhow::Result<Value> {
-        Ok(json!({
-            "seq": r.try_get::<i64, _>("seq")?,
-            "version": r.try_get::<i64, _>("version")?,
-            "type": r.try_get::<String, _>("event_type")?,
-            "actor": {"kind": r.try_get::<String, _>("actor_kind")?, "id": r.try_get::<Option<i64>, _>("actor_id")?},
-            "reason": r.try_get::<Option<String>, _>("reason")?,
-            "changes": serde_json::from_str::<Value>(&r.try_get::<String, _>("changes")?)?,
-            "occurred_at": jiff::Timestamp::from_millisecond(r.try_get("occurred_at")?)?.to_string(),
-        }))
-    })
-    .collect::<anyhow::Result<Vec<_>>>()?;
+    let snapshot = store
+        .contact_view(contact_id)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    let reference = snapshot.reference.clone();
+    let view = preferences_view(store, snapshot, None).await?;
+    let mut rows = store.ledger_page(contact_id, i64::MAX, i64::MAX).await?;
+    rows.reverse();
+    let ledger = rows
+        .into_iter()
+        .map(|r| -> anyhow::Result<Value> {
+            Ok(json!({
+                "seq": r.seq,
+                "version": r.version,
+                "type": r.event_type,
+                "actor": {"kind": r.actor_kind, "id": r.actor_id},
+                "reason": r.reason,
+                "changes": serde_json::from_str::<Value>(&r.changes)?,
+                "occurred_at": jiff::Timestamp::from_millisecond(r.occurred_at)?.to_string(),
+            }))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(json!({
         "ref": reference,
         "contact": view.contact,

@@ -25,7 +25,6 @@ use axum::{
 };
 use leptos::prelude::*;
 use serde_json::json;
-use sqlx::Row;
 
 use super::{
     flash_message, nav, page, problem, see_other, server_error, FlashQuery, FormFields, Staff,
@@ -107,30 +106,26 @@ async fn search(
         } else {
             Some(like_pattern(&digits))
         };
-        let rows = sqlx::query(
-            "SELECT ref, email, phone FROM contacts WHERE erased_at IS NULL
-               AND (lower(ref) LIKE $1 ESCAPE '\\' OR lower(email) LIKE $1 ESCAPE '\\'
-                    OR phone LIKE $2 ESCAPE '\\')
-             ORDER BY ref LIMIT $3 OFFSET $4",
-        )
-        .bind(&text)
-        .bind(&phone)
-        .bind(PAGE_SIZE + 1)
-        .bind((page_no - 1) * PAGE_SIZE)
-        .fetch_all(state.store.reader())
-        .await;
+        let rows = state
+            .store
+            .search_contacts(
+                &text,
+                phone.as_deref(),
+                PAGE_SIZE + 1,
+                (page_no - 1) * PAGE_SIZE,
+            )
+            .await;
         let rows = match rows {
             Ok(r) => r,
             Err(e) => return server_error(e),
         };
         more = rows.len() as i64 > PAGE_SIZE;
-        for r in rows.iter().take(PAGE_SIZE as usize) {
-            let reference: String = r.try_get("ref").unwrap_or_default();
+        for r in rows.into_iter().take(PAGE_SIZE as usize) {
             hits.push(ContactHit {
-                url: contact_url(&reference),
-                reference,
-                email: r.try_get("email").unwrap_or_default(),
-                phone: r.try_get("phone").unwrap_or_default(),
+                url: contact_url(&r.reference),
+                reference: r.reference,
+                email: r.email,
+                phone: r.phone,
             });
         }
     }
@@ -158,23 +153,19 @@ async fn search(
 
 /// Contacts with an open "not me" report (the disputed address only), oldest report first.
 async fn open_disputes(store: &Store) -> anyhow::Result<Vec<ContactHit>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT c.ref, d.kind, d.address FROM disputed_addresses d JOIN contacts c ON c.id = d.contact_id
-         WHERE d.resolved_at IS NULL AND c.erased_at IS NULL ORDER BY d.disputed_at LIMIT 50",
-    )
-    .fetch_all(store.reader())
-    .await?;
-    Ok(rows
+    Ok(store
+        .open_disputes(None, 50)
+        .await?
         .into_iter()
-        .map(|(reference, kind, address)| {
-            let (email, phone) = if kind == "email" {
-                (Some(address), None)
+        .map(|d| {
+            let (email, phone) = if d.kind == "email" {
+                (Some(d.address), None)
             } else {
-                (None, Some(address))
+                (None, Some(d.address))
             };
             ContactHit {
-                url: contact_url(&reference),
-                reference,
+                url: contact_url(&d.reference),
+                reference: d.reference,
                 email,
                 phone,
             }
@@ -184,12 +175,7 @@ async fn open_disputes(store: &Store) -> anyhow::Result<Vec<ContactHit>> {
 
 /// The contact's id and time zone by ref.
 async fn find_contact(store: &Store, reference: &str) -> anyhow::Result<Option<(i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT id, time_zone FROM contacts WHERE ref = $1 AND erased_at IS NULL")
-            .bind(reference)
-            .fetch_optional(store.reader())
-            .await?,
-    )
+    store.contact_id_and_zone(reference).await
 }
 
 /// Everything the contact page shows.
@@ -239,95 +225,62 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         })
         .collect();
 
-    let disputes = sqlx::query(
-        "SELECT kind, address, disputed_at FROM disputed_addresses
-         WHERE contact_id = $1 AND resolved_at IS NULL ORDER BY kind",
-    )
-    .bind(contact_id)
-    .fetch_all(store.reader())
-    .await?
-    .iter()
-    .map(|r| -> anyhow::Result<StaffDispute> {
-        Ok(StaffDispute {
-            kind: AddressKind::parse(&r.try_get::<String, _>("kind")?)?,
-            address: r.try_get("address")?,
-            disputed_at: format_time(r.try_get("disputed_at")?, &tz),
+    let disputes = store
+        .open_disputes(Some(contact_id), 10)
+        .await?
+        .into_iter()
+        .map(|d| -> anyhow::Result<StaffDispute> {
+            Ok(StaffDispute {
+                kind: AddressKind::parse(&d.kind)?,
+                address: d.address,
+                disputed_at: format_time(d.disputed_at, &tz),
+            })
         })
-    })
-    .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
 
     let names = store.topic_names().await?;
-    let rows = sqlx::query(
-        "SELECT l.seq, l.actor_kind, l.actor_id, l.reason, l.changes, l.occurred_at,
-                s.name AS sender_name, u.email AS staff_email
-         FROM ledger l
-         LEFT JOIN senders s ON l.actor_kind = 'sender' AND s.id = l.actor_id
-         LEFT JOIN staff_users u ON l.actor_kind = 'staff' AND u.id = l.actor_id
-         WHERE l.contact_id = $1 ORDER BY l.seq DESC LIMIT $2",
-    )
-    .bind(contact_id)
-    .bind(RECENT)
-    .fetch_all(store.reader())
-    .await?;
-    let seqs = rows
-        .iter()
-        .map(|r| r.try_get::<i64, _>("seq"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = store.ledger_page(contact_id, i64::MAX, RECENT).await?;
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
     let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
     let mut ledger = Vec::new();
-    for r in &rows {
-        let changes: Vec<FieldChangeIn> =
-            serde_json::from_str(&r.try_get::<String, _>("changes")?)?;
-        let kind: String = r.try_get("actor_kind")?;
-        let by = match kind.as_str() {
+    for r in rows {
+        let changes: Vec<FieldChangeIn> = serde_json::from_str(&r.changes)?;
+        let by = match r.actor_kind.as_str() {
             "customer" => "The customer".to_owned(),
             "one_click" => "The customer, from a link in a message".to_owned(),
             "staff" => format!(
                 "Staff: {}",
-                r.try_get::<Option<String>, _>("staff_email")?
-                    .unwrap_or_else(|| "unknown".into())
+                r.staff_email.unwrap_or_else(|| "unknown".into())
             ),
             "sender" => format!(
                 "Sender: {}",
-                r.try_get::<Option<String>, _>("sender_name")?
-                    .unwrap_or_else(|| "unknown".into())
+                r.sender_name.unwrap_or_else(|| "unknown".into())
             ),
             _ => "Attune".to_owned(),
         };
-        let seq: i64 = r.try_get("seq")?;
         ledger.push(StaffLedgerEntry {
-            seq,
-            when: format_time(r.try_get("occurred_at")?, &tz),
+            seq: r.seq,
+            when: format_time(r.occurred_at, &tz),
             by,
-            reason: r.try_get("reason")?,
+            reason: r.reason,
             items: describe(&changes, &names, &tz),
-            receipts: receipts.remove(&seq).unwrap_or_default(),
+            receipts: receipts.remove(&r.seq).unwrap_or_default(),
         });
     }
 
-    let sends = sqlx::query(
-        "SELECT d.sent_at, t.name AS topic, d.channel, d.purpose, s.name AS sender, d.message_id
-         FROM sends d JOIN topics t ON t.id = d.topic_id LEFT JOIN senders s ON s.id = d.sender_id
-         WHERE d.contact_id = $1 ORDER BY d.sent_at DESC, d.id DESC LIMIT $2",
-    )
-    .bind(contact_id)
-    .bind(RECENT)
-    .fetch_all(store.reader())
-    .await?
-    .iter()
-    .map(|r| -> anyhow::Result<StaffSend> {
-        Ok(StaffSend {
-            when: format_time(r.try_get("sent_at")?, &tz),
-            topic: r.try_get("topic")?,
-            channel: r.try_get("channel")?,
-            purpose: r.try_get("purpose")?,
-            sender: r
-                .try_get::<Option<String>, _>("sender")?
-                .unwrap_or_else(|| "—".into()),
-            message_id: r.try_get("message_id")?,
+    let sends = store
+        .recent_sends(contact_id, RECENT)
+        .await?
+        .into_iter()
+        .map(|r| StaffSend {
+            when: format_time(r.sent_at, &tz),
+            topic: r.topic,
+            channel: r.channel,
+            purpose: r.purpose,
+            sender: r.sender.unwrap_or_else(|| "—".into()),
+            message_id: r.message_id,
         })
-    })
-    .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect();
 
     let details_form = DetailsDraft {
         email: c.email.clone().unwrap_or_default(),
@@ -666,18 +619,15 @@ async fn change_details(
     body: Bytes,
 ) -> Response {
     let form = FormFields::parse(&body);
-    let current: Option<(i64, Option<String>, Option<String>)> = match sqlx::query_as(
-        "SELECT id, email, phone FROM contacts WHERE ref = $1 AND erased_at IS NULL",
-    )
-    .bind(&reference)
-    .fetch_optional(state.store.reader())
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return server_error(e),
+    let current = match state.store.contact_id_and_zone(&reference).await {
+        Ok(Some((id, _))) => state.store.contact_view(id).await,
+        Ok(None) => Ok(None),
+        Err(e) => Err(e),
     };
-    let Some((contact_id, cur_email, cur_phone)) = current else {
-        return unknown_contact(&user);
+    let (contact_id, cur_email, cur_phone) = match current {
+        Ok(Some(c)) => (c.id, c.email, c.phone),
+        Ok(None) => return unknown_contact(&user),
+        Err(e) => return server_error(format!("{e:#}")),
     };
     let mut ops = Vec::new();
     let mut problem = None;
@@ -802,18 +752,11 @@ fn notify_contact_later(
     tokio::spawn(async move {
         let result = async {
             // The current address, unless it is disputed (nothing is sent to a disputed address).
-            let row: Option<(Option<String>, String)> = sqlx::query_as(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
-                                          AND d.kind = 'email' AND d.resolved_at IS NULL)
-                             THEN NULL ELSE c.email END AS email, c.time_zone
-                 FROM contacts c WHERE c.id = $1 AND c.erased_at IS NULL",
-            )
-            .bind(contact_id)
-            .fetch_optional(state.store.reader())
-            .await?;
-            let Some((email, tz)) = row else {
+            let Some(contact) = state.store.contact_view(contact_id).await? else {
                 return anyhow::Ok(());
             };
+            let email = contact.mailable_email().map(str::to_owned);
+            let tz = contact.time_zone.clone();
             // A replaced address hears of it too (it may be the real owner's) — unless it was
             // replaced because it was reported as someone else's.
             let was_disputed = changes.iter().any(|c| c.field == "disputed.email");

@@ -158,19 +158,14 @@ impl Store {
         }))
     }
 
-    /// The field changes of one of a contact's ledger rows, as stored (JSON).
-    pub async fn ledger_changes(
-        &self,
-        contact_id: i64,
-        seq: i64,
-    ) -> anyhow::Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT changes FROM ledger WHERE seq = $1 AND contact_id = $2")
-                .bind(seq)
+    /// Whether a contact exists and was not erased.
+    pub async fn contact_is_live(&self, contact_id: i64) -> anyhow::Result<bool> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1 AND erased_at IS NULL")
                 .bind(contact_id)
                 .fetch_optional(self.reader())
-                .await?,
-        )
+                .await?;
+        Ok(id.is_some())
     }
 
     /// Every topic's name by key, archived ones included (history names them too).

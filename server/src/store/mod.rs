@@ -5,12 +5,14 @@
 //! reads both. Every query runs in the test suite against both backends.
 
 pub mod changes;
+pub mod console;
 pub mod contact_view;
 pub mod contacts;
 pub mod decisions;
 pub mod endpoints;
 pub mod idempotency;
 pub mod keys;
+pub mod ledger;
 pub mod senders;
 pub mod sessions;
 pub mod staff;

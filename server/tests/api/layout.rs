@@ -2,11 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// Files outside the store that still name sqlx, while their queries move into `store/`. The
-/// list only shrinks: a file on it that no longer names sqlx fails the test until it is taken
-/// off, and a file not on it that names sqlx fails it at once.
-const NOT_MOVED_YET: &[&str] = &["customer.rs", "staff/contacts.rs"];
-
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -32,32 +27,16 @@ fn only_the_store_names_sqlx() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut offenders = Vec::new();
-    let mut moved = Vec::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel.starts_with("store/") {
-            continue;
-        }
-        let names = names_sqlx(&std::fs::read_to_string(&file).unwrap());
-        let listed = NOT_MOVED_YET.contains(&rel.as_str());
-        if names && !listed {
-            offenders.push(rel);
-        } else if !names && listed {
-            moved.push(rel);
-        }
-    }
+    assert!(files.len() > 30, "the walk found the sources: {files:?}");
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(src.join("store")))
+        .filter(|f| names_sqlx(&std::fs::read_to_string(f).unwrap()))
+        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
     assert!(
         offenders.is_empty(),
         "SQL belongs in server/src/store/, but these name sqlx: {offenders:?}"
-    );
-    assert!(
-        moved.is_empty(),
-        "these no longer name sqlx: take them off NOT_MOVED_YET: {moved:?}"
     );
 }
 
