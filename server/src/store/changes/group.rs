@@ -1,0 +1,123 @@
+//! Group commit: on SQLite, changes made at the same moment share one transaction and one
+//! commit, each in its own savepoint when one fails.
+
+use super::{apply_change_in, ChangeError, ChangeRequest, Committed};
+
+type Reply = tokio::sync::oneshot::Sender<Result<Option<Committed>, ChangeError>>;
+
+/// The group-commit writer: a task that takes every change queued while the previous commit
+/// was on its way to disk, applies each in a savepoint of one transaction, commits once, and
+/// then answers each caller.
+#[derive(Clone)]
+pub struct Committer {
+    queue: tokio::sync::mpsc::UnboundedSender<(ChangeRequest, Reply)>,
+}
+
+/// The most changes one group commit takes.
+const GROUP_MAX: usize = 512;
+
+impl Committer {
+    pub(crate) fn spawn(
+        pool: sqlx::AnyPool,
+        outbox: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Committer {
+        let (queue, mut jobs) = tokio::sync::mpsc::unbounded_channel::<(ChangeRequest, Reply)>();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(GROUP_MAX);
+            while jobs.recv_many(&mut batch, GROUP_MAX).await > 0 {
+                let started = std::time::Instant::now();
+                let results = commit_group(&pool, &batch).await;
+                tracing::debug!(
+                    changes = batch.len(),
+                    micros = started.elapsed().as_micros() as u64,
+                    "group committed"
+                );
+                let mut wrote = false;
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    wrote |= matches!(result, Ok(Some(_)));
+                    let _ = reply.send(result);
+                }
+                if wrote {
+                    outbox.notify_one();
+                }
+            }
+        });
+        Committer { queue }
+    }
+
+    pub(super) async fn apply(&self, req: ChangeRequest) -> Result<Option<Committed>, ChangeError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((req, reply))
+            .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?
+    }
+}
+
+/// One transaction for the whole group. Changes rarely fail, so the group is first applied
+/// without savepoints (two statements fewer per change); if any change fails, that attempt is
+/// rolled back and the group is applied again with one savepoint per change, so that a change
+/// that fails rolls back alone. If the commit itself fails, every change in the group fails.
+async fn commit_group(
+    pool: &sqlx::AnyPool,
+    batch: &[(ChangeRequest, Reply)],
+) -> Vec<Result<Option<Committed>, ChangeError>> {
+    let optimistic = async {
+        let mut tx = pool.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (req, _) in batch {
+            match apply_change_in(&mut tx, req).await {
+                Ok(committed) => results.push(committed),
+                Err(_) => {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+            }
+        }
+        let committing = std::time::Instant::now();
+        tx.commit().await?;
+        tracing::debug!(
+            micros = committing.elapsed().as_micros() as u64,
+            "commit written"
+        );
+        Ok::<_, sqlx::Error>(Some(results.into_iter().map(Ok).collect::<Vec<_>>()))
+    };
+    let attempt = async {
+        if let Some(results) = optimistic.await? {
+            return Ok(results);
+        }
+        let mut tx = pool.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (req, _) in batch {
+            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+            match apply_change_in(&mut savepoint, req).await {
+                Ok(committed) => {
+                    savepoint.commit().await?;
+                    results.push(Ok(committed));
+                }
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(results)
+    };
+    match attempt.await {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::error!(error = %e, changes = batch.len(), "a group commit failed");
+            batch
+                .iter()
+                .map(|_| {
+                    Err(ChangeError::Internal(anyhow::anyhow!(
+                        "the commit failed: {e}"
+                    )))
+                })
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Reading a contact's state for a change and writing the result: the state, one ledger row,
+//! one outbox row and the webhook deliveries, inside the caller's transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::domain::{AddressKind, ChannelSet, Frequency, TopicKey};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use super::{
+    apply::{
+        apply, event_type, ms_to_rfc3339, op_topic, Applied, ContactFields, Global, Pref, State,
+    },
+    ChangeError, ChangeOp, ChangeRequest, Committed, QuietHours,
+};
+use crate::store::{flag, now_ms, topics::Topic, topics::TOPIC_COLUMNS};
+
+/// Applies a change inside the caller's transaction: the state, the ledger row and the outbox
+/// row commit or roll back together with whatever else the caller does.
+pub async fn apply_change_in(
+    conn: &mut AnyConnection,
+    req: &ChangeRequest,
+) -> Result<Option<Committed>, ChangeError> {
+    let now = now_ms();
+    // Lock the contact row (a no-op update takes the row lock on Postgres) and read it.
+    let row = sqlx::query(
+        "UPDATE contacts SET version = version WHERE id = $1 AND erased_at IS NULL
+         RETURNING ref, email, email_verified, phone, phone_verified, locale, time_zone",
+    )
+    .bind(req.contact_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ChangeError::UnknownContact)?;
+    let before_contact = ContactFields {
+        reference: row.try_get("ref")?,
+        email: row.try_get("email")?,
+        email_verified: flag(&row, "email_verified")?,
+        phone: row.try_get("phone")?,
+        phone_verified: flag(&row, "phone_verified")?,
+        locale: row.try_get("locale")?,
+        time_zone: row.try_get("time_zone")?,
+    };
+
+    // The global settings are read only by a change that sets one of them (a one-click
+    // unsubscribe from a topic doesn't): unread, they stay equal to themselves and aren't written.
+    let before_global = if req.ops.iter().any(ChangeOp::sets_global) {
+        load_global(conn, req.contact_id).await?
+    } else {
+        Global::default()
+    };
+    let mut topics: HashMap<TopicKey, Topic> = HashMap::new();
+    let mut prefs: BTreeMap<TopicKey, Pref> = BTreeMap::new();
+    for key in req.ops.iter().filter_map(op_topic) {
+        if !topics.contains_key(key) {
+            let topic = load_topic(conn, key).await?;
+            prefs.insert(key.clone(), load_pref(conn, req.contact_id, &topic).await?);
+            topics.insert(key.clone(), topic);
+        }
+    }
+    let open_disputes = if req.ops.iter().any(|op| {
+        matches!(
+            op,
+            ChangeOp::DisputeAddress(_) | ChangeOp::ResolveDispute { .. }
+        )
+    }) {
+        load_open_disputes(conn, req.contact_id).await?
+    } else {
+        HashMap::new()
+    };
+    let before = State {
+        contact: before_contact,
+        global: before_global,
+        topics,
+        prefs,
+        open_disputes,
+    };
+    let Applied {
+        contact,
+        global,
+        prefs,
+        disputes,
+        resolutions,
+        erase,
+        changes,
+    } = apply(&before, &req.ops)?;
+    let State {
+        contact: before_contact,
+        global: before_global,
+        topics,
+        prefs: before_prefs,
+        ..
+    } = before;
+
+    // Whatever set it (an edit, a sender, a resolved dispute), an address that was erased is
+    // never added again.
+    for (kind, before, after) in [
+        (AddressKind::Email, &before_contact.email, &contact.email),
+        (AddressKind::Phone, &before_contact.phone, &contact.phone),
+    ] {
+        if let Some(address) = after
+            .as_deref()
+            .filter(|a| before.as_deref().map(str::to_lowercase) != Some(a.to_lowercase()))
+        {
+            let hit: Option<String> =
+                sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
+                    .bind(crate::store::contacts::suppression_hash(
+                        kind.as_str(),
+                        address,
+                    ))
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if hit.is_some() {
+                return Err(ChangeError::Suppressed(kind));
+            }
+        }
+    }
+
+    if changes.is_empty() {
+        return Ok(None);
+    }
+
+    // Write the new state.
+    if contact != before_contact {
+        sqlx::query(
+            "UPDATE contacts SET email = $2, email_verified = $3, phone = $4, phone_verified = $5,
+                    locale = $6, time_zone = $7 WHERE id = $1",
+        )
+        .bind(req.contact_id)
+        .bind(&contact.email)
+        .bind(contact.email_verified)
+        .bind(&contact.phone)
+        .bind(contact.phone_verified)
+        .bind(&contact.locale)
+        .bind(&contact.time_zone)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if global != before_global {
+        sqlx::query(
+            "INSERT INTO global_settings (contact_id, unsubscribed_all, channel_opt_outs, paused_until,
+                                          quiet_start, quiet_end, weekly_cap, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (contact_id) DO UPDATE SET
+                unsubscribed_all = excluded.unsubscribed_all, channel_opt_outs = excluded.channel_opt_outs,
+                paused_until = excluded.paused_until, quiet_start = excluded.quiet_start,
+                quiet_end = excluded.quiet_end, weekly_cap = excluded.weekly_cap,
+                updated_at = excluded.updated_at",
+        )
+        .bind(req.contact_id)
+        .bind(global.unsubscribed_all)
+        .bind(global.channel_opt_outs.to_list())
+        .bind(global.paused_until)
+        .bind(global.quiet_hours.as_ref().map(|q| q.start.clone()))
+        .bind(global.quiet_hours.as_ref().map(|q| q.end.clone()))
+        .bind(global.weekly_cap)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (key, after) in &prefs {
+        if before_prefs.get(key) == Some(after) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO preferences (contact_id, topic_id, subscribed, channels, frequency, info_only, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (contact_id, topic_id) DO UPDATE SET
+                subscribed = excluded.subscribed, channels = excluded.channels,
+                frequency = excluded.frequency, info_only = excluded.info_only,
+                updated_at = excluded.updated_at",
+        )
+        .bind(req.contact_id)
+        .bind(topics[key].id)
+        .bind(after.subscribed)
+        .bind(after.channels.to_list())
+        .bind(after.frequency.as_str())
+        .bind(after.info_only)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (kind, address) in &disputes {
+        sqlx::query(
+            "INSERT INTO disputed_addresses (contact_id, kind, address, disputed_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(req.contact_id)
+        .bind(kind.as_str())
+        .bind(address)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    for (id, resolution) in &resolutions {
+        sqlx::query(
+            "UPDATE disputed_addresses SET resolved_at = $2, resolved_by = $3, resolution = $4
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(req.actor.id())
+        .bind(*resolution)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Version, then sequence: the lock order every writer follows.
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1 RETURNING version",
+    )
+    .bind(req.contact_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'ledger_seq' RETURNING value",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let event_type = event_type(&changes);
+    let changes_json = serde_json::to_string(&changes).map_err(anyhow::Error::from)?;
+    sqlx::query(
+        "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id, reason,
+                             changes, request_meta, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(seq)
+    .bind(req.contact_id)
+    .bind(version)
+    .bind(event_type)
+    .bind(req.actor.kind())
+    .bind(req.actor.id())
+    .bind(&req.reason)
+    .bind(&changes_json)
+    .bind(req.meta.as_ref().map(|m| m.to_string()))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+
+    // The event as senders receive it (DESIGN §6.1, §7).
+    let payload = json!({
+        "type": event_type,
+        "seq": seq,
+        "occurred_at": ms_to_rfc3339(now),
+        "version": version,
+        "contact": {
+            "ref": before_contact.reference,
+            "email": if erase { None } else { contact.email.clone().or(before_contact.email) },
+        },
+        "actor": {"kind": req.actor.kind(), "id": req.actor.id().map(|id| id.to_string())},
+        "reason": req.reason,
+        "changes": changes,
+    });
+    sqlx::query(
+        "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(seq)
+    .bind(req.contact_id)
+    .bind(event_type)
+    .bind(payload.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    // One delivery per interested endpoint, in the same transaction: a committed change can't
+    // miss its webhooks, and a rolled-back one sends none.
+    crate::store::webhooks::fan_out_in(conn, seq, req.contact_id, event_type, now).await?;
+
+    Ok(Some(Committed {
+        seq,
+        version,
+        event_type,
+        changes,
+    }))
+}
+
+async fn load_topic(conn: &mut AnyConnection, key: &TopicKey) -> Result<Topic, ChangeError> {
+    let row = sqlx::query(&format!(
+        "SELECT {TOPIC_COLUMNS} FROM topics WHERE key = $1 AND archived_at IS NULL"
+    ))
+    .bind(key.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| ChangeError::UnknownTopic(key.clone()))?;
+    Ok(Topic::from_row(&row)?)
+}
+
+async fn load_pref(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    topic: &Topic,
+) -> Result<Pref, ChangeError> {
+    let row = sqlx::query(
+        "SELECT subscribed, channels, frequency, info_only FROM preferences
+         WHERE contact_id = $1 AND topic_id = $2",
+    )
+    .bind(contact_id)
+    .bind(topic.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(row) => Pref {
+            subscribed: flag(&row, "subscribed")?,
+            channels: ChannelSet::parse_list(&row.try_get::<String, _>("channels")?)
+                .map_err(anyhow::Error::from)?,
+            frequency: Frequency::parse(&row.try_get::<String, _>("frequency")?)
+                .map_err(anyhow::Error::from)?,
+            info_only: flag(&row, "info_only")?,
+        },
+        None => Pref {
+            subscribed: topic.subscribed_by_default(),
+            channels: topic.channels.clone(),
+            frequency: topic.default_frequency,
+            info_only: false,
+        },
+    })
+}
+
+async fn load_global(conn: &mut AnyConnection, contact_id: i64) -> Result<Global, ChangeError> {
+    let row = sqlx::query(
+        "SELECT unsubscribed_all, channel_opt_outs, paused_until, quiet_start, quiet_end, weekly_cap
+         FROM global_settings WHERE contact_id = $1",
+    )
+    .bind(contact_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(row) => {
+            let start: Option<String> = row.try_get("quiet_start")?;
+            let end: Option<String> = row.try_get("quiet_end")?;
+            Global {
+                unsubscribed_all: flag(&row, "unsubscribed_all")?,
+                channel_opt_outs: ChannelSet::parse_list(
+                    &row.try_get::<String, _>("channel_opt_outs")?,
+                )
+                .map_err(anyhow::Error::from)?,
+                paused_until: row.try_get("paused_until")?,
+                quiet_hours: start.zip(end).map(|(start, end)| QuietHours { start, end }),
+                weekly_cap: row.try_get("weekly_cap")?,
+            }
+        }
+        None => Global::default(),
+    })
+}
+
+/// The contact's open "not me" reports: the row id by address kind.
+async fn load_open_disputes(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+) -> Result<HashMap<AddressKind, i64>, ChangeError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, kind FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, kind)| AddressKind::parse(&kind).ok().map(|k| (k, id)))
+        .collect())
+}
