@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         endpoints::list_endpoints, endpoints::delete_endpoint, endpoints::endpoint_deliveries,
         endpoints::replay_endpoint, endpoints::rotate_secret,
     ),
-    components(schemas(Problem, feed::Event)),
+    components(schemas(Problem, crate::store::events::Event)),
     modifiers(&BearerAuth, &Problems),
 )]
 pub struct ApiDoc;

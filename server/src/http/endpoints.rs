@@ -16,17 +16,8 @@ use super::{
 };
 use crate::{
     state::AppState,
-    store::{endpoints::NewEndpoint, now_ms, random_token},
+    store::{endpoints::NewEndpoint, events::EVENT_TYPES, now_ms, random_token},
 };
-
-/// The event types an endpoint can ask for.
-pub const EVENT_TYPES: [&str; 5] = [
-    "preferences.updated",
-    "contact.unsubscribed_all",
-    "contact.address_disputed",
-    "contact.erased",
-    "contact.updated",
-];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

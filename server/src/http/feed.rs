@@ -11,7 +11,7 @@ use super::{
     error::{ApiError, Problem},
     extract::Sender,
 };
-use crate::state::AppState;
+use crate::{state::AppState, store::events::Event};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -26,63 +26,10 @@ pub struct ChangesQuery {
     limit: Option<i64>,
 }
 
-/// A change event: an item of the change feed, and the body of every webhook (DESIGN §6.1, §7).
-/// Webhooks carry the Standard Webhooks headers `webhook-id` (`evt_<seq>`, the same on every
-/// attempt), `webhook-timestamp` (Unix seconds) and `webhook-signature`
-/// (`v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">`, keyed with the bytes
-/// behind the endpoint's `whsec_` secret; during a rotation two signatures, space-separated).
-#[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code)] // documents the stored JSON; never built in Rust
-pub struct Event {
-    /// `preferences.updated`, `contact.unsubscribed_all`, `contact.address_disputed`,
-    /// `contact.erased` or `contact.updated`.
-    r#type: String,
-    /// Global, gapless, in commit order.
-    seq: i64,
-    /// RFC 3339, UTC.
-    occurred_at: String,
-    /// The contact's preference version after this change.
-    version: i64,
-    contact: EventContact,
-    actor: EventActor,
-    /// Why, when the actor gave a reason (staff and senders must).
-    reason: Option<String>,
-    changes: Vec<EventChange>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct EventContact {
-    r#ref: String,
-    /// Null once the contact is erased.
-    email: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct EventActor {
-    /// `customer`, `one_click`, `staff`, `sender` or `system`.
-    kind: String,
-    /// The staff user's or sender's id.
-    id: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct EventChange {
-    /// e.g. `preferences.offers.subscribed`, `global.unsubscribed_all`, `contact.email`.
-    field: String,
-    /// Any JSON value (null when the field had none).
-    from: serde_json::Value,
-    /// Any JSON value (null when the field is cleared).
-    to: serde_json::Value,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangesBody {
     /// Events in `seq` order: the same bodies webhooks deliver.
-    #[schema(value_type = Vec<Event>)]
-    events: Vec<serde_json::Value>,
+    events: Vec<Event>,
     /// Pass as `after` to continue.
     next_after: i64,
 }

@@ -10,6 +10,7 @@ pub mod contact_view;
 pub mod contacts;
 pub mod decisions;
 pub mod endpoints;
+pub mod events;
 pub mod idempotency;
 pub mod keys;
 pub mod ledger;

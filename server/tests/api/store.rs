@@ -17,15 +17,13 @@ fn key(k: &str) -> TopicKey {
     TopicKey::parse(k).unwrap()
 }
 
-/// A pause ending `days` days (and `extra_ms` milliseconds) from now.
-fn pause_in_days(days: i64, extra_ms: i64) -> PauseUntil {
-    let now = jiff::Timestamp::now();
-    let until = now
+/// A pause ending `days` days and `extra_ms` milliseconds after `base`, set at `base`.
+fn pause_after(base: jiff::Timestamp, days: i64, extra_ms: i64) -> PauseUntil {
+    let until = base
         + jiff::SignedDuration::from_hours(24 * days)
         + jiff::SignedDuration::from_millis(extra_ms);
-    PauseUntil::at(until, now).unwrap()
+    PauseUntil::at(until, base).unwrap()
 }
-
 /// The demo topics and one contact with an email address.
 async fn seeded(store: &Store, reference: &str) -> i64 {
     store
@@ -151,12 +149,13 @@ both_backends! {
 
         // 48 writers at once, 12 per contact; each pauses until a different instant, so every
         // one of them is a real change.
+        let base = jiff::Timestamp::now();
         let mut tasks = Vec::new();
         for i in 0..48i64 {
             let store = store.clone();
             let contact = contacts[(i % 4) as usize];
             tasks.push(tokio::spawn(async move {
-                let op = ChangeOp::PausedUntil(Some(pause_in_days(30, i)));
+                let op = ChangeOp::PausedUntil(Some(pause_after(base, 30, i)));
                 apply_change(&store, &change(contact, vec![op])).await.unwrap().expect("a real change")
             }));
         }
@@ -194,6 +193,7 @@ both_backends! {
 
         // 60 changes at once (on SQLite they share group commits): every third is refused after
         // a valid first operation, the others each set a different pause.
+        let base = jiff::Timestamp::now();
         let mut tasks = Vec::new();
         for i in 0..60i64 {
             let store = store.clone();
@@ -205,7 +205,7 @@ both_backends! {
                         ChangeOp::Channels { topic: key("offers"), channels: ChannelSet::new([Channel::Voice]) },
                     ]
                 } else {
-                    vec![ChangeOp::PausedUntil(Some(pause_in_days(30, i)))]
+                    vec![ChangeOp::PausedUntil(Some(pause_after(base, 30, i)))]
                 };
                 (i, apply_change(&store, &change(contact, ops)).await)
             }));

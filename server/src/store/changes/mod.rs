@@ -91,10 +91,14 @@ pub struct ChangeRequest {
 }
 
 /// One field's before and after, as in the ledger, the change feed and webhooks (DESIGN §6.1).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldChange {
+    /// e.g. `preferences.offers.subscribed`, `global.unsubscribed_all`, `contact.email`.
     pub field: String,
+    /// Any JSON value (null when the field had none).
     pub from: Value,
+    /// Any JSON value (null when the field is cleared).
     pub to: Value,
 }
 

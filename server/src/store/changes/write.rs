@@ -4,16 +4,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use app::domain::{AddressKind, ChannelSet, Frequency, TopicKey};
-use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    apply::{
-        apply, event_type, ms_to_rfc3339, op_topic, Applied, ContactFields, Global, Pref, State,
-    },
+    apply::{apply, event_type, op_topic, Applied, ContactFields, Global, Pref, State},
     ChangeError, ChangeOp, ChangeRequest, Committed, QuietHours,
 };
-use crate::store::{flag, now_ms, topics::Topic, topics::TOPIC_COLUMNS};
+use crate::store::{
+    events::{Event, EventActor, EventContact},
+    flag, now_ms,
+    topics::{Topic, TOPIC_COLUMNS},
+};
 
 /// Applies a change inside the caller's transaction: the state, the ledger row and the outbox
 /// row commit or roll back together with whatever else the caller does.
@@ -239,26 +240,35 @@ pub async fn apply_change_in(
     .await?;
 
     // The event as senders receive it (DESIGN §6.1, §7).
-    let payload = json!({
-        "type": event_type,
-        "seq": seq,
-        "occurred_at": ms_to_rfc3339(now),
-        "version": version,
-        "contact": {
-            "ref": before_contact.reference,
-            "email": if erase { None } else { contact.email.clone().or(before_contact.email) },
+    let payload = Event {
+        event_type: event_type.to_owned(),
+        seq,
+        occurred_at: jiff::Timestamp::from_millisecond(now)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        version,
+        contact: EventContact {
+            reference: before_contact.reference,
+            email: if erase {
+                None
+            } else {
+                contact.email.clone().or(before_contact.email)
+            },
         },
-        "actor": {"kind": req.actor.kind(), "id": req.actor.id().map(|id| id.to_string())},
-        "reason": req.reason,
-        "changes": changes,
-    });
+        actor: EventActor {
+            kind: req.actor.kind().to_owned(),
+            id: req.actor.id().map(|id| id.to_string()),
+        },
+        reason: req.reason.clone(),
+        changes: changes.clone(),
+    };
     sqlx::query(
         "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(seq)
     .bind(req.contact_id)
     .bind(event_type)
-    .bind(payload.to_string())
+    .bind(payload.to_json())
     .bind(now)
     .execute(&mut *conn)
     .await?;

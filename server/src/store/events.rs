@@ -1,0 +1,112 @@
+//! The change event: written to the outbox with its change, served by the change feed, posted
+//! to webhooks, and described in the OpenAPI document — all from this one type (DESIGN §6.1, §7).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::FieldChange;
+
+/// The event types, from the most significant field a change touched.
+pub const EVENT_TYPES: [&str; 5] = [
+    "preferences.updated",
+    "contact.unsubscribed_all",
+    "contact.address_disputed",
+    "contact.erased",
+    "contact.updated",
+];
+
+/// A change event: an item of the change feed, and the body of every webhook (DESIGN §6.1, §7).
+/// Webhooks carry the Standard Webhooks headers `webhook-id` (`evt_<seq>`, the same on every
+/// attempt), `webhook-timestamp` (Unix seconds) and `webhook-signature`
+/// (`v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">`, keyed with the bytes
+/// behind the endpoint's `whsec_` secret; during a rotation two signatures, space-separated).
+///
+/// Fields are declared in alphabetical order, the order they are stored and sent in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub actor: EventActor,
+    pub changes: Vec<FieldChange>,
+    pub contact: EventContact,
+    /// RFC 3339, UTC.
+    pub occurred_at: String,
+    /// Why, when the actor gave a reason (staff and senders must).
+    pub reason: Option<String>,
+    /// Global, gapless, in commit order.
+    pub seq: i64,
+    /// `preferences.updated`, `contact.unsubscribed_all`, `contact.address_disputed`,
+    /// `contact.erased` or `contact.updated`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub event_type: String,
+    /// The contact's preference version after this change.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventContact {
+    /// Null once the contact is erased.
+    pub email: Option<String>,
+    #[serde(rename = "ref")]
+    #[schema(rename = "ref")]
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventActor {
+    /// The staff user's or sender's id.
+    pub id: Option<String>,
+    /// `customer`, `one_click`, `staff`, `sender` or `system`.
+    pub kind: String,
+}
+
+impl Event {
+    /// The JSON stored in the outbox and sent as it is.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an event serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_event_is_stored_with_its_keys_in_the_order_every_earlier_event_was() {
+        let event = Event {
+            actor: EventActor {
+                id: Some("3".into()),
+                kind: "sender".into(),
+            },
+            changes: vec![FieldChange {
+                field: "preferences.offers.subscribed".into(),
+                from: json!(true),
+                to: json!(false),
+            }],
+            contact: EventContact {
+                email: Some("ann@example.com".into()),
+                reference: "c-42".into(),
+            },
+            occurred_at: "2026-12-02T10:00:00Z".into(),
+            reason: None,
+            seq: 123,
+            event_type: "preferences.updated".into(),
+            version: 8,
+        };
+
+        let stored = event.to_json();
+
+        // Events were once built with `json!`, whose keys come out sorted: the bytes must not move.
+        let sorted = serde_json::to_string(&serde_json::to_value(&event).unwrap()).unwrap();
+        assert_eq!(stored, sorted);
+        assert!(
+            stored.starts_with(r#"{"actor":{"id":"3","kind":"sender"},"changes":"#),
+            "{stored}"
+        );
+        assert_eq!(serde_json::from_str::<Event>(&stored).unwrap(), event);
+    }
+}
