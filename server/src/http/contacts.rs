@@ -21,7 +21,7 @@ use super::{
 use crate::{
     customer::export_contact,
     links::{LinkKind, LinkSubject},
-    mail::{html_escape, OutgoingMail},
+    mail::templates,
     state::AppState,
     store::{apply_change_if, ChangeOp, ChangeRequest},
 };
@@ -571,22 +571,7 @@ async fn confirm_subscription_later(
             purpose: None,
         },
     );
-    let text = format!(
-        "Hello,\n\n{sender} changed your message preferences on your behalf:\n\n{}\n\nIf you did not ask for this, undo it with the link above, or review everything: {preferences}\n",
-        lines.iter().map(|(l, u)| format!("- {l}\n  Undo: {u}")).collect::<Vec<_>>().join("\n")
-    );
-    let html = format!(
-        "<p>Hello,</p><p>{} changed your message preferences on your behalf:</p><ul>{}</ul><p>If you did not ask for this, undo it, or <a href=\"{}\">review all your preferences</a>.</p>",
-        html_escape(sender),
-        lines.iter().map(|(l, u)| format!("<li>{} <a href=\"{}\">Undo</a></li>", html_escape(l), html_escape(u))).collect::<String>(),
-        html_escape(&preferences)
-    );
-    let mail = OutgoingMail {
-        to,
-        subject: "We changed your preferences — please check".into(),
-        text,
-        html,
-    };
+    let mail = templates::sender_changed(to, sender, &lines, &preferences);
     let mailer = state.mailer.clone();
     tokio::spawn(async move {
         if let Err(e) = mailer.send(mail).await {

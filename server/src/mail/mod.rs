@@ -1,6 +1,8 @@
 //! Outgoing mail: one trait, two implementations — SMTP (`smtp://`, `smtps://`) and `.eml` files
 //! in a folder (`file://`, the laptop default).
 
+pub mod templates;
+
 use anyhow::Context;
 use app::domain::Email;
 use lettre::{

@@ -1,357 +1,34 @@
-//! `/staff` and `/staff/contacts/{ref}`: find a contact, see everything about them, change any
-//! setting on their behalf with a reason, resolve a disputed address.
+//! The console's change forms: a topic, the global settings, the contact's details, a disputed
+//! address — each with a mandatory reason, each mailed to the contact as "we changed this for
+//! you".
 
-use anyhow::Context;
 use app::{
     domain::{
         Actor, AddressKind, Channel, ChannelSet, Email, Frequency, Locale, ParseError, PauseUntil,
         QuietHours, TimeZoneName, TopicKey, WeeklyCap,
     },
-    pages::staff::{
-        contacts::{
-            ContactHit, ContactSearch, DetailsDraft, StaffContact, StaffContactView, StaffDispute,
-            StaffGlobal, StaffLedgerEntry, StaffSend, StaffTopicPref,
-        },
-        Flash,
-    },
+    pages::staff::{contacts::DetailsDraft, Flash},
 };
 use axum::{
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::Response,
-    routing::{get, post},
-    Router,
 };
-use leptos::prelude::*;
 use serde_json::json;
 
-use super::{
-    flash_message, nav, page, problem, see_other, server_error, FlashQuery, FormFields, Staff,
-    StaffUser,
-};
+use super::{contact_url, find_contact, load_contact, render_contact, unknown_contact};
 use crate::{
-    customer::{describe, FieldChangeIn},
     links::{LinkKind, LinkSubject},
-    mail::{html_escape, OutgoingMail},
+    mail::templates,
+    staff::{see_other, server_error, FormFields, Staff, StaffUser},
     state::AppState,
-    store::{apply_change, now_ms, ChangeError, ChangeOp, ChangeRequest, FieldChange, Store},
-    words::format_time,
+    store::{apply_change, ChangeError, ChangeOp, ChangeRequest, FieldChange},
+    words::describe,
 };
 
-/// Contacts per search page.
-const PAGE_SIZE: i64 = 20;
-/// Ledger rows and sends shown on a contact's page.
-const RECENT: i64 = 50;
 /// The longest reason accepted.
 pub const MAX_REASON: usize = 500;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff", get(search))
-        .route("/staff/contacts/{reference}", get(contact_page))
-        .route(
-            "/staff/contacts/{reference}/topics/{key}",
-            post(change_topic),
-        )
-        .route("/staff/contacts/{reference}/global", post(change_global))
-        .route("/staff/contacts/{reference}/details", post(change_details))
-        .route(
-            "/staff/contacts/{reference}/disputes/{kind}",
-            post(resolve_dispute),
-        )
-}
-
-/// `/staff/contacts/{ref}`, with the ref percent-encoded (a ref may hold `/`, `?` or `#`).
-pub fn contact_url(reference: &str) -> String {
-    let encoded: String = url::form_urlencoded::byte_serialize(reference.as_bytes()).collect();
-    format!("/staff/contacts/{encoded}")
-}
-
-#[derive(serde::Deserialize)]
-struct SearchQuery {
-    q: Option<String>,
-    page: Option<i64>,
-    flash: Option<String>,
-}
-
-/// `%term%` for LIKE, with the wildcards in the term escaped.
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// `GET /staff?q=&page=`: partial match on ref, email or phone.
-async fn search(
-    State(state): State<AppState>,
-    Staff(user): Staff,
-    Query(query): Query<SearchQuery>,
-) -> Response {
-    let q = query.q.unwrap_or_default().trim().to_owned();
-    let page_no = query.page.unwrap_or(1).clamp(1, 10_000);
-    let mut hits = Vec::new();
-    let mut more = false;
-    if !q.is_empty() {
-        let text = like_pattern(&q.to_lowercase());
-        // Phone numbers are stored in E.164: match the digits whatever spacing was typed.
-        let digits: String = q
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        let phone = if digits.is_empty() {
-            None
-        } else {
-            Some(like_pattern(&digits))
-        };
-        let rows = state
-            .store
-            .search_contacts(
-                &text,
-                phone.as_deref(),
-                PAGE_SIZE + 1,
-                (page_no - 1) * PAGE_SIZE,
-            )
-            .await;
-        let rows = match rows {
-            Ok(r) => r,
-            Err(e) => return server_error(e),
-        };
-        more = rows.len() as i64 > PAGE_SIZE;
-        for r in rows.into_iter().take(PAGE_SIZE as usize) {
-            hits.push(ContactHit {
-                url: contact_url(&r.reference),
-                reference: r.reference,
-                email: r.email,
-                phone: r.phone,
-            });
-        }
-    }
-    let page_url = |n: i64| {
-        let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
-        format!("/staff?q={q}&page={n}")
-    };
-    let prev_url = (page_no > 1).then(|| page_url(page_no - 1));
-    let next_url = more.then(|| page_url(page_no + 1));
-    let flash = flash_message(query.flash.as_deref());
-    let disputed = match open_disputes(&state.store).await {
-        Ok(d) => d,
-        Err(e) => return server_error(format!("{e:#}")),
-    };
-    page(
-        StatusCode::OK,
-        "Find a contact",
-        Some(nav(&user, "/staff")),
-        move || {
-            view! { <ContactSearch q hits page=page_no prev_url next_url disputed flash/> }
-                .into_any()
-        },
-    )
-}
-
-/// Contacts with an open "not me" report (the disputed address only), oldest report first.
-async fn open_disputes(store: &Store) -> anyhow::Result<Vec<ContactHit>> {
-    Ok(store
-        .open_disputes(None, 50)
-        .await?
-        .into_iter()
-        .map(|d| {
-            let (email, phone) = if d.kind == "email" {
-                (Some(d.address), None)
-            } else {
-                (None, Some(d.address))
-            };
-            ContactHit {
-                url: contact_url(&d.reference),
-                reference: d.reference,
-                email,
-                phone,
-            }
-        })
-        .collect())
-}
-
-/// The contact's id and time zone by ref.
-async fn find_contact(store: &Store, reference: &str) -> anyhow::Result<Option<(i64, String)>> {
-    store.contact_id_and_zone(reference).await
-}
-
-/// Everything the contact page shows.
-pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<StaffContactView> {
-    let c = store
-        .contact_view(contact_id)
-        .await?
-        .context("the contact was erased")?;
-    let reference = c.reference.clone();
-    let tz = c.time_zone.clone();
-    let g = &c.global;
-    let global = StaffGlobal {
-        unsubscribed_all: g.unsubscribed_all,
-        opt_outs: Channel::ALL
-            .iter()
-            .map(|ch| (*ch, g.channel_opt_outs.contains(*ch)))
-            .collect(),
-        paused_until: g
-            .paused_until
-            .filter(|p| *p > now_ms())
-            .map(|p| format_time(p, &tz)),
-        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
-        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
-        weekly_cap: g.weekly_cap,
-    };
-
-    let topics = store
-        .list_topics()
-        .await?
-        .into_iter()
-        .map(|t| {
-            let p = c.preference(&t);
-            StaffTopicPref {
-                key: t.key.to_string(),
-                name: t.name.clone(),
-                required: t.kind == app::domain::TopicKind::Required,
-                subscribed: p.subscribed,
-                channels: t
-                    .channels
-                    .iter()
-                    .map(|ch| (ch, p.channels.contains(ch)))
-                    .collect(),
-                frequency: p.frequency,
-                info_only: p.info_only,
-                stored: c.stored.contains_key(t.key.as_str()),
-            }
-        })
-        .collect();
-
-    let disputes = store
-        .open_disputes(Some(contact_id), 10)
-        .await?
-        .into_iter()
-        .map(|d| -> anyhow::Result<StaffDispute> {
-            Ok(StaffDispute {
-                kind: AddressKind::parse(&d.kind)?,
-                address: d.address,
-                disputed_at: format_time(d.disputed_at, &tz),
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-
-    let names = store.topic_names().await?;
-    let rows = store.ledger_page(contact_id, i64::MAX, RECENT).await?;
-    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-    let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
-    let mut ledger = Vec::new();
-    for r in rows {
-        let changes: Vec<FieldChangeIn> = serde_json::from_str(&r.changes)?;
-        let by = match r.actor_kind.as_str() {
-            "customer" => "The customer".to_owned(),
-            "one_click" => "The customer, from a link in a message".to_owned(),
-            "staff" => format!(
-                "Staff: {}",
-                r.staff_email.unwrap_or_else(|| "unknown".into())
-            ),
-            "sender" => format!(
-                "Sender: {}",
-                r.sender_name.unwrap_or_else(|| "unknown".into())
-            ),
-            _ => "Attune".to_owned(),
-        };
-        ledger.push(StaffLedgerEntry {
-            seq: r.seq,
-            when: format_time(r.occurred_at, &tz),
-            by,
-            reason: r.reason,
-            items: describe(&changes, &names, &tz),
-            receipts: receipts.remove(&r.seq).unwrap_or_default(),
-        });
-    }
-
-    let sends = store
-        .recent_sends(contact_id, RECENT)
-        .await?
-        .into_iter()
-        .map(|r| StaffSend {
-            when: format_time(r.sent_at, &tz),
-            topic: r.topic,
-            channel: r.channel,
-            purpose: r.purpose,
-            sender: r.sender.unwrap_or_else(|| "—".into()),
-            message_id: r.message_id,
-        })
-        .collect();
-
-    let details_form = DetailsDraft {
-        email: c.email.clone().unwrap_or_default(),
-        phone: c.phone.clone().unwrap_or_default(),
-        locale: c.locale.clone(),
-        time_zone: tz.clone(),
-    };
-    Ok(StaffContactView {
-        details_form,
-        url: contact_url(&reference),
-        reference,
-        email: c.email,
-        email_verified: c.email_verified,
-        phone: c.phone,
-        phone_verified: c.phone_verified,
-        locale: c.locale,
-        time_zone: tz,
-        version: c.version,
-        global,
-        topics,
-        disputes,
-        ledger,
-        sends,
-        reason_draft: String::new(),
-        error_form: None,
-    })
-}
-
-fn unknown_contact(user: &StaffUser) -> Response {
-    problem(
-        StatusCode::NOT_FOUND,
-        user,
-        "No such contact",
-        "There is no contact with this ref, or their data was erased.",
-    )
-}
-
-fn render_contact(
-    status: StatusCode,
-    user: &StaffUser,
-    view: StaffContactView,
-    flash: Option<Flash>,
-) -> Response {
-    let title = format!("Contact {}", view.reference);
-    page(status, &title, Some(nav(user, "/staff")), move || {
-        view! { <StaffContact view flash/> }.into_any()
-    })
-}
-
-/// `GET /staff/contacts/{ref}`.
-async fn contact_page(
-    State(state): State<AppState>,
-    Staff(user): Staff,
-    Path(reference): Path<String>,
-    Query(q): Query<FlashQuery>,
-) -> Response {
-    let (id, _) = match find_contact(&state.store, &reference).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unknown_contact(&user),
-        Err(e) => return server_error(format!("{e:#}")),
-    };
-    match load_contact(&state.store, id).await {
-        Ok(view) => render_contact(
-            StatusCode::OK,
-            &user,
-            view,
-            flash_message(q.flash.as_deref()),
-        ),
-        Err(e) => server_error(format!("{e:#}")),
-    }
-}
 
 /// The reason a staff change must carry (shown to the customer on `/history`).
 pub fn parse_reason(raw: &str) -> Result<String, String> {
@@ -483,7 +160,7 @@ async fn answer(
 }
 
 /// `POST /staff/contacts/{ref}/topics/{key}`: one topic's preference.
-async fn change_topic(
+pub(super) async fn change_topic(
     State(state): State<AppState>,
     Staff(user): Staff,
     Path((reference, key)): Path<(String, String)>,
@@ -548,7 +225,7 @@ async fn change_topic(
 }
 
 /// `POST /staff/contacts/{ref}/global`: global settings.
-async fn change_global(
+pub(super) async fn change_global(
     State(state): State<AppState>,
     Staff(user): Staff,
     Path(reference): Path<String>,
@@ -612,7 +289,7 @@ async fn change_global(
 
 /// `POST /staff/contacts/{ref}/details`: email, phone, language, time zone. A new address is
 /// unverified; an erased (suppressed) one is never added again.
-async fn change_details(
+pub(super) async fn change_details(
     State(state): State<AppState>,
     Staff(user): Staff,
     Path(reference): Path<String>,
@@ -700,7 +377,7 @@ async fn change_details(
 }
 
 /// `POST /staff/contacts/{ref}/disputes/{kind}`: confirm or replace a disputed address.
-async fn resolve_dispute(
+pub(super) async fn resolve_dispute(
     State(state): State<AppState>,
     Staff(user): Staff,
     Path((reference, kind)): Path<(String, String)>,
@@ -779,7 +456,6 @@ fn notify_contact_later(
                 return anyhow::Ok(());
             }
             let names = state.store.topic_names().await?;
-            let changes: Vec<FieldChangeIn> = changes.iter().map(FieldChangeIn::from).collect();
             let items = describe(&changes, &names, &tz);
             let review = state.links.url(
                 LinkKind::Preferences,
@@ -793,7 +469,7 @@ fn notify_contact_later(
             for to in recipients {
                 state
                     .mailer
-                    .send(changed_for_you_mail(to, &items, &reason, &review))
+                    .send(templates::changed_for_you(to, &items, &reason, &review))
                     .await?;
             }
             anyhow::Ok(())
@@ -803,40 +479,4 @@ fn notify_contact_later(
             tracing::error!(error = %format!("{e:#}"), "could not email a contact about a staff change");
         }
     });
-}
-
-/// The "we changed this for you" message.
-pub fn changed_for_you_mail(
-    to: Email,
-    items: &[String],
-    reason: &str,
-    review: &str,
-) -> OutgoingMail {
-    let list: String = items.iter().map(|i| format!("- {i}\n")).collect();
-    let text = format!(
-        "Hello,\n\nOur staff changed your message preferences for you:\n\n{list}\n\
-         Reason given: {reason}\n\n\
-         Review your preferences: {review}\n\n\
-         Undo: if this is not what you wanted, open the same page and change it back — it takes \
-         effect at once: {review}\n"
-    );
-    let list_html: String = items
-        .iter()
-        .map(|i| format!("<li>{}</li>", html_escape(i)))
-        .collect();
-    let r = html_escape(review);
-    let html = format!(
-        "<p>Hello,</p><p>Our staff changed your message preferences for you:</p><ul>{list_html}</ul>\
-         <p>Reason given: {}</p>\
-         <p><a href=\"{r}\">Review your preferences</a></p>\
-         <p><a href=\"{r}\">Undo</a>: if this is not what you wanted, change it back on your \
-         preference page; it takes effect at once.</p>",
-        html_escape(reason)
-    );
-    OutgoingMail {
-        to,
-        subject: "We changed your message preferences for you".into(),
-        text,
-        html,
-    }
 }

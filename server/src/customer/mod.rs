@@ -1,0 +1,513 @@
+//! The customer side of the site (DESIGN §4, §5): magic-link sign-in, sessions, and the
+//! preference page's reads and writes (the server side of its server functions). What the pages
+//! show is `view.rs`; the words are `crate::words`.
+
+mod view;
+
+pub use view::{export, export_contact, load_preferences};
+
+use std::{net::IpAddr, sync::Arc};
+
+use app::{
+    api::{
+        types::{
+            DetailsForm, GlobalForm, HistoryEntry, HistoryPage, LinkStatus, PreferencesView,
+            TopicForm,
+        },
+        AppError,
+    },
+    backend::{Backend, ContactId, NewSession, Saved},
+    domain::{
+        Actor, Channel, ChannelSet, Email, Frequency, Locale, PauseUntil, QuietHours, TimeZoneName,
+        TopicKey,
+    },
+};
+use serde_json::json;
+
+use crate::{
+    mail::templates,
+    state::AppState,
+    store::{
+        apply_change, contact_view::ContactSnapshot, contacts::SIGN_IN_TOKEN_TTL_MS,
+        sessions::Redeemed, sessions::SESSION_TTL_MS, sha256_hex, ChangeError, ChangeOp,
+        ChangeRequest, FieldChange, Store,
+    },
+    words::{describe, format_time},
+};
+
+const WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Sign-in requests per address per 15 minutes.
+const PER_ADDRESS_LIMIT: i64 = 5;
+/// How long an email confirmation link works.
+const VERIFY_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// The server side of the pages' server functions.
+pub struct CustomerBackend {
+    pub state: AppState,
+}
+
+impl CustomerBackend {
+    pub fn shared(state: AppState) -> app::backend::SharedBackend {
+        Arc::new(CustomerBackend { state })
+    }
+
+    fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    fn cookie_name(&self) -> &'static str {
+        if self.state.config.is_plain_http_localhost() {
+            "attune_session"
+        } else {
+            "__Host-attune_session"
+        }
+    }
+
+    fn session_cookie(&self, value: &str, max_age_ms: i64) -> String {
+        cookie::Cookie::build((self.cookie_name(), value.to_owned()))
+            .http_only(true)
+            .secure(!self.state.config.is_plain_http_localhost())
+            .same_site(cookie::SameSite::Lax)
+            .path("/")
+            .max_age(cookie::time::Duration::milliseconds(max_age_ms))
+            .build()
+            .to_string()
+    }
+
+    fn session_id(&self, cookie_header: Option<&str>) -> Option<String> {
+        cookie::Cookie::split_parse(cookie_header?)
+            .flatten()
+            .find(|c| c.name() == self.cookie_name())
+            .map(|c| c.value().to_owned())
+    }
+
+    /// Sends a link by email in the background, so the answer to the request does not depend on
+    /// whether (or how slowly) mail was sent.
+    fn send_link_later(&self, contact_id: i64, to: Email, purpose: String, ttl_ms: i64) {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let result = async {
+                let token = state
+                    .store
+                    .create_token(contact_id, &purpose, ttl_ms)
+                    .await?;
+                let link = state.config.base_url.join(&format!("auth/{token}"))?;
+                let mail = if purpose == "sign_in" {
+                    templates::sign_in(to, link.as_str())
+                } else {
+                    templates::verify_email(to, link.as_str())
+                };
+                state.mailer.send(mail).await?;
+                if state.mailer.is_local() {
+                    // Only for the file mailer, i.e. on a developer's machine (DESIGN §8).
+                    tracing::info!(%link, "link mailed (file mailer)");
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::error!(error = %format!("{e:#}"), "could not send a link by email");
+            }
+        });
+    }
+
+    async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
+        let req = ChangeRequest {
+            contact_id: contact.0,
+            actor: Actor::Customer,
+            reason: None,
+            meta: Some(json!({"source": "preferences page"})),
+            ops,
+        };
+        match apply_change(self.store(), &req).await {
+            Ok(committed) => Ok(committed.map(|c| c.seq)),
+            Err(e) => Err(change_error(e)),
+        }
+    }
+
+    /// The signed-in (or linked) contact's snapshot; an erased contact is signed out.
+    async fn contact(&self, id: i64) -> Result<ContactSnapshot, AppError> {
+        self.store()
+            .contact_view(id)
+            .await
+            .map_err(|e| internal(format!("{e:#}")))?
+            .ok_or(AppError::NotSignedIn)
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "request failed");
+    AppError::Internal
+}
+
+fn change_error(e: ChangeError) -> AppError {
+    match e {
+        ChangeError::Database(e) => internal(e),
+        ChangeError::Internal(e) => internal(format!("{e:#}")),
+        ChangeError::UnknownContact => AppError::NotSignedIn,
+        other => AppError::Invalid(other.to_string()),
+    }
+}
+
+fn verify_purpose(email: &str) -> String {
+    format!(
+        "verify_email:{}",
+        sha256_hex(email.to_lowercase().as_bytes())
+    )
+}
+
+#[async_trait::async_trait]
+impl Backend for CustomerBackend {
+    async fn request_sign_in(
+        &self,
+        email: Email,
+        client_ip: Option<IpAddr>,
+    ) -> Result<(), AppError> {
+        let too_many = || {
+            AppError::RateLimited(
+                "Too many sign-in requests. Please wait 15 minutes and try again.".into(),
+            )
+        };
+        if let Some(ip) = client_ip {
+            let ok = self
+                .store()
+                .rate_limit(
+                    &format!("sign_in:ip:{ip}"),
+                    self.state.config.sign_in_limit_per_ip,
+                    WINDOW_MS,
+                )
+                .await
+                .map_err(internal)?;
+            if !ok {
+                return Err(too_many());
+            }
+        }
+        let address_key = format!(
+            "sign_in:address:{}",
+            sha256_hex(email.as_str().to_lowercase().as_bytes())
+        );
+        if !self
+            .store()
+            .rate_limit(&address_key, PER_ADDRESS_LIMIT, WINDOW_MS)
+            .await
+            .map_err(internal)?
+        {
+            return Err(too_many());
+        }
+        if let Some(contact_id) = self
+            .store()
+            .contact_by_email(email.as_str())
+            .await
+            .map_err(internal)?
+        {
+            self.send_link_later(contact_id, email, "sign_in".into(), SIGN_IN_TOKEN_TTL_MS);
+        }
+        Ok(())
+    }
+
+    async fn sign_in_link_status(&self, token: &str) -> Result<LinkStatus, AppError> {
+        Ok(
+            match self
+                .store()
+                .peek_sign_in_token(token)
+                .await
+                .map_err(internal)?
+            {
+                Redeemed::Ok { .. } => LinkStatus::Valid,
+                Redeemed::Used => LinkStatus::Used,
+                Redeemed::Expired => LinkStatus::Expired,
+                Redeemed::Unknown => LinkStatus::Unknown,
+            },
+        )
+    }
+
+    async fn redeem_sign_in(&self, token: &str) -> Result<NewSession, AppError> {
+        let (contact_id, purpose) = match self
+            .store()
+            .redeem_sign_in_token(token)
+            .await
+            .map_err(internal)?
+        {
+            Redeemed::Ok {
+                contact_id,
+                purpose,
+            } => (contact_id, purpose),
+            Redeemed::Used => {
+                return Err(AppError::Invalid(
+                    "This link has already been used. Ask for a new one below.".into(),
+                ))
+            }
+            Redeemed::Expired => {
+                return Err(AppError::Invalid(
+                    "This link has expired. Ask for a new one below.".into(),
+                ))
+            }
+            Redeemed::Unknown => {
+                return Err(AppError::Invalid(
+                    "This link is not valid. Ask for a new one below.".into(),
+                ))
+            }
+        };
+        if let Some(_hash) = purpose.strip_prefix("verify_email:") {
+            // Confirms the address only if it is still the one the link was sent to.
+            let email = self.contact(contact_id).await?.email;
+            if let Some(email) = email.filter(|e| verify_purpose(e) == purpose) {
+                let email = Email::parse(&email).map_err(internal)?;
+                self.change(
+                    ContactId(contact_id),
+                    vec![ChangeOp::Email {
+                        email: Some(email),
+                        verified: true,
+                    }],
+                )
+                .await?;
+            }
+        }
+        let session = self
+            .store()
+            .create_customer_session(contact_id)
+            .await
+            .map_err(internal)?;
+        Ok(NewSession {
+            set_cookie: self.session_cookie(&session, SESSION_TTL_MS),
+        })
+    }
+
+    async fn session_contact(
+        &self,
+        cookie_header: Option<&str>,
+    ) -> Result<Option<ContactId>, AppError> {
+        let Some(id) = self.session_id(cookie_header) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
+            .customer_session(&id)
+            .await
+            .map_err(internal)?
+            .map(ContactId))
+    }
+
+    async fn link_contact(&self, token: &str) -> Result<Option<ContactId>, AppError> {
+        match self
+            .state
+            .links
+            .parse(token, crate::links::LinkKind::Preferences)
+        {
+            Ok(claims) => {
+                let live = self
+                    .store()
+                    .contact_is_live(claims.contact_id)
+                    .await
+                    .map_err(internal)?;
+                Ok(live.then_some(ContactId(claims.contact_id)))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError> {
+        if let Some(id) = self.session_id(cookie_header) {
+            self.store().delete_session(&id).await.map_err(internal)?;
+        }
+        Ok(self.session_cookie("", 0))
+    }
+
+    async fn preferences(
+        &self,
+        contact: ContactId,
+        saved: Option<i64>,
+    ) -> Result<PreferencesView, AppError> {
+        load_preferences(self.store(), contact.0, saved)
+            .await
+            .map_err(|e| match e.downcast::<AppError>() {
+                Ok(app) => app,
+                Err(e) => internal(format!("{e:#}")),
+            })
+    }
+
+    async fn save_topic(&self, contact: ContactId, form: TopicForm) -> Result<Saved, AppError> {
+        let key = TopicKey::parse(&form.topic)?;
+        let frequency = Frequency::parse(&form.frequency)?;
+        let view = self.preferences(contact, None).await?;
+        let topic = view
+            .topics
+            .iter()
+            .find(|t| t.key == form.topic)
+            .ok_or_else(|| AppError::Invalid(format!("There is no topic {:?}.", form.topic)))?;
+        // Channels the contact has no address for are not on the form; keep their stored choice.
+        let kept_unavailable = topic
+            .channels
+            .iter()
+            .filter(|c| !c.available && c.chosen)
+            .map(|c| c.channel);
+        let channels = ChannelSet::new(form.channels.iter().copied().chain(kept_unavailable));
+        let mut ops = Vec::new();
+        if !topic.required {
+            ops.push(ChangeOp::Subscribed {
+                topic: key.clone(),
+                subscribed: form.subscribed,
+            });
+        }
+        ops.push(ChangeOp::Channels {
+            topic: key.clone(),
+            channels,
+        });
+        ops.push(ChangeOp::Frequency {
+            topic: key.clone(),
+            frequency,
+        });
+        ops.push(ChangeOp::InfoOnly {
+            topic: key,
+            info_only: form.info_only,
+        });
+        self.change(contact, ops).await
+    }
+
+    async fn save_global(&self, contact: ContactId, form: GlobalForm) -> Result<Saved, AppError> {
+        let current = self.contact(contact.0).await?;
+        let tz = jiff::tz::TimeZone::get(&current.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let now = jiff::Timestamp::now();
+        let mut ops = Vec::new();
+        let pause = match form.pause.as_str() {
+            "keep" => None,
+            "none" => Some(None),
+            "week" => Some(Some(PauseUntil::after(
+                jiff::Span::new().days(7),
+                &tz,
+                now,
+            )?)),
+            "month" => Some(Some(PauseUntil::after(
+                jiff::Span::new().months(1),
+                &tz,
+                now,
+            )?)),
+            "until" => {
+                let date = form
+                    .pause_until
+                    .as_deref()
+                    .ok_or_else(|| AppError::Invalid("Choose the date to pause until.".into()))?;
+                Some(Some(PauseUntil::parse_date(date, &tz, now)?))
+            }
+            other => {
+                return Err(AppError::Invalid(format!(
+                    "Unknown pause choice {other:?}."
+                )))
+            }
+        };
+        if let Some(p) = pause {
+            ops.push(ChangeOp::PausedUntil(p));
+        }
+        let quiet = if form.quiet_hours {
+            let start = form.quiet_start.as_deref().unwrap_or("");
+            let end = form.quiet_end.as_deref().unwrap_or("");
+            Some(QuietHours::parse(start, end)?)
+        } else {
+            None
+        };
+        ops.push(ChangeOp::QuietHours(quiet));
+        let mut opt_outs: Vec<Channel> = current
+            .global
+            .channel_opt_outs
+            .iter()
+            .filter(|c| !matches!(c, Channel::Voice | Channel::Sms))
+            .collect();
+        if form.never_call {
+            opt_outs.push(Channel::Voice);
+        }
+        if form.never_text {
+            opt_outs.push(Channel::Sms);
+        }
+        ops.push(ChangeOp::ChannelOptOuts(ChannelSet::new(opt_outs)));
+        self.change(contact, ops).await
+    }
+
+    async fn set_unsubscribed_all(&self, contact: ContactId, on: bool) -> Result<Saved, AppError> {
+        self.change(contact, vec![ChangeOp::UnsubscribedAll(on)])
+            .await
+    }
+
+    async fn save_details(&self, contact: ContactId, form: DetailsForm) -> Result<Saved, AppError> {
+        let current = self.contact(contact.0).await?.email;
+        if form.email.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "Enter an email address: it is how you sign in.".into(),
+            ));
+        }
+        let email = Email::parse(&form.email)?;
+        let mut ops = vec![
+            ChangeOp::TimeZone(TimeZoneName::parse(&form.time_zone)?),
+            ChangeOp::Locale(Locale::parse(&form.locale)?),
+        ];
+        let new_address =
+            current.as_deref().map(str::to_lowercase) != Some(email.as_str().to_lowercase());
+        if new_address {
+            ops.push(ChangeOp::Email {
+                email: Some(email.clone()),
+                verified: false,
+            });
+        }
+        let saved = self.change(contact, ops).await?;
+        if new_address {
+            self.send_link_later(
+                contact.0,
+                email.clone(),
+                verify_purpose(email.as_str()),
+                VERIFY_TTL_MS,
+            );
+        }
+        Ok(saved)
+    }
+
+    async fn history(
+        &self,
+        contact: ContactId,
+        before: Option<i64>,
+    ) -> Result<HistoryPage, AppError> {
+        const PAGE: i64 = 20;
+        let tz = self.contact(contact.0).await?.time_zone;
+        let names = self.store().topic_names().await.map_err(internal)?;
+        let rows = self
+            .store()
+            .ledger_page(contact.0, before.unwrap_or(i64::MAX), PAGE + 1)
+            .await
+            .map_err(internal)?;
+        let more = rows.len() as i64 > PAGE;
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        let mut receipts = crate::webhooks::receipts(self.store(), &seqs, &tz)
+            .await
+            .map_err(|e| internal(format!("{e:#}")))?;
+        let mut entries = Vec::new();
+        for r in rows.into_iter().take(PAGE as usize) {
+            let changes: Vec<FieldChange> = serde_json::from_str(&r.changes).map_err(internal)?;
+            let sender = r.sender_name;
+            let by = match r.actor_kind.as_str() {
+                "customer" => "You".to_owned(),
+                "one_click" => "You, from a link in an email".to_owned(),
+                "staff" => "Changed by our staff".to_owned(),
+                "sender" => format!(
+                    "Changed by {} on your behalf",
+                    sender.unwrap_or_else(|| "one of our systems".into())
+                ),
+                _ => "Set up by Attune".to_owned(),
+            };
+            entries.push(HistoryEntry {
+                seq: r.seq,
+                when: format_time(r.occurred_at, &tz),
+                by,
+                reason: r.reason,
+                items: describe(&changes, &names, &tz),
+                receipts: receipts.remove(&r.seq).unwrap_or_default(),
+            });
+        }
+        let next_before = if more {
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(HistoryPage {
+            entries,
+            next_before,
+        })
+    }
+}

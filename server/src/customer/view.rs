@@ -1,0 +1,256 @@
+//! What the customer's pages show: the preference page's view of a contact, and the download of
+//! everything held about them.
+
+use app::{
+    api::{
+        types::{ChannelChoice, ContactView, GlobalView, PreferencesView, TopicPrefView},
+        AppError,
+    },
+    backend::Backend,
+    domain::{AddressKind, Channel, TopicKind},
+};
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde_json::{json, Value};
+
+use super::CustomerBackend;
+use crate::{
+    state::AppState,
+    store::{contact_view::ContactSnapshot, now_ms, FieldChange, Store},
+    words::{describe, format_time},
+};
+
+/// Time zones offered on the preference page (the contact's own is always added).
+const TIME_ZONES: &[&str] = &[
+    "UTC",
+    "America/St_Johns",
+    "America/Halifax",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Santiago",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Europe/Berlin",
+    "Europe/Rome",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Helsinki",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "Africa/Lagos",
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Jakarta",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Manila",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+];
+
+/// Everything the preference page shows, for one contact.
+pub async fn load_preferences(
+    store: &Store,
+    contact_id: i64,
+    saved: Option<i64>,
+) -> anyhow::Result<PreferencesView> {
+    let snapshot = store
+        .contact_view(contact_id)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    preferences_view(store, snapshot, saved).await
+}
+
+/// The preference page's view of a contact snapshot.
+pub(crate) async fn preferences_view(
+    store: &Store,
+    c: ContactSnapshot,
+    saved: Option<i64>,
+) -> anyhow::Result<PreferencesView> {
+    let tz = c.time_zone.clone();
+    let disputed = c.disputed.clone();
+    let g = &c.global;
+    let global = GlobalView {
+        unsubscribed_all: g.unsubscribed_all,
+        never_call: g.channel_opt_outs.contains(Channel::Voice),
+        never_text: g.channel_opt_outs.contains(Channel::Sms),
+        paused_until: g
+            .paused_until
+            .filter(|p| *p > now_ms())
+            .map(|p| format_time(p, &tz)),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
+    };
+    let topics = store.list_topics().await?;
+    let has_address = |ch: Channel| match ch.address_kind() {
+        AddressKind::Email => c.email.is_some() && !c.is_disputed(AddressKind::Email),
+        AddressKind::Phone => c.phone.is_some() && !c.is_disputed(AddressKind::Phone),
+        AddressKind::Push => false,
+    };
+    let topic_views = topics
+        .iter()
+        .map(|t| {
+            let p = c.preference(t);
+            let chosen = p.channels;
+            TopicPrefView {
+                key: t.key.to_string(),
+                name: t.name.clone(),
+                description: t.description.clone(),
+                required: t.kind == TopicKind::Required,
+                subscribed: p.subscribed,
+                frequency: p.frequency,
+                info_only: p.info_only,
+                channels: t
+                    .channels
+                    .iter()
+                    .map(|ch| {
+                        let available = has_address(ch);
+                        let note = (!available).then(|| match ch.address_kind() {
+                            AddressKind::Email if disputed.contains(&AddressKind::Email) => {
+                                "Your email address was reported as not yours; our staff will check it.".to_owned()
+                            }
+                            AddressKind::Phone if disputed.contains(&AddressKind::Phone) => {
+                                "Your phone number was reported as not yours; our staff will check it.".to_owned()
+                            }
+                            AddressKind::Email => "We have no email address for you.".to_owned(),
+                            AddressKind::Phone => "We have no phone number for you, so we can’t text or call.".to_owned(),
+                            AddressKind::Push => "Our app is not set up for notifications yet.".to_owned(),
+                        });
+                        ChannelChoice { channel: ch, chosen: chosen.contains(ch), available, note }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let saved = match saved {
+        Some(0) => Some(Vec::new()),
+        Some(seq) => match store.ledger_changes(c.id, seq).await? {
+            Some(json) => {
+                let changes: Vec<FieldChange> = serde_json::from_str(&json)?;
+                Some(describe(&changes, &store.topic_names().await?, &tz))
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let mut time_zones: Vec<String> = TIME_ZONES.iter().map(|s| s.to_string()).collect();
+    if !time_zones.contains(&tz) {
+        time_zones.insert(0, tz.clone());
+    }
+    Ok(PreferencesView {
+        contact: ContactView {
+            email: c.email.clone(),
+            email_verified: c.email_verified,
+            phone: c.phone.clone(),
+            locale: c.locale.clone(),
+            time_zone: tz,
+            disputed,
+        },
+        global,
+        topics: topic_views,
+        saved,
+        time_zones,
+    })
+}
+
+/// `GET /preferences/export`: everything held about the signed-in contact, as a JSON download.
+pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let backend = CustomerBackend {
+        state: state.clone(),
+    };
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    let contact = match backend.session_contact(cookie).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "Please sign in to download your data.\n",
+            )
+                .into_response()
+        }
+        Err(_) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.\n").into_response()
+        }
+    };
+    match export_contact(&state.store, contact.0).await {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"attune-my-data.json\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            serde_json::to_string_pretty(&body).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "export failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.\n").into_response()
+        }
+    }
+}
+
+/// Everything held about a contact: details, settings, preferences, and the whole ledger.
+pub async fn export_contact(store: &Store, contact_id: i64) -> anyhow::Result<Value> {
+    let snapshot = store
+        .contact_view(contact_id)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    let reference = snapshot.reference.clone();
+    let view = preferences_view(store, snapshot, None).await?;
+    let mut rows = store.ledger_page(contact_id, i64::MAX, i64::MAX).await?;
+    rows.reverse();
+    let ledger = rows
+        .into_iter()
+        .map(|r| -> anyhow::Result<Value> {
+            Ok(json!({
+                "seq": r.seq,
+                "version": r.version,
+                "type": r.event_type,
+                "actor": {"kind": r.actor_kind, "id": r.actor_id},
+                "reason": r.reason,
+                "changes": serde_json::from_str::<Value>(&r.changes)?,
+                "occurred_at": jiff::Timestamp::from_millisecond(r.occurred_at)?.to_string(),
+            }))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(json!({
+        "ref": reference,
+        "contact": view.contact,
+        "global": view.global,
+        "preferences": view.topics,
+        "ledger": ledger,
+    }))
+}
