@@ -562,15 +562,7 @@ async fn confirm_subscription_later(
             undo,
         ));
     }
-    let preferences = state.links.url(
-        LinkKind::Preferences,
-        &LinkSubject {
-            contact_id,
-            topic_id: 0,
-            channel: Some("email"),
-            purpose: None,
-        },
-    );
+    let preferences = state.links.preferences_url(contact_id);
     let mail = templates::sender_changed(to, sender, &lines, &preferences);
     let mailer = state.mailer.clone();
     tokio::spawn(async move {

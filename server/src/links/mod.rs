@@ -92,6 +92,19 @@ impl Links {
         self.path_url(&format!("{}/{}", kind.path(), self.token(kind, s)))
     }
 
+    /// A contact's preference-page link, for a message Attune itself emails them.
+    pub fn preferences_url(&self, contact_id: i64) -> String {
+        self.url(
+            LinkKind::Preferences,
+            &LinkSubject {
+                contact_id,
+                topic_id: 0,
+                channel: Some("email"),
+                purpose: None,
+            },
+        )
+    }
+
     fn path_url(&self, path: &str) -> String {
         let mut url = self.base_url.as_str().trim_end_matches('/').to_owned();
         url.push('/');

@@ -19,7 +19,6 @@ use serde_json::json;
 
 use super::{contact_url, find_contact, load_contact, render_contact, unknown_contact};
 use crate::{
-    links::{LinkKind, LinkSubject},
     mail::templates,
     staff::{see_other, server_error, FormFields, Staff, StaffUser},
     state::AppState,
@@ -457,15 +456,7 @@ fn notify_contact_later(
             }
             let names = state.store.topic_names().await?;
             let items = describe(&changes, &names, &tz);
-            let review = state.links.url(
-                LinkKind::Preferences,
-                &LinkSubject {
-                    contact_id,
-                    topic_id: 0,
-                    channel: Some("email"),
-                    purpose: None,
-                },
-            );
+            let review = state.links.preferences_url(contact_id);
             for to in recipients {
                 state
                     .mailer
