@@ -152,21 +152,6 @@ pub fn LinkProblem(title: String, message: String) -> impl IntoView {
 /// A whole page around `body`, rendered on the server, styled, with no scripts.
 #[cfg(feature = "ssr")]
 pub fn render_document(title: &str, body: impl FnOnce() -> AnyView) -> String {
-    use leptos::tachys::view::RenderHtml;
-    let owner = Owner::new();
-    let main = owner.with(|| body().to_html());
-    let title = title
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} — Attune</title><link rel=\"stylesheet\" href=\"/pkg/attune.css\">\
-         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"></head><body>\
-         <header class=\"site-header\"><a class=\"brand\" href=\"/\">Attune</a></header>\
-         <main id=\"main\">{main}</main>\
-         <footer class=\"site-footer\"><p>Attune keeps track of the messages you asked for — and only those.</p></footer>\
-         </body></html>"
-    )
+    use crate::pages::shell::{document, render, Audience, PUBLIC_HEADER};
+    document(Audience::Public, title, PUBLIC_HEADER, &render(body))
 }

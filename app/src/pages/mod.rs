@@ -6,6 +6,8 @@ pub mod links;
 pub mod not_found;
 pub mod preferences;
 #[cfg(feature = "ssr")]
+pub mod shell;
+#[cfg(feature = "ssr")]
 pub mod staff;
 
 use leptos::prelude::*;

@@ -1,6 +1,7 @@
 //! The sender API under `/api/v1` (DESIGN §6): its routes, and the OpenAPI document generated
 //! from the handlers (`contacts`, `decisions`, `feed`, `endpoints`; `idempotency` wraps writes).
 
+use app::pages::shell::{document, Audience, PUBLIC_HEADER};
 use axum::{
     extract::DefaultBodyLimit,
     http::header,
@@ -213,11 +214,7 @@ async fn openapi_json() -> Response {
 /// `/api/docs`: the OpenAPI document rendered as a page (no scripts from elsewhere).
 pub async fn docs() -> Html<String> {
     let doc = ApiDoc::openapi();
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let esc = app::pages::shell::escape_html;
     let mut body = String::new();
     for (path, item) in doc.paths.paths.iter() {
         for (method, op) in [
@@ -243,12 +240,14 @@ pub async fn docs() -> Html<String> {
             }
         }
     }
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Attune sender API</title><link rel=\"stylesheet\" href=\"/pkg/attune.css\"></head><body>\
-         <header class=\"site-header\"><a class=\"brand\" href=\"/\">Attune</a></header><main id=\"main\">\
-         <section class=\"card\"><h1>Sender API</h1><p>Authenticate with <code>Authorization: Bearer &lt;key&gt;</code> \
-         (<code>attune sender create NAME</code>). Errors are <code>application/problem+json</code>. \
-         The machine-readable document is <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p></section>{body}</main></body></html>"
+    let intro = "<section class=\"card\"><h1>Sender API</h1><p>Authenticate with \
+         <code>Authorization: Bearer &lt;key&gt;</code> (<code>attune sender create NAME</code>). \
+         Errors are <code>application/problem+json</code>. The machine-readable document is \
+         <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p></section>";
+    Html(document(
+        Audience::Public,
+        "Sender API",
+        PUBLIC_HEADER,
+        &format!("{intro}{body}"),
     ))
 }

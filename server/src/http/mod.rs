@@ -7,6 +7,7 @@ pub mod endpoints;
 pub mod error;
 pub mod extract;
 pub mod feed;
+pub mod form;
 pub mod idempotency;
 pub mod ops;
 pub mod security;

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use super::{LinkClaims, LinkError, LinkKind};
 use crate::{
-    http::security::is_same_site,
+    http::{form::FormFields, security::is_same_site},
     state::AppState,
     store::{apply_change, ChangeError, ChangeOp, ChangeRequest},
 };
@@ -201,30 +201,6 @@ async fn unsubscribe_page(State(state): State<AppState>, LinkToken(token): LinkT
         .into_response()
 }
 
-/// The form fields of a POST body: urlencoded, multipart, or none.
-async fn form_fields(headers: &HeaderMap, body: Bytes) -> Result<Vec<(String, String)>, String> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.starts_with("multipart/form-data") {
-        let boundary = multer::parse_boundary(content_type).map_err(|e| e.to_string())?;
-        let stream =
-            futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
-        let mut multipart = multer::Multipart::new(stream, boundary);
-        let mut fields = Vec::new();
-        while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
-            let name = field.name().unwrap_or("").to_owned();
-            let value = field.text().await.map_err(|e| e.to_string())?;
-            fields.push((name, value));
-        }
-        Ok(fields)
-    } else {
-        // `application/x-www-form-urlencoded`, or no type at all (an empty one-click POST).
-        Ok(url::form_urlencoded::parse(&body).into_owned().collect())
-    }
-}
-
 /// What a POST to `/u/{token}` asks for.
 enum Choice {
     /// RFC 8058 one-click (no `action` field), answered in plain text.
@@ -239,7 +215,7 @@ async fn unsubscribe_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match form_fields(&headers, body).await {
+    let fields = match FormFields::read(&headers, body).await {
         Ok(f) => f,
         Err(e) => {
             return (
@@ -249,12 +225,7 @@ async fn unsubscribe_post(
                 .into_response()
         }
     };
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let field = |name: &str| fields.get(name);
     let choice = match field("action") {
         None => Choice::OneClick,
         Some(a) => Choice::Page(a),

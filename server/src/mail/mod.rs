@@ -131,9 +131,4 @@ pub fn from_url(mail_url: &str, base_url: &url::Url) -> anyhow::Result<std::sync
 }
 
 /// Escapes text for HTML bodies.
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub use app::pages::shell::escape_html as html_escape;

@@ -174,55 +174,7 @@ pub fn flash_message(code: Option<&str>) -> Option<Flash> {
     Some(Flash::Notice(m.to_owned()))
 }
 
-/// The fields of a urlencoded form body, in order (checkboxes repeat a name).
-pub struct FormFields(Vec<(String, String)>);
-
-impl FormFields {
-    pub fn parse(body: &Bytes) -> Self {
-        FormFields(url::form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    /// The first value of `name`, trimmed.
-    pub fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-    }
-
-    /// The first value of `name` exactly as sent (passwords keep their spaces).
-    pub fn raw(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    /// The value of `name`, or empty.
-    pub fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default()
-    }
-
-    /// Whether a checkbox named `name` was ticked.
-    pub fn checked(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| v == "on" || v == "true")
-    }
-
-    /// Replaces (or adds) the value of `name`.
-    pub fn set(&mut self, name: &str, value: &str) {
-        self.0.retain(|(k, _)| k != name);
-        self.0.push((name.to_owned(), value.to_owned()));
-    }
-
-    /// Every value of `name`.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-}
+pub use crate::http::form::FormFields;
 
 #[derive(serde::Deserialize)]
 pub struct FlashQuery {

@@ -79,21 +79,9 @@ pub fn render_staff_document(
     nav: Option<StaffNav>,
     body: impl FnOnce() -> AnyView,
 ) -> String {
-    use leptos::tachys::view::RenderHtml;
-    let owner = Owner::new();
-    let (header, main) = owner.with(|| (view! { <StaffHeader nav/> }.to_html(), body().to_html()));
-    let title = title
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\">\
-         <title>{title} — Attune staff</title><link rel=\"stylesheet\" href=\"/pkg/attune.css\">\
-         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"></head><body class=\"staff\">\
-         {header}<main id=\"main\">{main}</main></body></html>"
-    )
+    use crate::pages::shell::{document, render, Audience};
+    let header = render(|| view! { <StaffHeader nav/> }.into_any());
+    document(Audience::Staff, title, &header, &render(body))
 }
 
 /// `/staff/login`: email and password.

@@ -1,0 +1,71 @@
+//! The one HTML shell of every page the server renders without hydration: the link pages, the
+//! staff console and the API docs. (The hydrated customer pages use `app.rs`'s `shell`.)
+
+use leptos::prelude::*;
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Who a page is for: the public (customers, senders) or the organisation's staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Staff,
+}
+
+/// A whole page: `title` (escaped here), then the already rendered `header` and `main`.
+pub fn document(audience: Audience, title: &str, header: &str, main: &str) -> String {
+    let title = escape_html(title);
+    let (suffix, robots, body_class, footer) = match audience {
+        Audience::Public => (
+            "Attune",
+            "",
+            "",
+            "<footer class=\"site-footer\"><p>Attune keeps track of the messages you asked for \
+             — and only those.</p></footer>",
+        ),
+        Audience::Staff => (
+            "Attune staff",
+            "<meta name=\"robots\" content=\"noindex\">",
+            " class=\"staff\"",
+            "",
+        ),
+    };
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{robots}\
+         <title>{title} — {suffix}</title><link rel=\"stylesheet\" href=\"/pkg/attune.css\">\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"></head><body{body_class}>\
+         {header}<main id=\"main\">{main}</main>{footer}</body></html>"
+    )
+}
+
+/// The public site's header: the brand, linking home.
+pub const PUBLIC_HEADER: &str =
+    "<header class=\"site-header\"><a class=\"brand\" href=\"/\">Attune</a></header>";
+
+/// Renders a view to HTML outside a request's reactive owner.
+pub fn render(view: impl FnOnce() -> AnyView) -> String {
+    use leptos::tachys::view::RenderHtml;
+    Owner::new().with(|| view().to_html())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_escaped_and_staff_pages_are_kept_out_of_search_engines() {
+        let staff = document(Audience::Staff, "<b>Ann & co</b>", "", "<p>x</p>");
+        assert!(staff.contains("<title>&lt;b&gt;Ann &amp; co&lt;/b&gt; — Attune staff</title>"));
+        assert!(staff.contains("noindex") && staff.contains("<body class=\"staff\">"));
+        let public = document(Audience::Public, "Unsubscribe", PUBLIC_HEADER, "<p>x</p>");
+        assert!(!public.contains("noindex") && public.contains("site-footer"));
+        assert!(public.contains("<main id=\"main\"><p>x</p></main>"));
+    }
+}
