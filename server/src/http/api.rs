@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 use super::{
     contacts, decisions, endpoints,
     error::{ApiError, Problem},
-    feed, idempotency,
+    feed, idempotency, preferences,
 };
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route(
             "/contacts/{ref}/preferences",
-            patch(contacts::patch_preferences).route_layer(idem.clone()),
+            patch(preferences::patch_preferences).route_layer(idem.clone()),
         )
         .route("/contacts/{ref}/export", get(contacts::export))
         .route("/decisions", post(decisions::one).route_layer(idem.clone()))
@@ -84,7 +84,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     info(title = "Attune sender API", version = "1", description = "Ask before you send. See DESIGN.md §6."),
     servers((url = "/api/v1")),
     paths(
-        contacts::put, contacts::get, contacts::erase, contacts::export, contacts::patch_preferences,
+        contacts::put, contacts::get, contacts::erase, contacts::export, preferences::patch_preferences,
         decisions::one, decisions::batch, feed::changes, feed::topics, endpoints::create_endpoint,
         endpoints::list_endpoints, endpoints::delete_endpoint, endpoints::endpoint_deliveries,
         endpoints::replay_endpoint, endpoints::rotate_secret,

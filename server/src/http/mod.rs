@@ -10,4 +10,5 @@ pub mod feed;
 pub mod form;
 pub mod idempotency;
 pub mod ops;
+pub mod preferences;
 pub mod security;

@@ -1,0 +1,295 @@
+//! `PATCH /api/v1/contacts/{ref}/preferences`: a change the contact asked for, made on their
+//! behalf by a sender — with a reason, and with consent when it subscribes them.
+
+use app::domain::{Actor, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap};
+use axum::{
+    extract::{Path, State},
+    Json,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{
+    contacts::{channels, contact_body, contact_ref, ContactBody, QuietHoursBody},
+    error::{ApiError, Problem},
+    extract::{ApiJson, Sender},
+};
+use crate::{
+    links::{LinkKind, LinkSubject},
+    mail::templates,
+    state::AppState,
+    store::{apply_change_if, ChangeOp, ChangeRequest},
+};
+
+/// Evidence that the contact asked for what a patch subscribes them to.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Where the contact said yes, e.g. "checkout form".
+    #[schema(min_length = 1)]
+    pub source: String,
+    /// The wording they were shown.
+    #[schema(min_length = 1)]
+    pub text: String,
+    /// When, RFC 3339.
+    pub at: String,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GlobalPatch {
+    pub unsubscribed_all: Option<bool>,
+    /// RFC 3339; in the future and at most two years ahead. `null` resumes.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub paused_until: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<QuietHoursBody>)]
+    pub quiet_hours: Option<Option<QuietHoursBody>>,
+    pub channel_opt_outs: Option<Vec<String>>,
+    /// At most this many non-transactional messages a week, 0 to 1000; `null` removes the cap.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000)]
+    pub weekly_cap: Option<Option<i64>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencePatch {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_-]*$")]
+    pub topic: String,
+    pub subscribed: Option<bool>,
+    /// Any of `email`, `sms`, `voice`, `push`.
+    pub channels: Option<Vec<String>>,
+    /// `immediate`, `daily`, `weekly` or `monthly`.
+    #[schema(pattern = "^(immediate|daily|weekly|monthly)$")]
+    pub frequency: Option<String>,
+    pub info_only: Option<bool>,
+}
+
+/// `PATCH /contacts/{ref}/preferences`: a change the contact asked for, made on their behalf.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesPatch {
+    /// Why, in words (shown to the contact in their history). Required.
+    #[schema(min_length = 1)]
+    pub reason: String,
+    /// Required when the patch subscribes a topic or clears `unsubscribed_all`.
+    pub consent: Option<Consent>,
+    pub global: Option<GlobalPatch>,
+    pub preferences: Option<Vec<PreferencePatch>>,
+}
+
+/// Change preferences on the contact's behalf (a phone call, a form). `reason` is required;
+/// subscribing needs `consent`, and the contact is emailed a confirmation with an undo link.
+#[utoipa::path(patch, path = "/contacts/{ref}/preferences", tag = "contacts",
+    params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
+    request_body = PreferencesPatch,
+    responses((status = 200, body = ContactBody), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn patch_preferences(
+    State(state): State<AppState>,
+    sender: Sender,
+    Path(raw): Path<String>,
+    ApiJson(patch): ApiJson<PreferencesPatch>,
+) -> Result<Json<ContactBody>, ApiError> {
+    let reference = contact_ref(&raw)?;
+    let reason = patch.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::validation(
+            "reason is required: say why the change is made on the contact's behalf",
+        ));
+    }
+    if let Some(c) = &patch.consent {
+        if c.source.trim().is_empty() || c.text.trim().is_empty() {
+            return Err(ApiError::validation(
+                "consent needs the source and the wording the contact was shown",
+            ));
+        }
+        c.at.parse::<jiff::Timestamp>()
+            .map_err(|_| ApiError::validation("consent.at must be an RFC 3339 time"))?;
+    }
+    let mut ops = Vec::new();
+    if let Some(g) = &patch.global {
+        if let Some(v) = g.unsubscribed_all {
+            ops.push(ChangeOp::UnsubscribedAll(v));
+        }
+        if let Some(p) = &g.paused_until {
+            let until = match p {
+                Some(s) => Some(
+                    PauseUntil::parse_rfc3339(s, jiff::Timestamp::now())
+                        .map_err(|e| ApiError::validation(format!("global.paused_until: {e}")))?,
+                ),
+                None => None,
+            };
+            ops.push(ChangeOp::PausedUntil(until));
+        }
+        if let Some(q) = &g.quiet_hours {
+            let q = match q {
+                Some(q) => Some(QuietHours::parse(&q.start, &q.end)?),
+                None => None,
+            };
+            ops.push(ChangeOp::QuietHours(q));
+        }
+        if let Some(list) = &g.channel_opt_outs {
+            ops.push(ChangeOp::ChannelOptOuts(channels(list)?));
+        }
+        if let Some(cap) = g.weekly_cap {
+            let cap = cap
+                .map(WeeklyCap::new)
+                .transpose()
+                .map_err(|e| ApiError::validation(format!("global.weekly_cap: {e}")))?;
+            ops.push(ChangeOp::WeeklyCap(cap));
+        }
+    }
+    for p in patch.preferences.iter().flatten() {
+        let topic = TopicKey::parse(&p.topic)?;
+        if let Some(v) = p.subscribed {
+            ops.push(ChangeOp::Subscribed {
+                topic: topic.clone(),
+                subscribed: v,
+            });
+        }
+        if let Some(list) = &p.channels {
+            ops.push(ChangeOp::Channels {
+                topic: topic.clone(),
+                channels: channels(list)?,
+            });
+        }
+        if let Some(f) = &p.frequency {
+            ops.push(ChangeOp::Frequency {
+                topic: topic.clone(),
+                frequency: Frequency::parse(f)?,
+            });
+        }
+        if let Some(v) = p.info_only {
+            ops.push(ChangeOp::InfoOnly {
+                topic,
+                info_only: v,
+            });
+        }
+    }
+    let contact_id = state
+        .store
+        .contact_id(&reference)
+        .await?
+        .ok_or_else(|| ApiError::not_found("There is no such contact."))?;
+    let req = ChangeRequest {
+        contact_id,
+        actor: Actor::Sender(sender.id),
+        reason: Some(reason),
+        meta: Some(
+            json!({"source": "sender api", "sender": sender.name, "consent": patch.consent}),
+        ),
+        ops,
+    };
+    // A sender may not silently re-subscribe someone: subscribing needs the contact's consent.
+    let mut subscribed_topics: Vec<String> = Vec::new();
+    let mut resubscribed_all = false;
+    apply_change_if(&state.store, &req, |committed| {
+        let changes = committed.iter().flat_map(|c| &c.changes);
+        subscribed_topics = changes
+            .clone()
+            .filter(|c| c.field.ends_with(".subscribed") && c.to == json!(true))
+            .filter_map(|c| {
+                c.field
+                    .strip_prefix("preferences.")
+                    .and_then(|f| f.strip_suffix(".subscribed"))
+                    .map(str::to_owned)
+            })
+            .collect();
+        resubscribed_all = changes
+            .clone()
+            .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(false));
+        if (!subscribed_topics.is_empty() || resubscribed_all) && patch.consent.is_none() {
+            return Err(ApiError::validation(
+                "consent is required to subscribe a contact or undo their unsubscribe: send {source, text, at}; nothing was changed",
+            ));
+        }
+        Ok(())
+    })
+    .await??;
+    if !subscribed_topics.is_empty() || resubscribed_all {
+        confirm_subscription_later(
+            &state,
+            contact_id,
+            &sender.name,
+            subscribed_topics,
+            resubscribed_all,
+        )
+        .await;
+    }
+    contact_body(&state, &reference)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("contact vanished"))
+}
+
+/// Emails the contact that a sender subscribed them, with an undo (unsubscribe) link.
+async fn confirm_subscription_later(
+    state: &AppState,
+    contact_id: i64,
+    sender: &str,
+    topics: Vec<String>,
+    all: bool,
+) {
+    let contact = state.store.contact_view(contact_id).await.ok().flatten();
+    let Some(Ok(to)) = contact
+        .as_ref()
+        .and_then(|c| c.mailable_email())
+        .map(Email::parse)
+    else {
+        return;
+    };
+    let mut lines = Vec::new();
+    for key in &topics {
+        let topic = TopicKey::parse(key).ok();
+        let Some(topic) = (match topic {
+            Some(k) => state.store.topic(&k).await.ok().flatten(),
+            None => None,
+        }) else {
+            continue;
+        };
+        let undo = state.links.url(
+            LinkKind::Unsubscribe,
+            &LinkSubject {
+                contact_id,
+                topic_id: topic.id,
+                channel: Some("email"),
+                purpose: None,
+            },
+        );
+        lines.push((format!("You are now subscribed to {}.", topic.name), undo));
+    }
+    if all {
+        let undo = state.links.url(
+            LinkKind::Unsubscribe,
+            &LinkSubject {
+                contact_id,
+                topic_id: 0,
+                channel: Some("email"),
+                purpose: None,
+            },
+        );
+        lines.push((
+            "Your choice to unsubscribe from everything was undone.".to_owned(),
+            undo,
+        ));
+    }
+    let preferences = state.links.preferences_url(contact_id);
+    let mail = templates::sender_changed(to, sender, &lines, &preferences);
+    let mailer = state.mailer.clone();
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(mail).await {
+            tracing::error!(error = %format!("{e:#}"), "could not send a subscription confirmation");
+        }
+    });
+}
