@@ -15,7 +15,7 @@ use tracing_subscriber::{fmt, EnvFilter};
 pub fn init_logging() {
     let filter = std::env::var("ATTUNE_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+        .unwrap_or_else(|_| format!("info,{},tower_http=warn", crate::store::LOG_DIRECTIVE));
     let builder = fmt()
         .with_env_filter(EnvFilter::new(filter))
         .with_target(true);

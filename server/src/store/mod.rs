@@ -33,6 +33,9 @@ pub use changes::{
 };
 pub use topics::parse_topics_toml as parse_topics_toml_checked;
 
+/// The log level of the database driver by default: its per-statement lines are noise.
+pub const LOG_DIRECTIVE: &str = "sqlx=warn";
+
 /// Which database is behind the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
