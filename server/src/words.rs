@@ -6,7 +6,60 @@ use std::collections::HashMap;
 use app::domain::{Channel, Frequency};
 use serde_json::{json, Value};
 
-use crate::store::FieldChange;
+use crate::store::{ledger::LedgerRecord, FieldChange};
+
+/// Who reads a ledger line: the customer is "you"; staff see who did it by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Customer,
+    Staff,
+}
+
+/// One ledger row in words: when, by whom, why and what changed.
+pub struct LedgerLine {
+    pub seq: i64,
+    pub when: String,
+    pub by: String,
+    pub reason: Option<String>,
+    pub items: Vec<String>,
+}
+
+/// A ledger row in words for `reader`, with times in `tz` and topics by name.
+pub fn ledger_line(
+    row: LedgerRecord,
+    names: &HashMap<String, String>,
+    tz: &str,
+    reader: Reader,
+) -> anyhow::Result<LedgerLine> {
+    let changes: Vec<FieldChange> = serde_json::from_str(&row.changes)?;
+    let by = match (reader, row.actor_kind.as_str()) {
+        (Reader::Customer, "customer") => "You".to_owned(),
+        (Reader::Customer, "one_click") => "You, from a link in an email".to_owned(),
+        (Reader::Customer, "staff") => "Changed by our staff".to_owned(),
+        (Reader::Customer, "sender") => format!(
+            "Changed by {} on your behalf",
+            row.sender_name.as_deref().unwrap_or("one of our systems")
+        ),
+        (Reader::Customer, _) => "Set up by Attune".to_owned(),
+        (Reader::Staff, "customer") => "The customer".to_owned(),
+        (Reader::Staff, "one_click") => "The customer, from a link in a message".to_owned(),
+        (Reader::Staff, "staff") => {
+            format!("Staff: {}", row.staff_email.as_deref().unwrap_or("unknown"))
+        }
+        (Reader::Staff, "sender") => format!(
+            "Sender: {}",
+            row.sender_name.as_deref().unwrap_or("unknown")
+        ),
+        (Reader::Staff, _) => "Attune".to_owned(),
+    };
+    Ok(LedgerLine {
+        seq: row.seq,
+        when: format_time(row.occurred_at, tz),
+        by,
+        reason: row.reason,
+        items: describe(&changes, names, tz),
+    })
+}
 
 /// "3 May 2026 14:02" in the contact's time zone.
 pub fn format_time(ms: i64, tz: &str) -> String {

@@ -191,6 +191,16 @@ impl From<ChannelSet> for Vec<Channel> {
     }
 }
 
+/// A contact's choice for one topic: stored, or the topic's defaults when there is no row. The
+/// one shape the change function, the decision rules and every page read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preference {
+    pub subscribed: bool,
+    pub channels: ChannelSet,
+    pub frequency: Frequency,
+    pub info_only: bool,
+}
+
 /// A topic key: a slug of 1–64 lowercase letters, digits, `-` and `_`, starting with a letter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -30,9 +30,9 @@ use crate::{
     store::{
         apply_change, contact_view::ContactSnapshot, contacts::SIGN_IN_TOKEN_TTL_MS,
         sessions::Redeemed, sessions::SESSION_TTL_MS, sha256_hex, ChangeError, ChangeOp,
-        ChangeRequest, FieldChange, Store,
+        ChangeRequest, Store,
     },
-    words::{describe, format_time},
+    words::{ledger_line, Reader},
 };
 
 const WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -479,25 +479,14 @@ impl Backend for CustomerBackend {
             .map_err(|e| internal(format!("{e:#}")))?;
         let mut entries = Vec::new();
         for r in rows.into_iter().take(PAGE as usize) {
-            let changes: Vec<FieldChange> = serde_json::from_str(&r.changes).map_err(internal)?;
-            let sender = r.sender_name;
-            let by = match r.actor_kind.as_str() {
-                "customer" => "You".to_owned(),
-                "one_click" => "You, from a link in an email".to_owned(),
-                "staff" => "Changed by our staff".to_owned(),
-                "sender" => format!(
-                    "Changed by {} on your behalf",
-                    sender.unwrap_or_else(|| "one of our systems".into())
-                ),
-                _ => "Set up by Attune".to_owned(),
-            };
+            let line = ledger_line(r, &names, &tz, Reader::Customer).map_err(internal)?;
             entries.push(HistoryEntry {
-                seq: r.seq,
-                when: format_time(r.occurred_at, &tz),
-                by,
-                reason: r.reason,
-                items: describe(&changes, &names, &tz),
-                receipts: receipts.remove(&r.seq).unwrap_or_default(),
+                receipts: receipts.remove(&line.seq).unwrap_or_default(),
+                seq: line.seq,
+                when: line.when,
+                by: line.by,
+                reason: line.reason,
+                items: line.items,
             });
         }
         let next_before = if more {

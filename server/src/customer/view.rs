@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use super::CustomerBackend;
 use crate::{
     state::AppState,
-    store::{contact_view::ContactSnapshot, now_ms, FieldChange, Store},
+    store::{contact_view::ContactSnapshot, FieldChange, Store},
     words::{describe, format_time},
 };
 
@@ -103,10 +103,7 @@ pub(crate) async fn preferences_view(
         unsubscribed_all: g.unsubscribed_all,
         never_call: g.channel_opt_outs.contains(Channel::Voice),
         never_text: g.channel_opt_outs.contains(Channel::Sms),
-        paused_until: g
-            .paused_until
-            .filter(|p| *p > now_ms())
-            .map(|p| format_time(p, &tz)),
+        paused_until: g.pause_in_force().map(|p| format_time(p, &tz)),
         quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
         quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
     };

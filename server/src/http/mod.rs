@@ -10,5 +10,6 @@ pub mod feed;
 pub mod form;
 pub mod idempotency;
 pub mod ops;
+pub mod page_error;
 pub mod preferences;
 pub mod security;

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use super::{LinkClaims, LinkError, LinkKind};
 use crate::{
-    http::{form::FormFields, security::is_same_site},
+    http::{form::FormFields, page_error::server_error, security::is_same_site},
     state::AppState,
     store::{apply_change, ChangeError, ChangeOp, ChangeRequest},
 };
@@ -104,43 +104,24 @@ fn gone_contact() -> Response {
     )
 }
 
-fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "link request failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again.\n",
-    )
-        .into_response()
-}
-
 async fn load_target(state: &AppState, token: &str, kind: LinkKind) -> Result<Target, Response> {
     let claims = state.links.parse(token, kind).map_err(link_problem)?;
-    let contact = state
+    let target = state
         .store
-        .contact_view(claims.contact_id)
+        .link_target(claims.contact_id, claims.topic_id)
         .await
         .map_err(server_error)?
         .ok_or_else(gone_contact)?;
-    let topic = if claims.topic_id == 0 {
-        None
-    } else {
-        let t = state
-            .store
-            .topic_by_id(claims.topic_id)
-            .await
-            .map_err(server_error)?;
-        t.map(|t| TopicInfo {
-            frequency: contact.preference(&t).frequency,
+    Ok(Target {
+        claims,
+        email: target.email,
+        phone: target.phone,
+        topic: target.topic.map(|(t, p)| TopicInfo {
+            frequency: p.frequency,
             key: t.key,
             name: t.name,
             required: t.kind == TopicKind::Required,
-        })
-    };
-    Ok(Target {
-        claims,
-        email: contact.email,
-        phone: contact.phone,
-        topic,
+        }),
     })
 }
 

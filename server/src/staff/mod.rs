@@ -138,15 +138,7 @@ pub fn problem(status: StatusCode, user: &StaffUser, title: &str, message: &str)
     })
 }
 
-/// Logs an internal error once, without personal data, and answers a plain 500.
-pub fn server_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "staff console request failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again.\n",
-    )
-        .into_response()
-}
+pub use crate::http::page_error::server_error;
 
 /// A 303 back to a page after a successful POST, with a flash code the page turns into words.
 pub fn see_other(location: &str) -> Response {

@@ -4,19 +4,15 @@
 
 use std::collections::HashMap;
 
+pub use app::domain::Preference;
 use app::domain::{AddressKind, ChannelSet, Frequency, TopicKind};
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
-use super::{flag, topics::Topic, Store};
-
-/// A contact's stored choice for one topic.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Preference {
-    pub subscribed: bool,
-    pub channels: ChannelSet,
-    pub frequency: Frequency,
-    pub info_only: bool,
-}
+use super::{
+    flag, opt_flag,
+    topics::{Topic, TOPIC_COLUMNS},
+    Store,
+};
 
 /// A contact's global settings; the default is what a contact without a row has.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -28,6 +24,13 @@ pub struct GlobalSettings {
     /// `HH:MM` start and end, local time.
     pub quiet_hours: Option<(String, String)>,
     pub weekly_cap: Option<i64>,
+}
+
+impl GlobalSettings {
+    /// The pause that still holds: a pause whose end has passed is no pause.
+    pub fn pause_in_force(&self) -> Option<i64> {
+        self.paused_until.filter(|p| *p > super::now_ms())
+    }
 }
 
 /// Everything held about one live contact, read at one moment.
@@ -57,12 +60,7 @@ impl ContactSnapshot {
             .stored
             .get(topic.key.as_str())
             .cloned()
-            .unwrap_or_else(|| Preference {
-                subscribed: topic.subscribed_by_default(),
-                channels: topic.channels.clone(),
-                frequency: topic.default_frequency,
-                info_only: false,
-            });
+            .unwrap_or_else(|| topic.default_preference());
         p.subscribed |= topic.kind == TopicKind::Required;
         p
     }
@@ -79,7 +77,75 @@ impl ContactSnapshot {
     }
 }
 
+/// The stored choice in a row holding `{prefix}subscribed`, `{prefix}channels`,
+/// `{prefix}frequency` and `{prefix}info_only`; `None` when there is none (a LEFT JOIN's NULLs).
+pub(crate) fn stored_preference(row: &AnyRow, prefix: &str) -> anyhow::Result<Option<Preference>> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let Some(channels) = row.try_get::<Option<String>, _>(col("channels").as_str())? else {
+        return Ok(None);
+    };
+    Ok(Some(Preference {
+        subscribed: opt_flag(row, &col("subscribed"))?,
+        channels: ChannelSet::parse_list(&channels)?,
+        frequency: Frequency::parse(&row.try_get::<String, _>(col("frequency").as_str())?)?,
+        info_only: opt_flag(row, &col("info_only"))?,
+    }))
+}
+
+/// What a link page needs: where the message went, and the topic it was about with the
+/// contact's current choice for it.
+#[derive(Debug, Clone)]
+pub struct LinkTarget {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub topic: Option<(Topic, Preference)>,
+}
+
 impl Store {
+    /// A link's target in one query (the one-click path reads nothing else); `None` when the
+    /// contact is gone or erased. `topic_id` 0 is "every topic".
+    pub async fn link_target(
+        &self,
+        contact_id: i64,
+        topic_id: i64,
+    ) -> anyhow::Result<Option<LinkTarget>> {
+        let topic_columns: Vec<String> = TOPIC_COLUMNS
+            .split(',')
+            .map(|c| format!("t.{}", c.trim()))
+            .collect();
+        let Some(row) = sqlx::query(&format!(
+            "SELECT c.email, c.phone, {},
+                    p.subscribed AS p_subscribed, p.channels AS p_channels,
+                    p.frequency AS p_frequency, p.info_only AS p_info_only
+             FROM contacts c
+             LEFT JOIN topics t ON t.id = $2
+             LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = t.id
+             WHERE c.id = $1 AND c.erased_at IS NULL",
+            topic_columns.join(", ")
+        ))
+        .bind(contact_id)
+        .bind(topic_id)
+        .fetch_optional(self.reader())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let topic = match row.try_get::<Option<i64>, _>("id")? {
+            None => None,
+            Some(_) => {
+                let topic = Topic::from_row(&row)?;
+                let pref =
+                    stored_preference(&row, "p_")?.unwrap_or_else(|| topic.default_preference());
+                Some((topic, pref))
+            }
+        };
+        Ok(Some(LinkTarget {
+            email: row.try_get("email")?,
+            phone: row.try_get("phone")?,
+            topic,
+        }))
+    }
+
     /// A live contact's snapshot; `None` when there is no such contact or it was erased.
     pub async fn contact_view(&self, contact_id: i64) -> anyhow::Result<Option<ContactSnapshot>> {
         let mut conn = self.reader().acquire().await?;
@@ -129,15 +195,9 @@ impl Store {
         .await?;
         let mut stored = HashMap::new();
         for r in &rows {
-            stored.insert(
-                r.try_get::<String, _>("key")?,
-                Preference {
-                    subscribed: flag(r, "subscribed")?,
-                    channels: ChannelSet::parse_list(&r.try_get::<String, _>("channels")?)?,
-                    frequency: Frequency::parse(&r.try_get::<String, _>("frequency")?)?,
-                    info_only: flag(r, "info_only")?,
-                },
-            );
+            if let Some(p) = stored_preference(r, "")? {
+                stored.insert(r.try_get::<String, _>("key")?, p);
+            }
         }
         Ok(Some(ContactSnapshot {
             id: contact_id,

@@ -1,11 +1,11 @@
 //! Loading what the decision rules need, and recording sends atomically with the check.
 
-use app::domain::{AddressKind, Channel, ChannelSet, ContactRef, Frequency, Purpose};
+use app::domain::{AddressKind, Channel, ChannelSet, ContactRef, Purpose};
 use jiff::{civil::Time, tz::TimeZone, Timestamp};
-use sqlx::{any::AnyRow, AnyConnection, Row};
+use sqlx::{AnyConnection, Row};
 
-use super::{flag, topics::Topic, Store};
-use crate::decide::{decide, ContactRules, Decision, PrefRules, TopicRules, Verdict};
+use super::{contact_view::stored_preference, flag, opt_flag, topics::Topic, Store};
+use crate::decide::{decide, ContactRules, Decision, TopicRules, Verdict};
 
 /// A decision with what the answer needs besides the verdict.
 #[derive(Debug, Clone)]
@@ -26,13 +26,6 @@ pub struct Ask {
     pub purpose: Purpose,
     pub record: bool,
     pub message_id: Option<String>,
-}
-
-fn opt_flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
-    if let Ok(v) = row.try_get::<Option<bool>, _>(col) {
-        return Ok(v.unwrap_or(false));
-    }
-    Ok(row.try_get::<Option<i64>, _>(col)?.unwrap_or(0) != 0)
 }
 
 fn ts(ms: i64) -> Timestamp {
@@ -94,20 +87,7 @@ async fn load(
         disputed.push(AddressKind::Phone);
     }
 
-    let pref = match c.try_get::<Option<String>, _>("channels")? {
-        Some(channels) => PrefRules {
-            subscribed: opt_flag(&c, "subscribed")?,
-            channels: ChannelSet::parse_list(&channels)?,
-            frequency: Frequency::parse(&c.try_get::<String, _>("frequency")?)?,
-            info_only: opt_flag(&c, "info_only")?,
-        },
-        None => PrefRules {
-            subscribed: topic.subscribed_by_default(),
-            channels: topic.channels.clone(),
-            frequency: topic.default_frequency,
-            info_only: false,
-        },
-    };
+    let pref = stored_preference(&c, "")?.unwrap_or_else(|| topic.default_preference());
     let time = |s: Option<String>| s.and_then(|s| Time::strptime("%H:%M", &s).ok());
     let quiet = time(c.try_get("quiet_start")?).zip(time(c.try_get("quiet_end")?));
     let rules = ContactRules {

@@ -226,6 +226,14 @@ pub fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
         .or_else(|_| row.try_get::<i64, _>(col).map(|v| v != 0))
 }
 
+/// A flag from a LEFT JOIN: NULL (no row) reads as false.
+pub(crate) fn opt_flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
+    if let Ok(v) = row.try_get::<Option<bool>, _>(col) {
+        return Ok(v.unwrap_or(false));
+    }
+    Ok(row.try_get::<Option<i64>, _>(col)?.unwrap_or(0) != 0)
+}
+
 /// The current time in Unix milliseconds, the unit of every stored time.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()

@@ -1,7 +1,7 @@
 //! Topics: the kinds of message the organisation sends, and loading them from TOML.
 
 use anyhow::{bail, Context};
-use app::domain::{ChannelSet, Frequency, TopicKey, TopicKind};
+use app::domain::{ChannelSet, Frequency, Preference, TopicKey, TopicKind};
 use serde::Deserialize;
 use sqlx::{any::AnyRow, Row};
 
@@ -42,6 +42,16 @@ impl Topic {
     /// the contact; optional ones only when configured so (no pre-ticked boxes by default).
     pub fn subscribed_by_default(&self) -> bool {
         self.kind == TopicKind::Required || self.default_subscribed
+    }
+
+    /// The choice of a contact who has no stored row for this topic.
+    pub fn default_preference(&self) -> Preference {
+        Preference {
+            subscribed: self.subscribed_by_default(),
+            channels: self.channels.clone(),
+            frequency: self.default_frequency,
+            info_only: false,
+        }
     }
 }
 

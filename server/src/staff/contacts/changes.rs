@@ -13,14 +13,14 @@ use axum::{
     body::Bytes,
     extract::{Path, State},
     http::StatusCode,
-    response::Response,
 };
 use serde_json::json;
 
-use super::{contact_url, find_contact, load_contact, render_contact, unknown_contact};
+use super::{contact_url, known_contact, load_contact, render_contact, unknown_contact};
 use crate::{
+    http::page_error::{PageError, PageResult},
     mail::templates,
-    staff::{see_other, server_error, FormFields, Staff, StaffUser},
+    staff::{see_other, FormFields, Staff, StaffUser},
     state::AppState,
     store::{apply_change, ChangeError, ChangeOp, ChangeRequest, FieldChange},
     words::describe,
@@ -51,11 +51,8 @@ async fn refuse(
     form_id: String,
     form: &FormFields,
     message: String,
-) -> Response {
-    let mut view = match load_contact(&state.store, contact_id).await {
-        Ok(v) => v,
-        Err(e) => return server_error(format!("{e:#}")),
-    };
+) -> PageResult {
+    let mut view = load_contact(&state.store, contact_id).await?;
     view.reason_draft = form.text("reason");
     if let Some(key) = form_id.strip_prefix("topic-") {
         if let Some(t) = view.topics.iter_mut().find(|t| t.key == key) {
@@ -86,12 +83,12 @@ async fn refuse(
         view.global.quiet_end = form.get("quiet_end").filter(|s| !s.is_empty());
     }
     view.error_form = Some(form_id);
-    render_contact(
+    Ok(render_contact(
         StatusCode::UNPROCESSABLE_ENTITY,
         user,
         view,
         Some(Flash::Error(message)),
-    )
+    ))
 }
 
 /// Applies a staff change and, if something changed, emails the contact about it.
@@ -134,7 +131,7 @@ async fn answer(
     form: &FormFields,
     ops: Result<Vec<ChangeOp>, String>,
     done: &str,
-) -> Response {
+) -> PageResult {
     let reason = match parse_reason(&form.text("reason")) {
         Ok(r) => r,
         Err(m) => return refuse(state, user, contact_id, form_id, form, m).await,
@@ -146,11 +143,13 @@ async fn answer(
     match apply_for_contact(state, user, contact_id, reason, ops).await {
         Ok(changed) => {
             let flash = if changed { done } else { "unchanged" };
-            see_other(&format!("{}?flash={flash}", contact_url(reference)))
+            Ok(see_other(&format!(
+                "{}?flash={flash}",
+                contact_url(reference)
+            )))
         }
-        Err(ChangeError::Database(e)) => server_error(e),
-        Err(ChangeError::Internal(e)) => server_error(format!("{e:#}")),
-        Err(ChangeError::UnknownContact) => unknown_contact(user),
+        Err(e @ (ChangeError::Database(_) | ChangeError::Internal(_))) => Err(e.into()),
+        Err(ChangeError::UnknownContact) => Err(PageError::Page(unknown_contact(user))),
         Err(e) => {
             let m = ParseError(e.to_string()).sentence();
             refuse(state, user, contact_id, form_id, form, m).await
@@ -164,18 +163,11 @@ pub(super) async fn change_topic(
     Staff(user): Staff,
     Path((reference, key)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = FormFields::parse(&body);
-    let (contact_id, _) = match find_contact(&state.store, &reference).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unknown_contact(&user),
-        Err(e) => return server_error(format!("{e:#}")),
-    };
+    let (contact_id, _) = known_contact(&state.store, &user, &reference).await?;
     let topic = match TopicKey::parse(&key) {
-        Ok(k) => match state.store.topic(&k).await {
-            Ok(t) => t.filter(|t| !t.archived),
-            Err(e) => return server_error(format!("{e:#}")),
-        },
+        Ok(k) => state.store.topic(&k).await?.filter(|t| !t.archived),
         Err(_) => None,
     };
     let ops = (|| -> Result<Vec<ChangeOp>, String> {
@@ -229,13 +221,9 @@ pub(super) async fn change_global(
     Staff(user): Staff,
     Path(reference): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = FormFields::parse(&body);
-    let (contact_id, tz) = match find_contact(&state.store, &reference).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unknown_contact(&user),
-        Err(e) => return server_error(format!("{e:#}")),
-    };
+    let (contact_id, tz) = known_contact(&state.store, &user, &reference).await?;
     let ops = (|| -> Result<Vec<ChangeOp>, String> {
         let mut ops = vec![ChangeOp::UnsubscribedAll(form.checked("unsubscribed_all"))];
         let opt_outs = form
@@ -293,18 +281,13 @@ pub(super) async fn change_details(
     Staff(user): Staff,
     Path(reference): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = FormFields::parse(&body);
-    let current = match state.store.contact_id_and_zone(&reference).await {
-        Ok(Some((id, _))) => state.store.contact_view(id).await,
-        Ok(None) => Ok(None),
-        Err(e) => Err(e),
+    let (id, _) = known_contact(&state.store, &user, &reference).await?;
+    let Some(current) = state.store.contact_view(id).await? else {
+        return Err(PageError::Page(unknown_contact(&user)));
     };
-    let (contact_id, cur_email, cur_phone) = match current {
-        Ok(Some(c)) => (c.id, c.email, c.phone),
-        Ok(None) => return unknown_contact(&user),
-        Err(e) => return server_error(format!("{e:#}")),
-    };
+    let (contact_id, cur_email, cur_phone) = (current.id, current.email, current.phone);
     let mut ops = Vec::new();
     let mut problem = None;
     let email = form.text("email");
@@ -381,13 +364,9 @@ pub(super) async fn resolve_dispute(
     Staff(user): Staff,
     Path((reference, kind)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = FormFields::parse(&body);
-    let (contact_id, _) = match find_contact(&state.store, &reference).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unknown_contact(&user),
-        Err(e) => return server_error(format!("{e:#}")),
-    };
+    let (contact_id, _) = known_contact(&state.store, &user, &reference).await?;
     let ops = (|| -> Result<Vec<ChangeOp>, String> {
         let kind = AddressKind::parse(&kind).map_err(|e| e.to_string())?;
         let replacement = match form.text("resolution").as_str() {

@@ -26,11 +26,12 @@ use axum::{
 };
 use leptos::prelude::*;
 
-use super::{flash_message, nav, page, problem, server_error, FlashQuery, Staff, StaffUser};
+use super::{flash_message, nav, page, problem, FlashQuery, Staff, StaffUser};
+use crate::http::page_error::{PageError, PageResult};
 use crate::{
     state::AppState,
-    store::{now_ms, FieldChange, Store},
-    words::{describe, format_time},
+    store::Store,
+    words::{format_time, ledger_line, Reader},
 };
 
 /// Contacts per search page.
@@ -81,7 +82,7 @@ async fn search(
     State(state): State<AppState>,
     Staff(user): Staff,
     Query(query): Query<SearchQuery>,
-) -> Response {
+) -> PageResult {
     let q = query.q.unwrap_or_default().trim().to_owned();
     let page_no = query.page.unwrap_or(1).clamp(1, 10_000);
     let mut hits = Vec::new();
@@ -106,11 +107,7 @@ async fn search(
                 PAGE_SIZE + 1,
                 (page_no - 1) * PAGE_SIZE,
             )
-            .await;
-        let rows = match rows {
-            Ok(r) => r,
-            Err(e) => return server_error(e),
-        };
+            .await?;
         more = rows.len() as i64 > PAGE_SIZE;
         for r in rows.into_iter().take(PAGE_SIZE as usize) {
             hits.push(ContactHit {
@@ -128,11 +125,8 @@ async fn search(
     let prev_url = (page_no > 1).then(|| page_url(page_no - 1));
     let next_url = more.then(|| page_url(page_no + 1));
     let flash = flash_message(query.flash.as_deref());
-    let disputed = match open_disputes(&state.store).await {
-        Ok(d) => d,
-        Err(e) => return server_error(format!("{e:#}")),
-    };
-    page(
+    let disputed = open_disputes(&state.store).await?;
+    Ok(page(
         StatusCode::OK,
         "Find a contact",
         Some(nav(&user, "/staff")),
@@ -140,7 +134,7 @@ async fn search(
             view! { <ContactSearch q hits page=page_no prev_url next_url disputed flash/> }
                 .into_any()
         },
-    )
+    ))
 }
 
 /// Contacts with an open "not me" report (the disputed address only), oldest report first.
@@ -165,9 +159,17 @@ async fn open_disputes(store: &Store) -> anyhow::Result<Vec<ContactHit>> {
         .collect())
 }
 
-/// The contact's id and time zone by ref.
-async fn find_contact(store: &Store, reference: &str) -> anyhow::Result<Option<(i64, String)>> {
-    store.contact_id_and_zone(reference).await
+/// The contact's id and time zone by ref; for an unknown or erased ref, the "no such contact"
+/// page.
+async fn known_contact(
+    store: &Store,
+    user: &StaffUser,
+    reference: &str,
+) -> Result<(i64, String), PageError> {
+    store
+        .contact_id_and_zone(reference)
+        .await?
+        .ok_or_else(|| PageError::Page(unknown_contact(user)))
 }
 
 /// Everything the contact page shows.
@@ -185,10 +187,7 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
             .iter()
             .map(|ch| (*ch, g.channel_opt_outs.contains(*ch)))
             .collect(),
-        paused_until: g
-            .paused_until
-            .filter(|p| *p > now_ms())
-            .map(|p| format_time(p, &tz)),
+        paused_until: g.pause_in_force().map(|p| format_time(p, &tz)),
         quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
         quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
         weekly_cap: g.weekly_cap,
@@ -236,27 +235,14 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
     let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
     let mut ledger = Vec::new();
     for r in rows {
-        let changes: Vec<FieldChange> = serde_json::from_str(&r.changes)?;
-        let by = match r.actor_kind.as_str() {
-            "customer" => "The customer".to_owned(),
-            "one_click" => "The customer, from a link in a message".to_owned(),
-            "staff" => format!(
-                "Staff: {}",
-                r.staff_email.unwrap_or_else(|| "unknown".into())
-            ),
-            "sender" => format!(
-                "Sender: {}",
-                r.sender_name.unwrap_or_else(|| "unknown".into())
-            ),
-            _ => "Attune".to_owned(),
-        };
+        let line = ledger_line(r, &names, &tz, Reader::Staff)?;
         ledger.push(StaffLedgerEntry {
-            seq: r.seq,
-            when: format_time(r.occurred_at, &tz),
-            by,
-            reason: r.reason,
-            items: describe(&changes, &names, &tz),
-            receipts: receipts.remove(&r.seq).unwrap_or_default(),
+            receipts: receipts.remove(&line.seq).unwrap_or_default(),
+            seq: line.seq,
+            when: line.when,
+            by: line.by,
+            reason: line.reason,
+            items: line.items,
         });
     }
 
@@ -328,19 +314,13 @@ async fn contact_page(
     Staff(user): Staff,
     Path(reference): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Response {
-    let (id, _) = match find_contact(&state.store, &reference).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unknown_contact(&user),
-        Err(e) => return server_error(format!("{e:#}")),
-    };
-    match load_contact(&state.store, id).await {
-        Ok(view) => render_contact(
-            StatusCode::OK,
-            &user,
-            view,
-            flash_message(q.flash.as_deref()),
-        ),
-        Err(e) => server_error(format!("{e:#}")),
-    }
+) -> PageResult {
+    let (id, _) = known_contact(&state.store, &user, &reference).await?;
+    let view = load_contact(&state.store, id).await?;
+    Ok(render_contact(
+        StatusCode::OK,
+        &user,
+        view,
+        flash_message(q.flash.as_deref()),
+    ))
 }

@@ -3,14 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::domain::{AddressKind, ChannelSet, Frequency, TopicKey};
+use app::domain::{AddressKind, ChannelSet, TopicKey};
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    apply::{apply, event_type, op_topic, Applied, ContactFields, Global, Pref, State},
+    apply::{apply, event_type, op_topic, Applied, ContactFields, Global, Preference, State},
     ChangeError, ChangeOp, ChangeRequest, Committed, QuietHours,
 };
 use crate::store::{
+    contact_view::stored_preference,
     events::{Event, EventActor, EventContact},
     flag, now_ms,
     topics::{Topic, TOPIC_COLUMNS},
@@ -50,7 +51,7 @@ pub async fn apply_change_in(
         Global::default()
     };
     let mut topics: HashMap<TopicKey, Topic> = HashMap::new();
-    let mut prefs: BTreeMap<TopicKey, Pref> = BTreeMap::new();
+    let mut prefs: BTreeMap<TopicKey, Preference> = BTreeMap::new();
     for key in req.ops.iter().filter_map(op_topic) {
         if !topics.contains_key(key) {
             let topic = load_topic(conn, key).await?;
@@ -299,7 +300,7 @@ async fn load_pref(
     conn: &mut AnyConnection,
     contact_id: i64,
     topic: &Topic,
-) -> Result<Pref, ChangeError> {
+) -> Result<Preference, ChangeError> {
     let row = sqlx::query(
         "SELECT subscribed, channels, frequency, info_only FROM preferences
          WHERE contact_id = $1 AND topic_id = $2",
@@ -308,22 +309,11 @@ async fn load_pref(
     .bind(topic.id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(match row {
-        Some(row) => Pref {
-            subscribed: flag(&row, "subscribed")?,
-            channels: ChannelSet::parse_list(&row.try_get::<String, _>("channels")?)
-                .map_err(anyhow::Error::from)?,
-            frequency: Frequency::parse(&row.try_get::<String, _>("frequency")?)
-                .map_err(anyhow::Error::from)?,
-            info_only: flag(&row, "info_only")?,
-        },
-        None => Pref {
-            subscribed: topic.subscribed_by_default(),
-            channels: topic.channels.clone(),
-            frequency: topic.default_frequency,
-            info_only: false,
-        },
-    })
+    let stored = match row {
+        Some(row) => stored_preference(&row, "")?,
+        None => None,
+    };
+    Ok(stored.unwrap_or_else(|| topic.default_preference()))
 }
 
 async fn load_global(conn: &mut AnyConnection, contact_id: i64) -> Result<Global, ChangeError> {
