@@ -145,21 +145,25 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one attempt against a fixed window and answers whether it is within `limit`.
+    /// Counts one attempt in the key's window and answers whether it is within `limit`.
     /// Windows live in the database, so every instance counts together.
     pub async fn rate_limit(&self, key: &str, limit: i64, window_ms: i64) -> anyhow::Result<bool> {
+        // The window opens at a key's first attempt and closes `window_ms` later; it is not a
+        // clock-aligned bucket, whose edge would reset every count mid-burst (twice the limit
+        // across a quarter hour, and a lockout that forgets).
         let now = now_ms();
-        let window_start = now - now.rem_euclid(window_ms);
         let count: i64 = sqlx::query_scalar(
             "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
              ON CONFLICT (key) DO UPDATE SET
-                count = CASE WHEN rate_limits.window_start = excluded.window_start
+                count = CASE WHEN rate_limits.window_start > $3
                              THEN rate_limits.count + 1 ELSE 1 END,
-                window_start = excluded.window_start
+                window_start = CASE WHEN rate_limits.window_start > $3
+                                    THEN rate_limits.window_start ELSE excluded.window_start END
              RETURNING count",
         )
         .bind(key)
-        .bind(window_start)
+        .bind(now)
+        .bind(now - window_ms)
         .fetch_one(self.writer())
         .await?;
         Ok(count <= limit)

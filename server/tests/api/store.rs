@@ -397,3 +397,31 @@ both_backends! {
         assert!(token.len() >= 43, "256 random bits");
     }
 }
+
+both_backends! {
+    async fn a_rate_limit_window_opens_at_the_first_attempt_so_a_clock_quarter_hour_resets_nothing(db) {
+        let (store, _db) = fresh_store(db).await;
+        const WINDOW: i64 = 15 * 60 * 1000;
+        // Three attempts of a limit of three, the first 20 seconds ago: a clock-aligned bucket
+        // would have started over at most quarter hours since; the window must not.
+        let started = jiff::Timestamp::now().as_millisecond() - 20_000;
+        sqlx::query("INSERT INTO rate_limits (key, window_start, count) VALUES ('k', $1, 3)")
+            .bind(started)
+            .execute(store.writer())
+            .await
+            .unwrap();
+        assert!(!store.rate_limit("k", 3, WINDOW).await.unwrap(), "a fourth attempt in the window is refused");
+        assert!(!store.rate_limit("k", 3, WINDOW).await.unwrap());
+
+        // A window that has fully passed starts a new one at this attempt.
+        sqlx::query("UPDATE rate_limits SET window_start = $1 WHERE key = 'k'")
+            .bind(started - WINDOW)
+            .execute(store.writer())
+            .await
+            .unwrap();
+        assert!(store.rate_limit("k", 3, WINDOW).await.unwrap());
+        assert!(store.rate_limit("k", 3, WINDOW).await.unwrap());
+        assert!(store.rate_limit("k", 3, WINDOW).await.unwrap());
+        assert!(!store.rate_limit("k", 3, WINDOW).await.unwrap(), "the new window counts from one");
+    }
+}
