@@ -3,11 +3,16 @@
 use leptos::prelude::*;
 
 use super::{
-    ticked,
-    types::{DetailsForm, GlobalForm, HistoryPage, PreferencesView, TopicForm},
+    types::{HistoryPage, PreferencesView},
     AppError,
 };
-#[allow(unused_imports)]
+// What the server functions' bodies decode the forms into: the server's side only.
+#[cfg(feature = "ssr")]
+use super::{
+    ticked,
+    types::{DetailsForm, GlobalForm, TopicForm},
+};
+#[cfg(feature = "ssr")]
 use crate::domain::Channel;
 
 /// The signed-in contact's preferences; `saved` names a change of theirs to describe.
