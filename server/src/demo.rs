@@ -82,6 +82,7 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
                     subscribed: true,
                 },
             ],
+            keep_session: None,
         };
         crate::store::apply_change(store, &req).await?;
     }

@@ -28,9 +28,11 @@ use crate::{
     mail::templates,
     state::AppState,
     store::{
-        apply_change, contact_view::ContactSnapshot, contacts::SIGN_IN_TOKEN_TTL_MS,
-        sessions::Redeemed, sessions::SESSION_TTL_MS, sha256_hex, ChangeError, ChangeOp,
-        ChangeRequest, Store,
+        apply_change,
+        contact_view::ContactSnapshot,
+        contacts::SIGN_IN_TOKEN_TTL_MS,
+        sessions::{LinkPurpose, Redeemed, SESSION_TTL_MS},
+        sha256_hex, ChangeError, ChangeOp, ChangeRequest, Store,
     },
     words::{ledger_line, Reader},
 };
@@ -83,19 +85,18 @@ impl CustomerBackend {
 
     /// Sends a link by email in the background, so the answer to the request does not depend on
     /// whether (or how slowly) mail was sent.
-    fn send_link_later(&self, contact_id: i64, to: Email, purpose: String, ttl_ms: i64) {
+    fn send_link_later(&self, contact_id: i64, to: Email, purpose: LinkPurpose, ttl_ms: i64) {
         let state = self.state.clone();
         tokio::spawn(async move {
             let result = async {
                 let token = state
                     .store
-                    .create_token(contact_id, &purpose, ttl_ms)
+                    .create_token(contact_id, &purpose.stored(to.as_str()), ttl_ms)
                     .await?;
                 let link = state.config.base_url.join(&format!("auth/{token}"))?;
-                let mail = if purpose == "sign_in" {
-                    templates::sign_in(to, link.as_str())
-                } else {
-                    templates::verify_email(to, link.as_str())
+                let mail = match purpose {
+                    LinkPurpose::SignIn => templates::sign_in(to, link.as_str()),
+                    LinkPurpose::VerifyEmail => templates::verify_email(to, link.as_str()),
                 };
                 state.mailer.send(mail).await?;
                 if state.mailer.is_local() {
@@ -118,6 +119,15 @@ impl CustomerBackend {
             reason: None,
             meta: Some(json!({"source": "preferences page"})),
             ops,
+            // A change made through a link (no session) keeps none.
+            keep_session: app::backend::request_parts().ok().and_then(|parts| {
+                let cookie = parts
+                    .headers
+                    .get(axum::http::header::COOKIE)?
+                    .to_str()
+                    .ok()?;
+                self.session_id(Some(cookie))
+            }),
         };
         match apply_change(self.store(), &req).await {
             Ok(committed) => Ok(committed.map(|c| c.seq)),
@@ -147,13 +157,6 @@ fn change_error(e: ChangeError) -> AppError {
         ChangeError::UnknownContact => AppError::NotSignedIn,
         other => AppError::Invalid(other.to_string()),
     }
-}
-
-fn verify_purpose(email: &str) -> String {
-    format!(
-        "verify_email:{}",
-        sha256_hex(email.to_lowercase().as_bytes())
-    )
 }
 
 #[async_trait::async_trait]
@@ -200,7 +203,7 @@ impl Backend for CustomerBackend {
             .await
             .map_err(internal)?
         {
-            self.send_link_later(contact_id, email, "sign_in".into(), SIGN_IN_TOKEN_TTL_MS);
+            self.send_link_later(contact_id, email, LinkPurpose::SignIn, SIGN_IN_TOKEN_TTL_MS);
         }
         Ok(())
     }
@@ -248,11 +251,21 @@ impl Backend for CustomerBackend {
                 ))
             }
         };
-        if let Some(_hash) = purpose.strip_prefix("verify_email:") {
-            // Confirms the address only if it is still the one the link was sent to.
-            let email = self.contact(contact_id).await?.email;
-            if let Some(email) = email.filter(|e| verify_purpose(e) == purpose) {
-                let email = Email::parse(&email).map_err(internal)?;
+        // The link works only while the address it was mailed to is still the contact's and
+        // not reported as someone else's: a stranger at a corrected address signs nobody in.
+        let contact = self.contact(contact_id).await?;
+        let email = contact.mailable_email();
+        match LinkPurpose::matching(&purpose, email) {
+            None => {
+                return Err(AppError::Invalid(
+                    "This link was sent to an address that is no longer the one we hold. \
+                     Ask for a new one below."
+                        .into(),
+                ))
+            }
+            Some(LinkPurpose::SignIn) => {}
+            Some(LinkPurpose::VerifyEmail) => {
+                let email = Email::parse(email.unwrap_or_default()).map_err(internal)?;
                 self.change(
                     ContactId(contact_id),
                     vec![ChangeOp::Email {
@@ -452,7 +465,7 @@ impl Backend for CustomerBackend {
             self.send_link_later(
                 contact.0,
                 email.clone(),
-                verify_purpose(email.as_str()),
+                LinkPurpose::VerifyEmail,
                 VERIFY_TTL_MS,
             );
         }

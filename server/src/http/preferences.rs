@@ -190,6 +190,7 @@ pub async fn patch_preferences(
             json!({"source": "sender api", "sender": sender.name, "consent": patch.consent}),
         ),
         ops,
+        keep_session: None,
     };
     // A sender may not silently re-subscribe someone: subscribing needs the contact's consent.
     let mut subscribed_topics: Vec<String> = Vec::new();

@@ -331,6 +331,7 @@ async fn unsubscribe_post(
             reason: None,
             meta: Some(json!({"source": "unsubscribe link", "action": action})),
             ops: vec![op],
+            keep_session: None,
         };
         match apply_change(&state.store, &req).await {
             Ok(_) => {}
@@ -412,6 +413,7 @@ async fn not_me_post(State(state): State<AppState>, LinkToken(token): LinkToken)
         reason: Some("reported through a “not me” link".to_owned()),
         meta: Some(json!({"source": "not-me link"})),
         ops: vec![ChangeOp::DisputeAddress(target.address_kind())],
+        keep_session: None,
     };
     match apply_change(&state.store, &req).await {
         Ok(_) | Err(ChangeError::NoAddress(_)) => {}

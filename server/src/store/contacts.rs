@@ -3,7 +3,12 @@
 use app::domain::{Actor, ContactRef};
 use sqlx::Row;
 
-use super::{apply_change_in, now_ms, sha256_hex, ChangeError, ChangeOp, ChangeRequest, Store};
+use anyhow::Context;
+
+use super::{
+    apply_change_in, now_ms, sessions::LinkPurpose, sha256_hex, ChangeError, ChangeOp,
+    ChangeRequest, Store,
+};
 
 /// How long a magic sign-in link works (DESIGN §4).
 pub const SIGN_IN_TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
@@ -54,6 +59,7 @@ impl Store {
             reason: None,
             meta: None,
             ops: details,
+            keep_session: None,
         };
         let committed = apply_change_in(&mut tx, &req).await?;
         tx.commit().await?;
@@ -73,10 +79,20 @@ impl Store {
         )
     }
 
-    /// Creates a single-use sign-in token for a contact and returns it; only its hash is stored.
+    /// Creates a single-use sign-in token for a contact, bound to their current email address,
+    /// and returns it; only its hash is stored.
     pub async fn create_sign_in_token(&self, contact_id: i64) -> anyhow::Result<String> {
-        self.create_token(contact_id, "sign_in", SIGN_IN_TOKEN_TTL_MS)
-            .await
+        let email = self
+            .contact_view(contact_id)
+            .await?
+            .and_then(|c| c.mailable_email().map(str::to_owned))
+            .context("the contact has no email address to send a sign-in link to")?;
+        self.create_token(
+            contact_id,
+            &LinkPurpose::SignIn.stored(&email),
+            SIGN_IN_TOKEN_TTL_MS,
+        )
+        .await
     }
 
     /// Erases a contact's personal data (DESIGN §6): addresses go, sessions and tokens go, the
@@ -121,6 +137,7 @@ impl Store {
             reason,
             meta: None,
             ops: vec![ChangeOp::Erase],
+            keep_session: None,
         };
         apply_change_in(&mut tx, &req).await?;
         sqlx::query(

@@ -19,6 +19,34 @@ pub enum Redeemed {
     Unknown,
 }
 
+/// What a mailed link is for, bound to the address it was mailed to: it works only while that
+/// address is still the contact's, undisputed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    SignIn,
+    VerifyEmail,
+}
+
+impl LinkPurpose {
+    /// The stored form: `sign_in:` or `verify_email:`, then the address's SHA-256.
+    pub fn stored(self, email: &str) -> String {
+        let kind = match self {
+            LinkPurpose::SignIn => "sign_in",
+            LinkPurpose::VerifyEmail => "verify_email",
+        };
+        format!("{kind}:{}", sha256_hex(email.to_lowercase().as_bytes()))
+    }
+
+    /// The purpose a stored form names, if it was made for `email`. Links stored before they
+    /// were bound to an address match nothing.
+    pub fn matching(stored: &str, email: Option<&str>) -> Option<LinkPurpose> {
+        let email = email?;
+        [LinkPurpose::SignIn, LinkPurpose::VerifyEmail]
+            .into_iter()
+            .find(|p| p.stored(email) == stored)
+    }
+}
+
 impl Store {
     /// Uses a sign-in token. One atomic update decides: of any number of concurrent attempts,
     /// exactly one gets `Ok`.

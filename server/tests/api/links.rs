@@ -38,6 +38,7 @@ async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
             topic: TopicKey::parse(topic).unwrap(),
             subscribed: true,
         }],
+        keep_session: None,
     };
     apply_change(store, &req).await.unwrap();
 }

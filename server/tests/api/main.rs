@@ -15,4 +15,5 @@ mod scale_out;
 mod sender_api;
 mod staff;
 mod store;
+mod trust;
 mod webhooks;

@@ -322,6 +322,7 @@ both_backends! {
             apply_change(&app.store, &ChangeRequest {
                 contact_id: ann, actor: Actor::OneClick, reason: None, meta: None,
                 ops: vec![ChangeOp::DisputeAddress(kind)],
+                keep_session: None,
             }).await.unwrap();
         }
         assert_eq!(app.store.contact_by_email("ann.demo@example.com").await.unwrap(), None);
@@ -687,6 +688,7 @@ both_backends! {
         apply_change(&app.store, &ChangeRequest {
             contact_id: ann_id(&app).await, actor: Actor::OneClick, reason: None, meta: None,
             ops: vec![ChangeOp::DisputeAddress(AddressKind::Email)],
+            keep_session: None,
         }).await.unwrap();
 
         let res = post_pairs(&app, "/staff/contacts/demo-ann/disputes/email", &agent, &[

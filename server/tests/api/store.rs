@@ -69,6 +69,7 @@ fn change(contact_id: i64, ops: Vec<ChangeOp>) -> ChangeRequest {
         reason: None,
         meta: None,
         ops,
+        keep_session: None,
     }
 }
 

@@ -233,6 +233,7 @@ async fn change(store: &Store, contact_id: i64, n: usize) -> i64 {
                 topic: TopicKey::parse("offers").unwrap(),
                 frequency,
             }],
+            keep_session: None,
         },
     )
     .await

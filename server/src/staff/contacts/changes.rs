@@ -105,6 +105,7 @@ async fn apply_for_contact(
         reason: Some(reason.clone()),
         meta: Some(json!({"source": "staff console"})),
         ops,
+        keep_session: None,
     };
     match apply_change(&state.store, &req).await? {
         Some(committed) => {

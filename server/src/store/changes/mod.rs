@@ -88,6 +88,10 @@ pub struct ChangeRequest {
     /// Where the request came from (channel, user agent…), kept with the ledger row as evidence.
     pub meta: Option<Value>,
     pub ops: Vec<ChangeOp>,
+    /// The customer's own session (its cookie value) when they make the change themselves: when
+    /// the change replaces or reports the email address, every other session of the contact and
+    /// every unused sign-in link ends, and this one is kept.
+    pub keep_session: Option<String>,
 }
 
 /// One field's before and after, as in the ledger, the change feed and webhooks (DESIGN §6.1).

@@ -193,6 +193,31 @@ pub async fn apply_change_in(
         .await?;
     }
 
+    // Sign-in links and sessions reached someone through the email address. Once it is replaced
+    // or reported as someone else's, whoever holds them may be the stranger at the old address
+    // (DESIGN §9): they end with the change, in its transaction.
+    let email_replaced = before_contact.email.as_deref().map(str::to_lowercase)
+        != contact.email.as_deref().map(str::to_lowercase);
+    let email_reported = disputes.iter().any(|(k, _)| *k == AddressKind::Email);
+    if email_replaced || email_reported {
+        sqlx::query("DELETE FROM sign_in_tokens WHERE contact_id = $1 AND used_at IS NULL")
+            .bind(req.contact_id)
+            .execute(&mut *conn)
+            .await?;
+        let keep = req
+            .keep_session
+            .as_deref()
+            .map(|id| crate::store::sha256_hex(id.as_bytes()))
+            .unwrap_or_default();
+        sqlx::query(
+            "DELETE FROM sessions WHERE kind = 'customer' AND contact_id = $1 AND id_hash <> $2",
+        )
+        .bind(req.contact_id)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+    }
+
     for (id, resolution) in &resolutions {
         sqlx::query(
             "UPDATE disputed_addresses SET resolved_at = $2, resolved_by = $3, resolution = $4

@@ -1,0 +1,111 @@
+//! Trust at the edges (DESIGN §9): the stranger at a mistyped or reported address gets nothing
+//! of the customer's, on both backends.
+
+use app::domain::{Actor, AddressKind, ContactRef, Email};
+use server::store::{apply_change, ChangeOp, ChangeRequest};
+
+use crate::customer::sign_in;
+use crate::helpers::{count, spawn_app, TestApp};
+
+/// The demo organisation; returns Ann's contact id.
+async fn seed(app: &TestApp) -> i64 {
+    let base = url::Url::parse("http://127.0.0.1:3000").unwrap();
+    server::demo::seed(&app.store, &base).await.unwrap();
+    app.store
+        .contact_id(&ContactRef::parse("demo-ann").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn change(app: &TestApp, ann: i64, actor: Actor, op: ChangeOp) {
+    let req = ChangeRequest {
+        contact_id: ann,
+        actor,
+        reason: Some("corrected at the front desk".into()),
+        meta: None,
+        ops: vec![op],
+        keep_session: None,
+    };
+    apply_change(&app.store, &req).await.unwrap();
+}
+
+async fn signed_in(app: &TestApp, cookie: &str) -> bool {
+    let (_, page) = app.get_page("/preferences", Some(cookie)).await;
+    assert!(
+        page.contains("Your message preferences") || page.contains("Please sign in"),
+        "{page}"
+    );
+    page.contains("Your message preferences")
+}
+
+both_backends! {
+    async fn a_sign_in_link_mailed_before_the_address_was_corrected_signs_nobody_in(db) {
+        let app = spawn_app(db).await;
+        let ann = seed(&app).await;
+        let token = app.store.create_sign_in_token(ann).await.unwrap();
+        let sessions = count(&app.store, "sessions").await;
+
+        change(&app, ann, Actor::System, ChangeOp::Email {
+            email: Some(Email::parse("ann.real@example.org").unwrap()),
+            verified: false,
+        }).await;
+        let res = app.post_form("/sf/redeem_sign_in", None, &[("token", token.as_str())]).await;
+
+        assert_ne!(res.headers().get("location").map(|l| l.to_str().unwrap()), Some("/preferences"));
+        assert!(res.headers().get("set-cookie").is_none(), "no session cookie");
+        assert_eq!(count(&app.store, "sessions").await, sessions, "no session was created");
+    }
+}
+
+both_backends! {
+    async fn reporting_an_address_as_not_mine_ends_the_contacts_sessions_and_unused_links(db) {
+        let app = spawn_app(db).await;
+        let ann = seed(&app).await;
+        let first = app.store.create_sign_in_token(ann).await.unwrap();
+        let cookie = sign_in(&app, &first).await;
+        let unused = app.store.create_sign_in_token(ann).await.unwrap();
+        assert!(signed_in(&app, &cookie).await);
+
+        change(&app, ann, Actor::OneClick, ChangeOp::DisputeAddress(AddressKind::Email)).await;
+
+        assert!(!signed_in(&app, &cookie).await, "the session ended with the report");
+        let res = app.post_form("/sf/redeem_sign_in", None, &[("token", unused.as_str())]).await;
+        assert!(res.headers().get("set-cookie").is_none(), "the unused link signs nobody in");
+    }
+}
+
+both_backends! {
+    async fn a_customer_who_changes_their_own_address_stays_signed_in_and_their_other_sessions_end(db) {
+        let app = spawn_app(db).await;
+        let ann = seed(&app).await;
+        let here = sign_in(&app, &app.store.create_sign_in_token(ann).await.unwrap()).await;
+        let elsewhere = sign_in(&app, &app.store.create_sign_in_token(ann).await.unwrap()).await;
+
+        let res = app.post_form("/sf/save_details", Some(&here), &[
+            ("email", "ann.new@example.org"), ("time_zone", "Europe/London"), ("locale", "en"),
+        ]).await;
+        assert_eq!(res.status(), 302, "saved");
+
+        assert!(signed_in(&app, &here).await, "the session that made the change goes on");
+        assert!(!signed_in(&app, &elsewhere).await, "every other session ended");
+        // The confirmation link, mailed after the change, still works.
+        let mails = app.wait_for_mails(1).await;
+        assert!(mails[0].contains("To: ann.new@example.org"), "{}", mails[0]);
+    }
+}
+
+both_backends! {
+    async fn confirming_or_relabelling_the_same_address_ends_no_session(db) {
+        let app = spawn_app(db).await;
+        let ann = seed(&app).await;
+        let cookie = sign_in(&app, &app.store.create_sign_in_token(ann).await.unwrap()).await;
+
+        change(&app, ann, Actor::System, ChangeOp::Email {
+            email: Some(Email::parse("ANN.DEMO@example.com").unwrap()),
+            verified: false,
+        }).await;
+
+        assert!(signed_in(&app, &cookie).await, "the same address in other letters is no new address");
+    }
+}
