@@ -44,6 +44,27 @@ pub fn verify_email(to: Email, link: &str) -> OutgoingMail {
     }
 }
 
+/// To an address that was replaced on a contact's record. It may be a stranger's (a mistyped
+/// address corrected), so it says nothing of the customer: no name, no new address, no link.
+pub fn address_removed(to: Email) -> OutgoingMail {
+    let text = "Hello,\n\nThis email address has been removed from an account with us, so you \
+        will not receive messages about that account here any more.\n\n\
+        If you expected this, there is nothing to do. If you think it is a mistake, please \
+        contact us the way you usually do.\n"
+        .to_owned();
+    let html = "<p>Hello,</p><p>This email address has been removed from an account with us, so \
+        you will not receive messages about that account here any more.</p>\
+        <p>If you expected this, there is nothing to do. If you think it is a mistake, please \
+        contact us the way you usually do.</p>"
+        .to_owned();
+    OutgoingMail {
+        to,
+        subject: "An email address was removed from an account".into(),
+        text,
+        html,
+    }
+}
+
 /// Staff changed a contact's preferences: what, why, and where to review or undo it.
 pub fn changed_for_you(to: Email, items: &[String], reason: &str, review: &str) -> OutgoingMail {
     let list: String = items.iter().map(|i| format!("- {i}\n")).collect();

@@ -109,3 +109,38 @@ both_backends! {
         assert!(signed_in(&app, &cookie).await, "the same address in other letters is no new address");
     }
 }
+
+/// A mail's text with quoted-printable soft line breaks joined, so a word split across lines is
+/// still found (or found missing).
+fn joined(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=\n", "")
+}
+
+both_backends! {
+    async fn staff_correcting_a_mistyped_address_tell_the_old_address_nothing_about_the_customer(db) {
+        use crate::staff::{login, post_pairs, staff_user};
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        staff_user(&app, "agent@staff.example", server::store::staff::Role::Agent).await;
+        let agent = login(&app, "agent@staff.example").await;
+
+        let res = post_pairs(&app, "/staff/contacts/demo-ann/details", &agent, &[
+            ("email", "ann.real@example.org".to_owned()),
+            ("phone", String::new()),
+            ("locale", "en".to_owned()),
+            ("time_zone", "Europe/London".to_owned()),
+            ("reason", "The address was mistyped at sign-up".to_owned()),
+        ]).await;
+        assert_eq!(res.status(), 303);
+
+        let mails: Vec<String> = app.wait_for_mails(2).await.iter().map(|m| joined(m)).collect();
+        let old = mails.iter().find(|m| m.contains("To: ann.demo@example.com")).expect("the old address is told");
+        let new = mails.iter().find(|m| m.contains("To: ann.real@example.org")).expect("the new address is told");
+        let body = &old[old.find("\r\n\r\n").or_else(|| old.find("\n\n")).unwrap()..];
+        for secret in ["ann.real", "Ann", "http", "/p/", "mistyped"] {
+            assert!(!body.contains(secret), "the old address learns nothing ({secret}): {old}");
+        }
+        assert!(old.contains("removed from an account"), "{old}");
+        assert!(new.contains("/p/") && new.contains("mistyped"), "the customer gets the review link and the reason: {new}");
+    }
+}

@@ -411,33 +411,29 @@ fn notify_contact_later(
             let Some(contact) = state.store.contact_view(contact_id).await? else {
                 return anyhow::Ok(());
             };
-            let email = contact.mailable_email().map(str::to_owned);
+            let email = contact.mailable_email().and_then(|e| Email::parse(e).ok());
             let tz = contact.time_zone.clone();
-            // A replaced address hears of it too (it may be the real owner's) — unless it was
-            // replaced because it was reported as someone else's.
+            // A replaced address hears only that it was removed: it may be a stranger's (the
+            // mistyped address being corrected), so it learns nothing of the customer. One that
+            // was replaced because it was reported as someone else's hears nothing at all.
             let was_disputed = changes.iter().any(|c| c.field == "disputed.email");
             let previous = changes
                 .iter()
                 .find(|c| c.field == "contact.email" && !was_disputed)
-                .and_then(|c| c.from.as_str().map(str::to_owned));
-            let mut recipients: Vec<Email> = Vec::new();
-            for e in [email, previous].into_iter().flatten() {
-                if let Ok(e) = Email::parse(&e) {
-                    if !recipients
-                        .iter()
-                        .any(|r| r.as_str().eq_ignore_ascii_case(e.as_str()))
-                    {
-                        recipients.push(e);
-                    }
-                }
+                .and_then(|c| c.from.as_str())
+                .and_then(|e| Email::parse(e).ok())
+                .filter(|old| {
+                    email
+                        .as_ref()
+                        .is_none_or(|new| !new.as_str().eq_ignore_ascii_case(old.as_str()))
+                });
+            if let Some(old) = previous {
+                state.mailer.send(templates::address_removed(old)).await?;
             }
-            if recipients.is_empty() {
-                return anyhow::Ok(());
-            }
-            let names = state.store.topic_names().await?;
-            let items = describe(&changes, &names, &tz);
-            let review = state.links.preferences_url(contact_id);
-            for to in recipients {
+            if let Some(to) = email {
+                let names = state.store.topic_names().await?;
+                let items = describe(&changes, &names, &tz);
+                let review = state.links.preferences_url(contact_id);
                 state
                     .mailer
                     .send(templates::changed_for_you(to, &items, &reason, &review))
