@@ -23,7 +23,11 @@ pub async fn get_preferences(
 ) -> Result<PreferencesView, AppError> {
     use crate::backend::{backend, current_contact};
     let contact = current_contact(link.as_deref()).await?;
-    backend()?.preferences(contact, saved).await
+    let mut view = backend()?.preferences(contact, saved).await?;
+    if link.is_some() {
+        view.contact = view.contact.for_link();
+    }
+    Ok(view)
 }
 
 /// After a save, the page shows what changed: it reloads with `?saved=<seq>` (or without, when

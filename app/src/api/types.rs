@@ -27,6 +27,21 @@ pub struct ContactView {
     pub disputed: Vec<AddressKind>,
 }
 
+impl ContactView {
+    /// What a page opened from a link in a message may show: links get forwarded, so the email
+    /// address is masked and the phone number left out; details stay behind sign-in.
+    pub fn for_link(self) -> Self {
+        ContactView {
+            email: self
+                .email
+                .and_then(|e| crate::domain::Email::parse(&e).ok())
+                .map(|e| e.masked()),
+            phone: None,
+            ..self
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlobalView {
     pub unsubscribed_all: bool,

@@ -129,7 +129,10 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
             <h1>"Your message preferences"</h1>
             <p>
                 "Choose what we send you, how, and how often. "
-                {contact.email.clone().map(|e| view! { "Signed in as " <strong>{e}</strong> "." })}
+                {contact.email.clone().map(|e| {
+                    let lead = if via_link { "For " } else { "Signed in as " };
+                    view! { {lead} <strong>{e}</strong> "." }
+                })}
             </p>
             {if via_link {
                 view! {

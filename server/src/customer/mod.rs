@@ -308,12 +308,15 @@ impl Backend for CustomerBackend {
             .parse(token, crate::links::LinkKind::Preferences)
         {
             Ok(claims) => {
-                let live = self
+                // A link mailed to an address since replaced or reported opens nothing.
+                let target = self
                     .store()
-                    .contact_is_live(claims.contact_id)
+                    .link_target(claims.contact_id, 0)
                     .await
                     .map_err(internal)?;
-                Ok(live.then_some(ContactId(claims.contact_id)))
+                Ok(target
+                    .filter(|t| crate::links::opens_preferences(&claims, t))
+                    .map(|_| ContactId(claims.contact_id)))
             }
             Err(_) => Ok(None),
         }

@@ -11,6 +11,27 @@ pub use token::{LinkClaims, LinkCodec, LinkError, LinkKey, LinkKind};
 
 use crate::store::{keys::SigningKey, Store};
 
+/// Whether a link went by email before the contact's email address was replaced: it may be in a
+/// stranger's inbox, so it shows nothing personal and reports nothing. Links sent by text or
+/// call are about the phone number and stay good.
+pub fn outdated(claims: &LinkClaims, target: &crate::store::contact_view::LinkTarget) -> bool {
+    by_email(claims) && target.outdates(claims.issued_at)
+}
+
+/// Whether a preferences link may open the contact's page: not one mailed to an address since
+/// replaced, nor one mailed to an address reported as someone else's while the report is open.
+pub fn opens_preferences(
+    claims: &LinkClaims,
+    target: &crate::store::contact_view::LinkTarget,
+) -> bool {
+    let reported = by_email(claims) && target.email_disputed;
+    !outdated(claims, target) && !reported
+}
+
+fn by_email(claims: &LinkClaims) -> bool {
+    !matches!(token::channel_name(claims.channel), Some("sms" | "voice"))
+}
+
 /// The three links for one message.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkUrls {

@@ -55,6 +55,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LinkToken {
 /// The contact and topic a link points at, as they are now.
 struct Target {
     claims: LinkClaims,
+    /// Mailed before the email address was replaced or reported (`links::outdated`).
+    outdated: bool,
     email: Option<String>,
     phone: Option<String>,
     topic: Option<TopicInfo>,
@@ -113,6 +115,7 @@ async fn load_target(state: &AppState, token: &str, kind: LinkKind) -> Result<Ta
         .map_err(server_error)?
         .ok_or_else(gone_contact)?;
     Ok(Target {
+        outdated: super::outdated(&claims, &target),
         claims,
         email: target.email,
         phone: target.phone,
@@ -128,6 +131,9 @@ async fn load_target(state: &AppState, token: &str, kind: LinkKind) -> Result<Ta
 impl Target {
     /// The address the message went to, partly hidden: links get forwarded.
     fn masked_address(&self) -> Option<String> {
+        if self.outdated {
+            return None;
+        }
         match self.address_kind() {
             AddressKind::Phone => self.phone.as_ref().map(|p| {
                 let tail: String = p
@@ -404,9 +410,15 @@ async fn not_me_post(State(state): State<AppState>, LinkToken(token): LinkToken)
         Ok(t) => t,
         Err(r) => return r,
     };
-    let address = target
-        .masked_address()
-        .unwrap_or_else(|| "this address".to_owned());
+    let Some(address) = target.masked_address() else {
+        // The report is about an address the contact no longer has: nothing to dispute, and
+        // the contact's current address must not be.
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Nothing to report",
+            "We hold no address for this link any more. Nothing was changed.",
+        );
+    };
     let req = ChangeRequest {
         contact_id: target.claims.contact_id,
         actor: Actor::OneClick,

@@ -99,6 +99,19 @@ pub struct LinkTarget {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub topic: Option<(Topic, Preference)>,
+    /// When the email address was last replaced (Unix milliseconds).
+    pub email_changed_at: Option<i64>,
+    /// Whether the email address has an open "not me" report.
+    pub email_disputed: bool,
+}
+
+impl LinkTarget {
+    /// Whether a link issued at `issued_at_secs` was mailed before the email address was
+    /// replaced: then it may be in a stranger's inbox, and opens nothing personal.
+    pub fn outdates(&self, issued_at_secs: i64) -> bool {
+        self.email_changed_at
+            .is_some_and(|changed| issued_at_secs < changed.div_euclid(1000))
+    }
 }
 
 impl Store {
@@ -114,7 +127,10 @@ impl Store {
             .map(|c| format!("t.{}", c.trim()))
             .collect();
         let Some(row) = sqlx::query(&format!(
-            "SELECT c.email, c.phone, {},
+            "SELECT c.email, c.phone, c.email_changed_at,
+                    EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
+                            AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
+                    {},
                     p.subscribed AS p_subscribed, p.channels AS p_channels,
                     p.frequency AS p_frequency, p.info_only AS p_info_only
              FROM contacts c
@@ -143,6 +159,8 @@ impl Store {
             email: row.try_get("email")?,
             phone: row.try_get("phone")?,
             topic,
+            email_changed_at: row.try_get("email_changed_at")?,
+            email_disputed: flag(&row, "email_disputed")?,
         }))
     }
 
@@ -216,16 +234,6 @@ impl Store {
             global,
             stored,
         }))
-    }
-
-    /// Whether a contact exists and was not erased.
-    pub async fn contact_is_live(&self, contact_id: i64) -> anyhow::Result<bool> {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1 AND erased_at IS NULL")
-                .bind(contact_id)
-                .fetch_optional(self.reader())
-                .await?;
-        Ok(id.is_some())
     }
 
     /// Every topic's name by key, archived ones included (history names them too).

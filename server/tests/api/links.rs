@@ -44,7 +44,7 @@ async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
 }
 
 /// The path (`/u/…`) of a link for a contact and topic, signed with the app's keys.
-async fn link(app: &TestApp, kind: LinkKind, contact: &str, topic: &str) -> String {
+pub(crate) async fn link(app: &TestApp, kind: LinkKind, contact: &str, topic: &str) -> String {
     let (contact_id, topic_id) = ids(&app.store, contact, topic).await;
     let links = Links::load(&app.store, url::Url::parse("http://x").unwrap())
         .await
@@ -315,7 +315,8 @@ both_backends! {
         ]).await;
 
         assert_eq!(status, 200);
-        assert!(page.contains("cara.demo@example.com") && page.contains("from a link in one of our messages"), "{page}");
+        assert!(page.contains("c***@example.com") && page.contains("from a link in one of our messages"), "{page}");
+        assert!(!page.contains("cara.demo@example.com"), "a forwarded link shows the address masked");
         assert!(!page.contains("Your details"), "details can only be changed when signed in");
         let location = save.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with(&format!("/p/{token}?saved=")), "{location}");

@@ -65,6 +65,7 @@ both_backends! {
         let first = app.store.create_sign_in_token(ann).await.unwrap();
         let cookie = sign_in(&app, &first).await;
         let unused = app.store.create_sign_in_token(ann).await.unwrap();
+        let preferences = crate::links::link(&app, server::links::LinkKind::Preferences, "demo-ann", "offers").await;
         assert!(signed_in(&app, &cookie).await);
 
         change(&app, ann, Actor::OneClick, ChangeOp::DisputeAddress(AddressKind::Email)).await;
@@ -72,6 +73,8 @@ both_backends! {
         assert!(!signed_in(&app, &cookie).await, "the session ended with the report");
         let res = app.post_form("/sf/redeem_sign_in", None, &[("token", unused.as_str())]).await;
         assert!(res.headers().get("set-cookie").is_none(), "the unused link signs nobody in");
+        let (_, page) = app.get_page(&preferences, None).await;
+        assert!(page.contains("doesn’t work any more"), "a preferences link to the reported address opens nothing: {page}");
     }
 }
 
@@ -142,5 +145,63 @@ both_backends! {
         }
         assert!(old.contains("removed from an account"), "{old}");
         assert!(new.contains("/p/") && new.contains("mistyped"), "the customer gets the review link and the reason: {new}");
+    }
+}
+
+both_backends! {
+    async fn a_forwarded_preferences_link_shows_the_address_masked_and_no_phone(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let path = crate::links::link(&app, server::links::LinkKind::Preferences, "demo-cara", "offers").await;
+        let token = path.trim_start_matches("/p/").to_owned();
+
+        let (status, page) = app.get_page(&path, None).await;
+        let data = app.client.post(app.url("/sf/get_preferences"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("link", token.as_str())])
+            .send().await.unwrap();
+        assert_eq!(data.status(), 200);
+        let data = data.text().await.unwrap();
+
+        assert_eq!(status, 200);
+        for shown in [&page, &data] {
+            assert!(shown.contains("c***@example.com"), "{shown}");
+            assert!(!shown.contains("cara.demo@example.com"), "no full address: {shown}");
+            assert!(!shown.contains("5555550124"), "no phone number: {shown}");
+        }
+    }
+}
+
+both_backends! {
+    async fn links_mailed_before_the_address_was_corrected_open_nothing_personal_and_report_nothing(db) {
+        use server::links::LinkKind;
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let p = crate::links::link(&app, LinkKind::Preferences, "demo-cara", "offers").await;
+        let u = crate::links::link(&app, LinkKind::Unsubscribe, "demo-cara", "offers").await;
+        let n = crate::links::link(&app, LinkKind::NotMe, "demo-cara", "offers").await;
+        let cara = app.store.contact_id(&ContactRef::parse("demo-cara").unwrap()).await.unwrap().unwrap();
+        // Links carry their issue time in whole seconds.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        change(&app, cara, Actor::System, ChangeOp::Email {
+            email: Some(Email::parse("cara.real@example.org").unwrap()),
+            verified: false,
+        }).await;
+
+        let (_, preferences) = app.get_page(&p, None).await;
+        let (_, unsubscribe) = app.get_page(&u, None).await;
+        let report = app.post_form_from(&n, &n, None, &[]).await;
+
+        assert!(preferences.contains("doesn’t work any more") && !preferences.contains("Your message preferences"), "{preferences}");
+        assert!(!unsubscribe.contains("example.org") && !unsubscribe.contains("***@"), "{unsubscribe}");
+        assert_eq!(report.status(), 404);
+        let disputes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disputed_addresses WHERE contact_id = $1")
+            .bind(cara).fetch_one(app.store.reader()).await.unwrap();
+        assert_eq!(disputes, 0, "the real address is not reported by a stranger's old link");
+
+        // A link issued after the correction works as before.
+        let fresh = crate::links::link(&app, LinkKind::Preferences, "demo-cara", "offers").await;
+        let (_, page) = app.get_page(&fresh, None).await;
+        assert!(page.contains("c***@example.org"), "{page}");
     }
 }

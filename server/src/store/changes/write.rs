@@ -204,6 +204,16 @@ pub async fn apply_change_in(
             .bind(req.contact_id)
             .execute(&mut *conn)
             .await?;
+        // Links in messages carry no state of their own: this marks those mailed to the old
+        // address. (A reported address is checked as it stands: its links work again if staff
+        // confirm it.)
+        if email_replaced {
+            sqlx::query("UPDATE contacts SET email_changed_at = $2 WHERE id = $1")
+                .bind(req.contact_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        }
         let keep = req
             .keep_session
             .as_deref()
