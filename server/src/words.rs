@@ -95,6 +95,16 @@ fn channel_word(c: Channel) -> &'static str {
     }
 }
 
+/// Channels in words, e.g. "text messages and phone calls".
+pub fn channel_words(channels: &[Channel]) -> String {
+    let words: Vec<&str> = channels.iter().map(|c| channel_word(*c)).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// Each field change in plain words, e.g. "Turned off text messages for Offers".
 pub fn describe(
     changes: &[FieldChange],

@@ -19,7 +19,12 @@ use crate::{
     links::{LinkKind, LinkSubject},
     mail::templates,
     state::AppState,
-    store::{apply_change_if, ChangeOp, ChangeRequest},
+    store::{
+        apply_change_if,
+        changes::consent::{loosenings, Loosening},
+        now_ms, ChangeOp, ChangeRequest, FieldChange,
+    },
+    words::channel_words,
 };
 
 /// Evidence that the contact asked for what a patch subscribes them to.
@@ -192,41 +197,26 @@ pub async fn patch_preferences(
         ops,
         keep_session: None,
     };
-    // A sender may not silently re-subscribe someone: subscribing needs the contact's consent.
-    let mut subscribed_topics: Vec<String> = Vec::new();
-    let mut resubscribed_all = false;
+    // A sender may not silently loosen what the person chose (DESIGN §6.1 consent rule).
+    let mut loosened = Vec::new();
     apply_change_if(&state.store, &req, |committed| {
-        let changes = committed.iter().flat_map(|c| &c.changes);
-        subscribed_topics = changes
-            .clone()
-            .filter(|c| c.field.ends_with(".subscribed") && c.to == json!(true))
-            .filter_map(|c| {
-                c.field
-                    .strip_prefix("preferences.")
-                    .and_then(|f| f.strip_suffix(".subscribed"))
-                    .map(str::to_owned)
-            })
+        let changes: Vec<FieldChange> = committed
+            .iter()
+            .flat_map(|c| c.changes.iter().cloned())
             .collect();
-        resubscribed_all = changes
-            .clone()
-            .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(false));
-        if (!subscribed_topics.is_empty() || resubscribed_all) && patch.consent.is_none() {
-            return Err(ApiError::validation(
-                "consent is required to subscribe a contact or undo their unsubscribe: send {source, text, at}; nothing was changed",
-            ));
+        loosened = loosenings(&changes, now_ms());
+        if !loosened.is_empty() && patch.consent.is_none() {
+            let what: Vec<String> = loosened.iter().map(Loosening::words).collect();
+            return Err(ApiError::validation(format!(
+                "consent is required for a change that loosens the contact's choices ({}): send {{source, text, at}}; nothing was changed",
+                what.join("; ")
+            )));
         }
         Ok(())
     })
     .await??;
-    if !subscribed_topics.is_empty() || resubscribed_all {
-        confirm_subscription_later(
-            &state,
-            contact_id,
-            &sender.name,
-            subscribed_topics,
-            resubscribed_all,
-        )
-        .await;
+    if !loosened.is_empty() {
+        confirm_loosening_later(&state, contact_id, &sender.name, loosened).await;
     }
     contact_body(&state, &reference)
         .await?
@@ -234,13 +224,13 @@ pub async fn patch_preferences(
         .ok_or_else(|| ApiError::internal("contact vanished"))
 }
 
-/// Emails the contact that a sender subscribed them, with an undo (unsubscribe) link.
-async fn confirm_subscription_later(
+/// Emails the contact what a sender loosened on their behalf, each with a way to undo it: a
+/// one-click unsubscribe for a subscription, the preference page for the rest.
+async fn confirm_loosening_later(
     state: &AppState,
     contact_id: i64,
     sender: &str,
-    topics: Vec<String>,
-    all: bool,
+    loosened: Vec<Loosening>,
 ) {
     let contact = state.store.contact_view(contact_id).await.ok().flatten();
     let Some(Ok(to)) = contact
@@ -250,40 +240,61 @@ async fn confirm_subscription_later(
     else {
         return;
     };
+    let preferences = state.links.preferences_url(contact_id);
+    let unsubscribe = |topic_id: i64| {
+        state.links.url(
+            LinkKind::Unsubscribe,
+            &LinkSubject {
+                contact_id,
+                topic_id,
+                channel: Some("email"),
+                purpose: None,
+            },
+        )
+    };
     let mut lines = Vec::new();
-    for key in &topics {
-        let topic = TopicKey::parse(key).ok();
-        let Some(topic) = (match topic {
-            Some(k) => state.store.topic(&k).await.ok().flatten(),
-            None => None,
-        }) else {
-            continue;
+    for l in &loosened {
+        let topic = match l {
+            Loosening::Subscribed(k)
+            | Loosening::InfoOnlyCleared(k)
+            | Loosening::ChannelsAdded(k, _) => state.store.topic(k).await.ok().flatten(),
+            _ => None,
         };
-        let undo = state.links.url(
-            LinkKind::Unsubscribe,
-            &LinkSubject {
-                contact_id,
-                topic_id: topic.id,
-                channel: Some("email"),
-                purpose: None,
+        let name = topic.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+        let line = match l {
+            Loosening::Subscribed(_) => match &topic {
+                Some(t) => (
+                    format!("You are now subscribed to {name}."),
+                    unsubscribe(t.id),
+                ),
+                None => continue,
             },
-        );
-        lines.push((format!("You are now subscribed to {}.", topic.name), undo));
-    }
-    if all {
-        let undo = state.links.url(
-            LinkKind::Unsubscribe,
-            &LinkSubject {
-                contact_id,
-                topic_id: 0,
-                channel: Some("email"),
-                purpose: None,
-            },
-        );
-        lines.push((
-            "Your choice to unsubscribe from everything was undone.".to_owned(),
-            undo,
-        ));
+            Loosening::UnsubscribedAllCleared => (
+                "Your choice to unsubscribe from everything was undone.".to_owned(),
+                unsubscribe(0),
+            ),
+            Loosening::InfoOnlyCleared(_) => (
+                format!("{name} is no longer marked “information only, no follow-up”."),
+                preferences.clone(),
+            ),
+            Loosening::ChannelsAdded(_, channels) => (
+                format!("{name} now reaches you by {}.", channel_words(channels)),
+                preferences.clone(),
+            ),
+            Loosening::OptOutsRemoved(channels) => (
+                format!("We may contact you by {} again.", channel_words(channels)),
+                preferences.clone(),
+            ),
+            Loosening::PauseShortened => (
+                "Your pause on messages was ended or shortened.".to_owned(),
+                preferences.clone(),
+            ),
+            Loosening::CapRaised => (
+                "Your limit on messages per week was raised or removed.".to_owned(),
+                preferences.clone(),
+            ),
+        };
+        lines.push(line);
     }
     let preferences = state.links.preferences_url(contact_id);
     let mail = templates::sender_changed(to, sender, &lines, &preferences);

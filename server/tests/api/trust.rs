@@ -205,3 +205,47 @@ both_backends! {
         assert!(page.contains("c***@example.org"), "{page}");
     }
 }
+
+both_backends! {
+    async fn a_sender_cannot_loosen_what_the_customer_tightened_without_consent(db) {
+        let app = spawn_app(db).await;
+        let api = crate::sender_api::Api::new(&app).await;
+        api.put("/contacts/t-1", serde_json::json!({"email": "t1@example.com", "email_verified": true})).await;
+        let day = 24 * 3600;
+        let at = |secs: i64| jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + secs).unwrap().to_string();
+        // What the customer chose (tightening needs no consent).
+        let (status, _) = api.patch("/contacts/t-1/preferences", serde_json::json!({"reason": "customer asked",
+            "global": {"channel_opt_outs": ["voice"], "paused_until": at(10 * day), "weekly_cap": 3},
+            "preferences": [{"topic": "offers", "channels": ["email"], "info_only": true}]})).await;
+        assert_eq!(status, 200);
+        let (_, before) = api.get("/contacts/t-1").await;
+        let ledger = count(&app.store, "ledger").await;
+
+        let attempts = [
+            ("clears info_only on offers", serde_json::json!({"preferences": [{"topic": "offers", "info_only": false}]})),
+            ("adds sms to offers", serde_json::json!({"preferences": [{"topic": "offers", "channels": ["email", "sms"]}]})),
+            ("removes the opt-out from voice", serde_json::json!({"global": {"channel_opt_outs": []}})),
+            ("ends or shortens a pause", serde_json::json!({"global": {"paused_until": at(2 * day)}})),
+            ("raises or removes the weekly cap", serde_json::json!({"global": {"weekly_cap": 50}})),
+        ];
+        for (words, patch) in &attempts {
+            let mut body = patch.clone();
+            body["reason"] = "sales call".into();
+            let (status, problem) = api.patch("/contacts/t-1/preferences", body).await;
+            assert_eq!(status, 422, "{words}: {problem}");
+            let detail = problem["detail"].as_str().unwrap();
+            assert!(detail.contains("consent") && detail.contains(words), "{detail}");
+        }
+        let (_, after) = api.get("/contacts/t-1").await;
+        assert_eq!(after, before, "nothing changed");
+        assert_eq!(count(&app.store, "ledger").await, ledger);
+
+        // With the person's consent it goes through, and they are told, with a way to undo.
+        let (status, _) = api.patch("/contacts/t-1/preferences", serde_json::json!({"reason": "sales call",
+            "consent": {"source": "phone call", "text": "Yes, you may call me", "at": at(0)},
+            "global": {"channel_opt_outs": []}})).await;
+        assert_eq!(status, 200);
+        let mail = joined(&app.wait_for_mails(1).await[0]);
+        assert!(mail.contains("To: t1@example.com") && mail.contains("phone calls again") && mail.contains("/p/"), "{mail}");
+    }
+}

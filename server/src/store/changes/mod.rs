@@ -14,6 +14,7 @@
 //! reads and writes, `group.rs` commits many changes at once on SQLite.
 
 mod apply;
+pub mod consent;
 mod group;
 mod write;
 
