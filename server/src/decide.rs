@@ -68,7 +68,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    fn allow() -> Self {
+    pub fn allow() -> Self {
         Decision {
             verdict: Verdict::Allow,
             reason: Reason::Allowed,

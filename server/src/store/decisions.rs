@@ -135,7 +135,11 @@ impl Store {
     ) -> anyhow::Result<Decided> {
         if !ask.record {
             let mut conn = self.reader().acquire().await?;
-            return Ok(evaluate(&mut conn, ask, topic, Timestamp::now()).await?.0);
+            return Ok(
+                evaluate(&mut conn, ask, topic, Timestamp::now(), Replay::No)
+                    .await?
+                    .0,
+            );
         }
         let mut tx = self.writer().begin().await?;
         // Lock the contact for the check-and-record (a no-op update takes the row lock).
@@ -146,26 +150,30 @@ impl Store {
         // The time is read once the lock is held, so it is never earlier than a send recorded
         // by whoever held the lock before.
         let now = Timestamp::now();
+        // A replay is the same send asked again: same sender, message id, contact, topic and
+        // channel. The rules run again (an opt-out since then still wins); only the cap, which
+        // already counts this send, and the recording are skipped.
         if let Some(message_id) = &ask.message_id {
-            let seen: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM sends WHERE sender_id = $1 AND message_id = $2")
-                    .bind(sender_id)
-                    .bind(message_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let seen: Option<i64> = sqlx::query_scalar(
+                "SELECT s.id FROM sends s JOIN contacts c ON c.id = s.contact_id
+                 WHERE s.sender_id = $1 AND s.message_id = $2 AND c.ref = $3
+                   AND s.topic_id = $4 AND s.channel = $5",
+            )
+            .bind(sender_id)
+            .bind(message_id)
+            .bind(ask.contact.as_str())
+            .bind(topic.id)
+            .bind(ask.channel.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
             if seen.is_some() {
-                let (mut decided, _) = evaluate(&mut tx, ask, topic, now).await?;
-                decided.decision = Decision {
-                    verdict: Verdict::Allow,
-                    reason: crate::decide::Reason::Allowed,
-                    defer_until: None,
-                };
+                let (mut decided, _) = evaluate(&mut tx, ask, topic, now, Replay::Yes).await?;
                 decided.replayed = true;
                 tx.commit().await?;
                 return Ok(decided);
             }
         }
-        let (decided, contact_id) = evaluate(&mut tx, ask, topic, now).await?;
+        let (decided, contact_id) = evaluate(&mut tx, ask, topic, now, Replay::No).await?;
         if decided.decision.verdict == Verdict::Allow {
             if let Some(contact_id) = contact_id {
                 sqlx::query(
@@ -188,18 +196,30 @@ impl Store {
     }
 }
 
+/// Whether the ask repeats a recorded send (same sender, message id, contact, topic, channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    Yes,
+    No,
+}
+
 async fn evaluate(
     conn: &mut AnyConnection,
     ask: &Ask,
     topic: &Topic,
     now: Timestamp,
+    replay: Replay,
 ) -> anyhow::Result<(Decided, Option<i64>)> {
     let loaded = load(conn, &ask.contact, topic, now).await?;
     let (contact_id, version, rules) = match &loaded {
         Some((id, v, r)) => (Some(*id), *v, Some(r)),
         None => (None, 0, None),
     };
-    let decision = decide(rules, &topic_rules(topic), ask.channel, ask.purpose, now);
+    let mut decision = decide(rules, &topic_rules(topic), ask.channel, ask.purpose, now);
+    // A replay passed every other rule; the cap already counts the send it repeats.
+    if replay == Replay::Yes && decision.reason == crate::decide::Reason::FrequencyCap {
+        decision = Decision::allow();
+    }
     let address = match (decision.verdict, rules) {
         (Verdict::Allow, Some(r)) => r.address(ask.channel).map(|(a, _)| a.to_owned()),
         _ => None,

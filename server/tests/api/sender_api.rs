@@ -74,7 +74,7 @@ impl<'a> Api<'a> {
     }
 
     /// A contact with both addresses verified, subscribed to offers (email and sms).
-    async fn contact(&self, reference: &str) {
+    pub(crate) async fn contact(&self, reference: &str) {
         let (s, _) = self
             .put(
                 &format!("/contacts/{reference}"),
@@ -112,7 +112,7 @@ impl<'a> Api<'a> {
             .to_owned()
     }
 
-    async fn change(&self, contact: &str, patch: Value) {
+    pub(crate) async fn change(&self, contact: &str, patch: Value) {
         let (s, body) = self
             .patch(&format!("/contacts/{contact}/preferences"), patch)
             .await;

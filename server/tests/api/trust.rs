@@ -249,3 +249,35 @@ both_backends! {
         assert!(mail.contains("To: t1@example.com") && mail.contains("phone calls again") && mail.contains("/p/"), "{mail}");
     }
 }
+
+both_backends! {
+    async fn a_message_id_replays_only_the_same_send_and_the_rules_run_again(db) {
+        use serde_json::json;
+        let app = spawn_app(db).await;
+        let api = crate::sender_api::Api::new(&app).await;
+        api.contact("a-1").await;
+        api.contact("b-1").await;
+        api.change("a-1", json!({"reason": "asked", "preferences": [{"topic": "offers", "frequency": "weekly"}]})).await;
+        api.change("b-1", json!({"reason": "asked", "preferences": [{"topic": "offers", "subscribed": false}]})).await;
+        let ask = |contact: &str, channel: &str| json!({"contact": contact, "topic": "offers", "channel": channel,
+            "purpose": "marketing", "record": true, "message_id": "crm-77"});
+
+        let (_, first) = api.post("/decisions", ask("a-1", "email")).await;
+        let (_, replay) = api.post("/decisions", ask("a-1", "email")).await;
+        let (_, other_contact) = api.post("/decisions", ask("b-1", "email")).await;
+        let (_, other_channel) = api.post("/decisions", ask("a-1", "sms")).await;
+
+        assert_eq!(first["decision"], "allow", "{first}");
+        assert_eq!(replay["decision"], "allow", "the same send asked again, past the weekly cap it counts in: {replay}");
+        assert_eq!(replay["address"], "a-1@example.com");
+        assert_eq!(other_contact["decision"], "deny", "another contact's id is no pass: {other_contact}");
+        assert_eq!(other_contact["reason"], "topic_opted_out");
+        assert_eq!(other_channel["decision"], "defer", "another channel is a new send under the cap: {other_channel}");
+        assert_eq!(count(&app.store, "sends").await, 1);
+
+        // The person opts out after the first send: a replay no longer allows it.
+        api.change("a-1", json!({"reason": "asked", "preferences": [{"topic": "offers", "subscribed": false}]})).await;
+        let (_, after) = api.post("/decisions", ask("a-1", "email")).await;
+        assert_eq!(after["decision"], "deny", "{after}");
+    }
+}
