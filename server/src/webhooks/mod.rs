@@ -12,25 +12,35 @@ use app::api::types::{Receipt, ReceiptState};
 use crate::store::Store;
 
 /// Whether an address is one webhooks must not reach unless allowed (SSRF): private, loopback,
-/// link-local, unspecified, broadcast, carrier-grade NAT, unique-local.
+/// link-local, unspecified ("this network", 0.0.0.0/8), broadcast, carrier-grade NAT,
+/// benchmarking (198.18.0.0/15), reserved (240.0.0.0/4), unique-local, and the IPv6 forms that
+/// carry an IPv4 address inside (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16).
 pub fn is_private(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
     match ip {
-        std::net::IpAddr::V4(v4) => {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
             v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
-                || v4.is_unspecified()
                 || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
+                || a == 0
+                || a == 100 && (64..128).contains(&b)
+                || a == 198 && (b == 18 || b == 19)
+                || a >= 240
         }
-        std::net::IpAddr::V6(v6) => {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
                 || v6
                     .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(std::net::IpAddr::V4(v4)))
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                // NAT64 and 6to4 reach an IPv4 address of the attacker's choosing.
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                || s[0] == 0x2002
         }
     }
 }
@@ -85,4 +95,46 @@ pub async fn receipts(
         out.insert(seq, receipts);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_private;
+
+    #[test]
+    fn webhooks_never_reach_private_reserved_or_tunnelled_addresses() {
+        for blocked in [
+            "10.1.2.3",
+            "127.0.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "100.64.0.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.255",
+            "192.168.1.1",
+            "::1",
+            "::",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "64:ff9b::808:808",
+            "2002:a00:1::1",
+            "2002:808:808::1",
+        ] {
+            assert!(is_private(blocked.parse().unwrap()), "{blocked}");
+        }
+        for open in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "198.20.0.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(!is_private(open.parse().unwrap()), "{open}");
+        }
+    }
 }

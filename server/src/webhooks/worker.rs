@@ -82,6 +82,8 @@ fn http_client(allow_private: bool) -> anyhow::Result<reqwest::Client> {
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
+        // HTTP(S)_PROXY in the environment must not route deliveries around the address checks.
+        .no_proxy()
         .pool_max_idle_per_host(PER_ENDPOINT)
         .user_agent(concat!("Attune-Webhooks/", env!("CARGO_PKG_VERSION")));
     if !allow_private {
@@ -311,6 +313,9 @@ pub fn webhook_id(seq: i64) -> String {
     format!("evt_{seq}")
 }
 
+/// How much of an endpoint's answer is read.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
 async fn send(
     client: &reqwest::Client,
     c: &Claimed,
@@ -350,8 +355,16 @@ async fn send(
         .await
         .map_err(describe)?;
     let status = response.status().as_u16();
-    // Read (and drop) the answer, so the connection can be used again.
-    let _ = response.bytes().await;
+    // Read (and drop) at most 64 KiB of the answer, so the connection can be used again and a
+    // hostile endpoint cannot make Attune read without end.
+    let mut response = response;
+    let mut read = 0usize;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        read += chunk.len();
+        if read > MAX_RESPONSE_BYTES {
+            break;
+        }
+    }
     Ok(status)
 }
 
