@@ -129,7 +129,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::security::refuse_cross_site,
         ))
-        .layer(middleware::from_fn(http::security::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::security::security_headers,
+        ))
         .layer(middleware::from_fn(telemetry::track_requests))
         .layer(CompressionLayer::new())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

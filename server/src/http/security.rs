@@ -56,9 +56,26 @@ pub fn is_same_site(headers: &axum::http::HeaderMap, origin: &str) -> bool {
     }
 }
 
+/// Whether a path serves a file that is the same for everyone (the compiled app, styles, icons):
+/// the only responses a cache may keep.
+fn is_public_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path
+            .rsplit('/')
+            .next()
+            .and_then(|name| name.rsplit_once('.'))
+            .is_some_and(|(_, ext)| {
+                matches!(ext, "css" | "js" | "wasm" | "ico" | "svg" | "png" | "txt")
+            })
+}
+
 /// Headers for every response. `Referrer-Policy: same-origin` keeps tokens in our URLs from
-/// leaking to other sites while letting forms without JavaScript return to the page they came from.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// leaking to other sites while letting forms without JavaScript return to the page they came
+/// from. Everything but the public assets is `Cache-Control: no-store` (pages, `/sf/*` and the
+/// API carry personal data or tokens), unless the handler said otherwise; with an https base
+/// URL, browsers are told to use nothing else (HSTS).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cacheable = is_public_asset(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -70,5 +87,14 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !cacheable && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.base_url.scheme() == "https" {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
     res
 }

@@ -281,3 +281,37 @@ both_backends! {
         assert_eq!(after["decision"], "deny", "{after}");
     }
 }
+
+both_backends! {
+    async fn personal_pages_server_functions_and_the_api_are_never_kept_by_a_cache(db) {
+        let app = spawn_app(db).await;
+        let ann = seed(&app).await;
+        let token = app.store.create_sign_in_token(ann).await.unwrap();
+        let auth = app.client.get(app.url(&format!("/auth/{token}"))).send().await.unwrap();
+        let cookie = sign_in(&app, &token).await;
+        let (_, key) = app.store.create_sender("CRM").await.unwrap();
+
+        let responses = [
+            ("/auth", auth),
+            ("/preferences", app.client.get(app.url("/preferences")).header("cookie", &cookie).send().await.unwrap()),
+            ("/history", app.client.get(app.url("/history")).header("cookie", &cookie).send().await.unwrap()),
+            ("/sf/get_preferences", app.client.post(app.url("/sf/get_preferences")).header("cookie", &cookie)
+                .header("sec-fetch-site", "same-origin").form(&[("saved", "")]).send().await.unwrap()),
+            ("/api/v1/contacts/demo-ann", app.client.get(app.url("/api/v1/contacts/demo-ann")).bearer_auth(&key).send().await.unwrap()),
+        ];
+        for (path, res) in responses {
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+            assert!(res.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+        }
+    }
+}
+
+both_backends! {
+    async fn an_https_base_url_tells_browsers_to_use_https_only(db) {
+        let app = crate::helpers::spawn_app_with(db, &[("ATTUNE_BASE_URL", "https://prefs.example.com")]).await;
+        let res = app.client.get(app.url("/")).send().await.unwrap();
+        let hsts = res.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(hsts.as_deref(), Some("max-age=63072000; includeSubDomains"));
+    }
+}
