@@ -93,6 +93,7 @@ impl Application {
                 allow_private: self.state.config.webhook_allow_private,
             },
         )?;
+        let purger = tokio::spawn(purge_periodically(store.clone()));
         let served = axum::serve(
             self.listener,
             self.router
@@ -100,6 +101,7 @@ impl Application {
         )
         .with_graceful_shutdown(stop)
         .await;
+        purger.abort();
         worker.stop().await;
         store.close().await;
         Ok(served?)
@@ -140,6 +142,18 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .with_state(state)
+}
+
+/// Forgets expired sessions, links, idempotency keys and rate-limit windows every ten minutes.
+async fn purge_periodically(store: Store) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match store.purge_expired().await {
+            Ok(p) => tracing::debug!(?p, "purged expired rows"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not purge expired rows"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

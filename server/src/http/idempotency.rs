@@ -14,7 +14,10 @@ use super::{
 };
 use crate::{
     state::AppState,
-    store::{idempotency::StoredAnswer, sha256_hex},
+    store::{
+        idempotency::{StoredAnswer, MAX_STORED_BODY},
+        sha256_hex,
+    },
 };
 
 /// A replay returns the stored response; the same key with a different body is 422; a replay
@@ -110,6 +113,11 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         Ok(b) => b,
         Err(e) => return ApiError::internal(e).into_response(),
     };
+    if body.len() > MAX_STORED_BODY {
+        // Too large to keep: the key is let go, so a retry runs the request again.
+        let _ = state.store.release_idempotency_key(sender.id, &key).await;
+        return Response::from_parts(res_parts, Body::from(body));
+    }
     let stored = state
         .store
         .store_idempotent_answer(

@@ -3,6 +3,14 @@
 
 use super::{now_ms, Store};
 
+/// How long a key holds its answer (README: 24 hours); after that the key is free again.
+pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
+/// A claim with no answer this old belongs to a request whose handler died (requests time out
+/// after 30 s): the key may be claimed again.
+pub const ABANDONED_CLAIM_MS: i64 = 2 * 60 * 1000;
+/// The largest answer kept for replays; a larger one is not kept and the key is let go.
+pub const MAX_STORED_BODY: usize = 256 * 1024;
+
 /// What a second request with a claimed key finds.
 pub struct StoredAnswer {
     pub request_hash: String,
@@ -13,21 +21,30 @@ pub struct StoredAnswer {
 
 impl Store {
     /// Claims a key for a request (by the hash of its method, path and body). `false` when the
-    /// key was claimed before.
+    /// key holds a live claim: an answer younger than 24 hours, or a request still running. An
+    /// expired answer or an abandoned claim is taken over.
     pub async fn claim_idempotency_key(
         &self,
         sender_id: i64,
         key: &str,
         request_hash: &str,
     ) -> anyhow::Result<bool> {
+        let now = now_ms();
         let done = sqlx::query(
             "INSERT INTO idempotency_keys (sender_id, key, request_hash, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (sender_id, key) DO NOTHING",
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sender_id, key) DO UPDATE SET
+                request_hash = excluded.request_hash, created_at = excluded.created_at,
+                response_status = NULL, response_body = NULL
+             WHERE idempotency_keys.created_at < $5
+                OR (idempotency_keys.response_status IS NULL AND idempotency_keys.created_at < $6)",
         )
         .bind(sender_id)
         .bind(key)
         .bind(request_hash)
-        .bind(now_ms())
+        .bind(now)
+        .bind(now - IDEMPOTENCY_TTL_MS)
+        .bind(now - ABANDONED_CLAIM_MS)
         .execute(self.writer())
         .await?;
         Ok(done.rows_affected() == 1)

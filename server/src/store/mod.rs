@@ -14,6 +14,7 @@ pub mod events;
 pub mod idempotency;
 pub mod keys;
 pub mod ledger;
+pub mod purge;
 pub mod senders;
 pub mod sessions;
 pub mod staff;

@@ -7,7 +7,7 @@ use crate::helpers::{count, spawn_app, spawn_app_with, TestApp};
 
 pub(crate) struct Api<'a> {
     app: &'a TestApp,
-    key: String,
+    pub(crate) key: String,
 }
 
 impl<'a> Api<'a> {
@@ -18,7 +18,7 @@ impl<'a> Api<'a> {
         Api { app, key }
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -308,9 +308,10 @@ both_backends! {
         // A request still running under a key: its twin gets 409.
         let sender: i64 = sqlx::query_scalar("SELECT id FROM senders WHERE name = 'CRM'").fetch_one(app.store.reader()).await.unwrap();
         let fingerprint = format!("POST /api/v1/decisions\n{}", json!({"contact": "idem", "topic": "offers", "channel": "email", "purpose": "marketing"}));
-        sqlx::query("INSERT INTO idempotency_keys (sender_id, key, request_hash, created_at) VALUES ($1, 'busy', $2, 0)")
+        sqlx::query("INSERT INTO idempotency_keys (sender_id, key, request_hash, created_at) VALUES ($1, 'busy', $2, $3)")
             .bind(sender)
             .bind(server::store::sha256_hex(fingerprint.as_bytes()))
+            .bind(jiff::Timestamp::now().as_millisecond())
             .execute(app.store.writer())
             .await
             .unwrap();

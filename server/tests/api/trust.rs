@@ -315,3 +315,61 @@ both_backends! {
         assert_eq!(hsts.as_deref(), Some("max-age=63072000; includeSubDomains"));
     }
 }
+
+both_backends! {
+    async fn an_idempotency_key_answers_for_a_day_and_a_claim_whose_request_died_is_let_go(db) {
+        use serde_json::json;
+        let app = spawn_app(db).await;
+        let api = crate::sender_api::Api::new(&app).await;
+        let put = |email: &str| json!({"email": email});
+        let send = |key: &'static str, email: &'static str| {
+            let api = &api;
+            async move { api.send(reqwest::Method::PUT, "/contacts/idem", Some(put(email)), Some(key)).await.0 }
+        };
+
+        assert_eq!(send("k-1", "a@example.com").await, 201);
+        assert_eq!(send("k-1", "b@example.com").await, 422, "within the day, the key names the first request");
+        sqlx::query("UPDATE idempotency_keys SET created_at = created_at - $1")
+            .bind(25 * 3600 * 1000_i64).execute(app.store.writer()).await.unwrap();
+        assert_eq!(send("k-1", "b@example.com").await, 200, "a day later the key is free for a new request");
+
+        // A claim with no answer: running if recent, abandoned if older than two minutes.
+        let sender: i64 = sqlx::query_scalar("SELECT id FROM senders").fetch_one(app.store.reader()).await.unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        // The fingerprint the middleware keeps: method, full path, body.
+        let hash = server::store::sha256_hex(format!("PUT /api/v1/contacts/idem\n{}", put("c@example.com")).as_bytes());
+        for (key, age) in [("running", 1_000_i64), ("died", 3 * 60 * 1000)] {
+            sqlx::query("INSERT INTO idempotency_keys (sender_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(sender).bind(key).bind(&hash).bind(now - age).execute(app.store.writer()).await.unwrap();
+        }
+        assert_eq!(send("running", "c@example.com").await, 409);
+        assert_eq!(send("died", "c@example.com").await, 200, "the dead request's key is taken over");
+    }
+}
+
+both_backends! {
+    async fn expired_sessions_links_keys_and_rate_limit_windows_are_purged_and_live_ones_kept(db) {
+        let app = spawn_app(db).await;
+        let ann = seed(&app).await;
+        let live = sign_in(&app, &app.store.create_sign_in_token(ann).await.unwrap()).await;
+        let (sender, _) = app.store.create_sender("CRM").await.unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let day = 24 * 3600 * 1000_i64;
+        sqlx::query("INSERT INTO sessions (id_hash, kind, contact_id, created_at, expires_at, last_seen_at) VALUES ('old', 'customer', $1, $2, $3, $2)")
+            .bind(ann).bind(now - 40 * day).bind(now - day).execute(app.store.writer()).await.unwrap();
+        app.store.create_token(ann, "sign_in", -1).await.unwrap();
+        for (key, at) in [("old", now - 2 * day), ("new", now)] {
+            sqlx::query("INSERT INTO idempotency_keys (sender_id, key, request_hash, created_at) VALUES ($1, $2, 'x', $3)")
+                .bind(sender).bind(key).bind(at).execute(app.store.writer()).await.unwrap();
+            sqlx::query("INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)")
+                .bind(key).bind(at).execute(app.store.writer()).await.unwrap();
+        }
+
+        let purged = app.store.purge_expired().await.unwrap();
+
+        assert_eq!((purged.sessions, purged.sign_in_tokens, purged.idempotency_keys, purged.rate_limits), (1, 1, 1, 1));
+        assert!(signed_in(&app, &live).await, "a live session stays");
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys").fetch_all(app.store.reader()).await.unwrap();
+        assert_eq!(keys, ["new"]);
+    }
+}

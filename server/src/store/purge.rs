@@ -1,0 +1,46 @@
+//! Forgetting what has served its purpose: expired sessions and sign-in links, idempotency keys
+//! past their 24 hours, and rate-limit windows long closed. A background task runs it.
+
+use super::{idempotency::IDEMPOTENCY_TTL_MS, now_ms, Store};
+
+/// Rate-limit windows are at most 15 minutes; a day-old one counts nothing.
+const RATE_LIMIT_KEEP_MS: i64 = 24 * 3600 * 1000;
+
+/// How many rows each kind lost in one purge.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub sign_in_tokens: u64,
+    pub idempotency_keys: u64,
+    pub rate_limits: u64,
+}
+
+impl Store {
+    /// Deletes every expired session, sign-in token, idempotency key and rate-limit window.
+    pub async fn purge_expired(&self) -> anyhow::Result<Purged> {
+        let now = now_ms();
+        let run = |sql: &'static str, before: i64| async move {
+            anyhow::Ok(
+                sqlx::query(sql)
+                    .bind(before)
+                    .execute(self.writer())
+                    .await?
+                    .rows_affected(),
+            )
+        };
+        Ok(Purged {
+            sessions: run("DELETE FROM sessions WHERE expires_at < $1", now).await?,
+            sign_in_tokens: run("DELETE FROM sign_in_tokens WHERE expires_at < $1", now).await?,
+            idempotency_keys: run(
+                "DELETE FROM idempotency_keys WHERE created_at < $1",
+                now - IDEMPOTENCY_TTL_MS,
+            )
+            .await?,
+            rate_limits: run(
+                "DELETE FROM rate_limits WHERE window_start < $1",
+                now - RATE_LIMIT_KEEP_MS,
+            )
+            .await?,
+        })
+    }
+}
