@@ -34,12 +34,12 @@ pub struct SendRecord {
 }
 
 impl Store {
-    /// Live contacts whose ref or email matches `text`, or whose phone matches `phone` (both
-    /// `LIKE` patterns with `\` as escape), by ref.
+    /// Live contacts whose ref or email contains `text` (case-insensitive), or whose phone
+    /// contains `phone_digits`, by ref.
     pub async fn search_contacts(
         &self,
         text: &str,
-        phone: Option<&str>,
+        phone_digits: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> anyhow::Result<Vec<ContactHitRecord>> {
@@ -49,8 +49,8 @@ impl Store {
                     OR phone LIKE $2 ESCAPE '\\')
              ORDER BY ref LIMIT $3 OFFSET $4",
         )
-        .bind(text)
-        .bind(phone)
+        .bind(super::contains_pattern(&text.to_lowercase()))
+        .bind(phone_digits.map(super::contains_pattern))
         .bind(limit)
         .bind(offset)
         .fetch_all(self.reader())

@@ -5,6 +5,8 @@ use sqlx::Row;
 
 use anyhow::Context;
 
+use crate::store::FieldChange;
+
 use super::{
     apply_change_in, now_ms, sessions::LinkPurpose, sha256_hex, ChangeError, ChangeOp,
     ChangeRequest, Store,
@@ -116,17 +118,14 @@ impl Store {
         let Some((id, email, phone)) = row else {
             return Ok(false);
         };
-        let addresses: Vec<(&str, String)> = [("email", email), ("phone", phone)]
-            .into_iter()
-            .filter_map(|(k, a)| a.map(|a| (k, a)))
-            .collect();
+        let addresses = every_address(&mut tx, id, email, phone).await?;
         for (kind, address) in &addresses {
             sqlx::query(
                 "INSERT INTO suppressions (address_hash, kind, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (address_hash) DO NOTHING",
             )
             .bind(suppression_hash(kind, address))
-            .bind(*kind)
+            .bind(kind)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -182,10 +181,77 @@ impl Store {
                 }
             }
         }
+        // Answers kept for idempotent replays may name them too (a contact's PUT echoes it).
+        for (_, address) in &addresses {
+            let quoted = serde_json::to_string(address).map_err(anyhow::Error::from)?;
+            sqlx::query(
+                "UPDATE idempotency_keys SET response_body = REPLACE(response_body, $1, '\"[erased]\"')
+                 WHERE response_body LIKE $2 ESCAPE '\\'",
+            )
+            .bind(&quoted)
+            .bind(super::contains_pattern(&quoted))
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         self.outbox_written();
         Ok(true)
     }
+}
+
+/// Every address a contact has had: the current ones, every earlier one the ledger records
+/// (a corrected typo, a replaced number) and every reported one, as (kind, address).
+async fn every_address(
+    conn: &mut sqlx::AnyConnection,
+    contact_id: i64,
+    email: Option<String>,
+    phone: Option<String>,
+) -> Result<Vec<(String, String)>, ChangeError> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut add = |kind: &str, address: &str| {
+        let exists = found
+            .iter()
+            .any(|(k, a)| k == kind && a.as_str() == address);
+        if address != "[erased]" && !address.is_empty() && !exists {
+            found.push((kind.to_owned(), address.to_owned()));
+        }
+    };
+    for (kind, address) in [("email", email), ("phone", phone)] {
+        if let Some(a) = address {
+            add(kind, &a);
+        }
+    }
+    let changes: Vec<String> =
+        sqlx::query_scalar("SELECT changes FROM ledger WHERE contact_id = $1")
+            .bind(contact_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for text in changes {
+        let Ok(list) = serde_json::from_str::<Vec<FieldChange>>(&text) else {
+            continue;
+        };
+        for c in list {
+            let kind = match c.field.as_str() {
+                "contact.email" => "email",
+                "contact.phone" => "phone",
+                _ => continue,
+            };
+            for v in [&c.from, &c.to] {
+                if let Some(a) = v.as_str() {
+                    add(kind, a);
+                }
+            }
+        }
+    }
+    let disputed: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, address FROM disputed_addresses WHERE contact_id = $1")
+            .bind(contact_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (kind, address) in disputed {
+        add(&kind, &address);
+    }
+    Ok(found)
 }
 
 /// The stored form of an erased address: SHA-256 of kind and lowercased address.

@@ -227,6 +227,15 @@ pub fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
         .or_else(|_| row.try_get::<i64, _>(col).map(|v| v != 0))
 }
 
+/// A `LIKE` pattern (with `ESCAPE '\\'`) matching any text that contains `term` literally.
+pub(crate) fn contains_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// A flag from a LEFT JOIN: NULL (no row) reads as false.
 pub(crate) fn opt_flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
     if let Ok(v) = row.try_get::<Option<bool>, _>(col) {

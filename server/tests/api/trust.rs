@@ -373,3 +373,37 @@ both_backends! {
         assert_eq!(keys, ["new"]);
     }
 }
+
+both_backends! {
+    async fn erasure_erases_every_address_the_contact_ever_had_and_suppresses_them_all(db) {
+        use serde_json::json;
+        let app = spawn_app(db).await;
+        let api = crate::sender_api::Api::new(&app).await;
+        let typo = "ann.typo@example.com";
+        let (status, _, _) = api.send(reqwest::Method::PUT, "/contacts/e-1",
+            Some(json!({"email": typo, "phone": "+15550001111"})), Some("create-e-1")).await;
+        assert_eq!(status, 201);
+        let (status, _) = api.put("/contacts/e-1", json!({"email": "ann.right@example.com", "phone": "+15550002222"})).await;
+        assert_eq!(status, 200);
+
+        let (status, _, _) = api.send(reqwest::Method::DELETE, "/contacts/e-1", None, None).await;
+        assert_eq!(status, 204);
+
+        let everywhere = [
+            "SELECT changes FROM ledger", "SELECT COALESCE(request_meta, '') FROM ledger", "SELECT payload FROM outbox",
+            "SELECT COALESCE(response_body, '') FROM idempotency_keys",
+        ];
+        let (_, feed) = api.get("/changes?after=0&limit=1000").await;
+        let mut texts = vec![feed.to_string()];
+        for sql in everywhere {
+            texts.extend(sqlx::query_scalar::<_, String>(sql).fetch_all(app.store.reader()).await.unwrap());
+        }
+        for address in [typo, "ann.right@example.com", "+15550001111", "+15550002222"] {
+            assert!(texts.iter().all(|t| !t.contains(address)), "{address} is gone everywhere");
+        }
+        for (email, phone) in [(typo, "+15550003333"), ("other@example.com", "+15550001111")] {
+            let (status, problem) = api.put("/contacts/someone-new", json!({"email": email, "phone": phone})).await;
+            assert_eq!(status, 409, "an earlier address is suppressed too: {problem}");
+        }
+    }
+}

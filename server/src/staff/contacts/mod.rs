@@ -68,15 +68,6 @@ struct SearchQuery {
     flash: Option<String>,
 }
 
-/// `%term%` for LIKE, with the wildcards in the term escaped.
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// `GET /staff?q=&page=`: partial match on ref, email or phone.
 async fn search(
     State(state): State<AppState>,
@@ -88,7 +79,7 @@ async fn search(
     let mut hits = Vec::new();
     let mut more = false;
     if !q.is_empty() {
-        let text = like_pattern(&q.to_lowercase());
+        let text = q.to_lowercase();
         // Phone numbers are stored in E.164: match the digits whatever spacing was typed.
         let digits: String = q
             .chars()
@@ -97,7 +88,7 @@ async fn search(
         let phone = if digits.is_empty() {
             None
         } else {
-            Some(like_pattern(&digits))
+            Some(digits)
         };
         let rows = state
             .store
