@@ -24,6 +24,9 @@ pub struct Config {
     pub webhook_retry_schedule: Vec<std::time::Duration>,
     /// SQLite: commit concurrent changes together (one disk flush for many changes).
     pub group_commit: bool,
+    /// Password checks (Argon2, ~20 MiB and tens of milliseconds each) run at once at most;
+    /// a sign-in beyond that is answered 503 at once instead of queueing.
+    pub password_checks: usize,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -139,6 +142,17 @@ impl Config {
             None => true,
         };
 
+        let password_checks = match env("ATTUNE_PASSWORD_CHECKS") {
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| {
+                    format!("ATTUNE_PASSWORD_CHECKS must be a positive number, not {v:?}")
+                })?,
+            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        };
+
         Ok(Config {
             listen,
             base_url,
@@ -150,6 +164,7 @@ impl Config {
             site_root,
             webhook_retry_schedule,
             group_commit,
+            password_checks,
         })
     }
 

@@ -53,6 +53,7 @@ impl Application {
         let mailer = mail::from_url(&config.mail_url, &config.base_url)?;
         http::error::set_problem_base(&config.base_url);
         let state = AppState {
+            password_checks: Arc::new(tokio::sync::Semaphore::new(config.password_checks)),
             mailer,
             origin: config.origin().into(),
             config: Arc::new(config),

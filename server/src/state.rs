@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub mailer: Arc<dyn Mailer>,
     pub leptos_options: LeptosOptions,
+    /// Bounds the password checks running at once (`Config::password_checks`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -222,7 +222,13 @@ async fn login_post(
         .map(|c| c.0.ip());
     let outcome = match state
         .store
-        .staff_login(&email, password, ip, state.config.sign_in_limit_per_ip)
+        .staff_login(
+            &email,
+            password,
+            ip,
+            state.config.sign_in_limit_per_ip,
+            &state.password_checks,
+        )
         .await
     {
         Ok(o) => o,
@@ -262,6 +268,19 @@ async fn login_post(
                     if minutes > 1 { "s" } else { "" }
                 ))),
             )
+        }
+        Login::Busy => {
+            let mut res = login_form(
+                StatusCode::SERVICE_UNAVAILABLE,
+                email,
+                Some(Flash::Error(
+                    "Too many people are signing in right now. Please try again in a moment."
+                        .into(),
+                )),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            res
         }
         Login::RateLimited => login_form(
             StatusCode::TOO_MANY_REQUESTS,

@@ -92,6 +92,9 @@ pub enum Login {
     },
     /// Too many attempts from this address or client.
     RateLimited,
+    /// Every password check is busy: refused at once, without checking the password or
+    /// counting a failure.
+    Busy,
 }
 
 fn email_key(email: &str) -> String {
@@ -107,6 +110,7 @@ impl Store {
         password: String,
         client_ip: Option<std::net::IpAddr>,
         per_ip_limit: i64,
+        checks: &tokio::sync::Semaphore,
     ) -> anyhow::Result<Login> {
         if let Some(ip) = client_ip {
             if !self
@@ -138,6 +142,11 @@ impl Store {
             }
         }
         let hash = row.as_ref().map(|r| r.password_hash.clone());
+        // A flood of sign-ins must not queue without end behind Argon2: past the bound, the
+        // answer is an immediate "busy".
+        let Ok(_permit) = checks.try_acquire() else {
+            return Ok(Login::Busy);
+        };
         let ok = verify_password(hash, password).await;
         let Some(StaffLoginRecord {
             id,

@@ -20,7 +20,7 @@ pub(crate) async fn staff_user(app: &TestApp, email: &str, role: Role) -> i64 {
         .unwrap()
 }
 
-async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.post_form(
         "/staff/login",
         None,

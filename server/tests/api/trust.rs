@@ -407,3 +407,28 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn a_flood_of_staff_sign_ins_is_answered_busy_at_once_instead_of_queueing(db) {
+        use crate::staff::{login, staff_user, try_login};
+        let app = crate::helpers::spawn_app_with(db, &[("ATTUNE_PASSWORD_CHECKS", "1")]).await;
+        staff_user(&app, "agent@staff.example", server::store::staff::Role::Agent).await;
+
+        let emails: Vec<String> = (0..8).map(|i| format!("nobody{i}@staff.example")).collect();
+        let flood = futures_util::future::join_all(emails.iter().map(|e| try_login(&app, e, "whatever whatever"))).await;
+        let mut statuses: Vec<u16> = Vec::new();
+        for res in flood {
+            let status = res.status().as_u16();
+            if status == 503 {
+                assert_eq!(res.headers()["retry-after"], "2");
+                assert!(res.text().await.unwrap().contains("try again in a moment"));
+            }
+            statuses.push(status);
+        }
+
+        assert!(statuses.iter().all(|s| *s == 401 || *s == 503), "{statuses:?}");
+        assert!(statuses.contains(&503), "with one check at a time, eight at once are not all checked: {statuses:?}");
+        assert!(statuses.contains(&401), "{statuses:?}");
+        login(&app, "agent@staff.example").await;
+    }
+}
