@@ -90,12 +90,18 @@ pub async fn current_contact(link: Option<&str>) -> Result<ContactId, AppError> 
         .ok_or(AppError::NotSignedIn)
 }
 
-/// The client's IP address, from the connection (a proxy in front should be configured to
-/// keep it; `X-Forwarded-For` is not trusted, as anyone can send it).
+/// The client's address as the server resolved it (the connection's, or the one a trusted proxy
+/// forwarded), put on each request by the server's middleware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// The client's IP address: [`ClientIp`], else the connection's.
 pub fn client_ip() -> Option<IpAddr> {
     let parts = request_parts().ok()?;
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+    parts.extensions.get::<ClientIp>().map(|c| c.0).or_else(|| {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+    })
 }

@@ -27,6 +27,8 @@ pub struct Config {
     /// Password checks (Argon2, ~20 MiB and tens of milliseconds each) run at once at most;
     /// a sign-in beyond that is answered 503 at once instead of queueing.
     pub password_checks: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (`ATTUNE_TRUSTED_PROXIES`, CIDRs).
+    pub trusted_proxies: Vec<crate::http::client_ip::Cidr>,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -153,6 +155,14 @@ impl Config {
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
 
+        let trusted_proxies = env("ATTUNE_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(crate::http::client_ip::Cidr::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))?;
+
         Ok(Config {
             listen,
             base_url,
@@ -165,6 +175,7 @@ impl Config {
             webhook_retry_schedule,
             group_commit,
             password_checks,
+            trusted_proxies,
         })
     }
 

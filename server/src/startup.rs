@@ -134,6 +134,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            http::client_ip::client_ip,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             http::security::security_headers,
         ))
         .layer(middleware::from_fn(telemetry::track_requests))

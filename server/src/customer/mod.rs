@@ -175,7 +175,7 @@ impl Backend for CustomerBackend {
             let ok = self
                 .store()
                 .rate_limit(
-                    &format!("sign_in:ip:{ip}"),
+                    &format!("sign_in:ip:{}", crate::http::client_ip::rate_key(ip)),
                     self.state.config.sign_in_limit_per_ip,
                     WINDOW_MS,
                 )

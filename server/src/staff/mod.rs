@@ -16,7 +16,7 @@ use app::pages::staff::{
 };
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequestParts, Query, State},
+    extract::{FromRequestParts, Query, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -218,8 +218,8 @@ async fn login_post(
         );
     }
     let ip = extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
+        .get::<crate::http::client_ip::ClientIp>()
+        .map(|c| c.0);
     let outcome = match state
         .store
         .staff_login(

@@ -114,7 +114,11 @@ impl Store {
     ) -> anyhow::Result<Login> {
         if let Some(ip) = client_ip {
             if !self
-                .rate_limit(&format!("staff_login:ip:{ip}"), per_ip_limit, WINDOW_MS)
+                .rate_limit(
+                    &format!("staff_login:ip:{}", crate::http::client_ip::rate_key(ip)),
+                    per_ip_limit,
+                    WINDOW_MS,
+                )
                 .await?
             {
                 return Ok(Login::RateLimited);

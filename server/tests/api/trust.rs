@@ -432,3 +432,51 @@ both_backends! {
         login(&app, "agent@staff.example").await;
     }
 }
+
+both_backends! {
+    async fn rate_limits_count_the_client_a_trusted_proxy_names_and_ignore_the_header_from_anyone_else(db) {
+        let ask = |app: &TestApp, from: &'static str, name: &'static str| {
+            let email = format!("{name}.demo@example.com");
+            let req = app.client.post(app.url("/sf/request_sign_in"))
+                .header("accept", "text/html")
+                .header("sec-fetch-site", "same-origin")
+                .header("referer", app.url("/"))
+                .header("x-forwarded-for", from)
+                .form(&[("email", email)]);
+            async move {
+                let res = req.send().await.unwrap();
+                res.headers()["location"].to_str().unwrap() == "/?sign_in=requested"
+            }
+        };
+
+        // Behind a trusted proxy: each forwarded client has its own limit of two.
+        let proxied = crate::helpers::spawn_app_with(db, &[
+            ("ATTUNE_TRUSTED_PROXIES", "127.0.0.1/32, ::1"),
+            ("ATTUNE_SIGN_IN_LIMIT_PER_IP", "2"),
+        ]).await;
+        seed(&proxied).await;
+        let first = [ask(&proxied, "203.0.113.1", "ann").await, ask(&proxied, "203.0.113.1", "ben").await, ask(&proxied, "203.0.113.1", "cara").await];
+        let other = ask(&proxied, "203.0.113.2", "dev").await;
+        // Two addresses in one IPv6 /64 are one client.
+        let v6 = [ask(&proxied, "2001:db8:1:2::a", "eli").await, ask(&proxied, "2001:db8:1:2::b", "fay").await, ask(&proxied, "2001:db8:1:2::c", "gus").await];
+        assert_eq!(first, [true, true, false]);
+        assert!(other, "another client behind the proxy is served");
+        assert_eq!(v6, [true, true, false]);
+    }
+}
+
+both_backends! {
+    async fn a_forwarded_for_header_from_an_untrusted_connection_changes_nothing(db) {
+        let app = crate::helpers::spawn_app_with(db, &[("ATTUNE_SIGN_IN_LIMIT_PER_IP", "2")]).await;
+        seed(&app).await;
+        let mut served = Vec::new();
+        for (from, name) in [("203.0.113.1", "ann"), ("203.0.113.2", "ben"), ("203.0.113.3", "cara")] {
+            let res = app.client.post(app.url("/sf/request_sign_in"))
+                .header("accept", "text/html").header("sec-fetch-site", "same-origin").header("referer", app.url("/"))
+                .header("x-forwarded-for", from)
+                .form(&[("email", format!("{name}.demo@example.com"))]).send().await.unwrap();
+            served.push(res.headers()["location"].to_str().unwrap() == "/?sign_in=requested");
+        }
+        assert_eq!(served, [true, true, false], "every request counts against the connection's address");
+    }
+}
