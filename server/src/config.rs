@@ -29,6 +29,8 @@ pub struct Config {
     pub password_checks: usize,
     /// Proxies whose `X-Forwarded-For` names the client (`ATTUNE_TRUSTED_PROXIES`, CIDRs).
     pub trusted_proxies: Vec<crate::http::client_ip::Cidr>,
+    /// Where `/metrics` is served instead of the main address (`ATTUNE_METRICS_LISTEN`).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -84,6 +86,14 @@ impl Config {
         let listen: SocketAddr = listen.parse().with_context(|| {
             format!("ATTUNE_LISTEN {listen:?} is not an address like 127.0.0.1:3000")
         })?;
+
+        let metrics_listen = env("ATTUNE_METRICS_LISTEN")
+            .map(|v| {
+                v.parse::<SocketAddr>().with_context(|| {
+                    format!("ATTUNE_METRICS_LISTEN {v:?} is not an address like 127.0.0.1:9100")
+                })
+            })
+            .transpose()?;
 
         let base_url = pick("ATTUNE_BASE_URL", file.base_url)
             .unwrap_or_else(|| "http://127.0.0.1:3000".into());
@@ -176,6 +186,7 @@ impl Config {
             group_commit,
             password_checks,
             trusted_proxies,
+            metrics_listen,
         })
     }
 

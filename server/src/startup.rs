@@ -24,6 +24,8 @@ use crate::{
 /// A built application bound to its port, ready to run.
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an address of its own, when configured.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     pub state: AppState,
 }
@@ -43,6 +45,14 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} for /metrics"))?,
+            ),
+            None => None,
+        };
         let leptos_options = LeptosOptions::builder()
             .output_name("attune")
             .site_root(config.site_root.to_string_lossy().as_ref())
@@ -65,6 +75,7 @@ impl Application {
         let router = router(state.clone());
         Ok(Application {
             listener,
+            metrics_listener,
             router,
             state,
         })
@@ -73,6 +84,14 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The port `/metrics` is served on apart, if it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -95,6 +114,10 @@ impl Application {
             },
         )?;
         let purger = tokio::spawn(purge_periodically(store.clone()));
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = http::ops::metrics_router().with_state(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let served = axum::serve(
             self.listener,
             self.router
@@ -103,6 +126,9 @@ impl Application {
         .with_graceful_shutdown(stop)
         .await;
         purger.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         worker.stop().await;
         store.close().await;
         Ok(served?)
@@ -122,7 +148,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(backend.clone()),
             move || shell(options.clone()),
         )
-        .merge(http::ops::router())
+        .merge(http::ops::router(state.config.metrics_listen.is_some()))
         .merge(crate::links::pages::router())
         .merge(crate::staff::router())
         .nest("/api/v1", http::api::router(state.clone()))

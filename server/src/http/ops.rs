@@ -4,11 +4,21 @@ use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::ge
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// The health checks, and `/metrics` unless it has a listener of its own.
+pub fn router(metrics_apart: bool) -> Router<AppState> {
+    let router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if metrics_apart {
+        router
+    } else {
+        router.merge(metrics_router())
+    }
+}
+
+/// `/metrics` alone, for its own listener (`ATTUNE_METRICS_LISTEN`).
+pub fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
 }
 
 /// The process is alive.

@@ -123,6 +123,8 @@ pub async fn fresh_store(db: Db) -> (Store, TestDb) {
 /// A running application on a free port.
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served apart (`ATTUNE_METRICS_LISTEN`), if it is.
+    pub metrics_address: Option<String>,
     pub store: Store,
     pub client: reqwest::Client,
     /// Kept so the database outlives the app.
@@ -154,6 +156,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         .await
         .expect("building the app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -161,6 +164,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         .unwrap();
     TestApp {
         address,
+        metrics_address,
         store,
         client,
         _db: test_db,

@@ -480,3 +480,19 @@ both_backends! {
         assert_eq!(served, [true, true, false], "every request counts against the connection's address");
     }
 }
+
+both_backends! {
+    async fn metrics_can_be_served_on_an_address_of_their_own_and_not_beside_the_pages(db) {
+        let apart = crate::helpers::spawn_app_with(db, &[("ATTUNE_METRICS_LISTEN", "127.0.0.1:0")]).await;
+        let metrics_at = apart.metrics_address.clone().expect("a metrics listener");
+
+        let on_main = apart.client.get(apart.url("/metrics")).send().await.unwrap();
+        let on_own = apart.client.get(format!("{metrics_at}/metrics")).send().await.unwrap();
+        let health = apart.client.get(apart.url("/healthz")).send().await.unwrap();
+
+        assert_eq!(on_main.status(), 404, "not on the public address");
+        assert_eq!(on_own.status(), 200);
+        assert_eq!(on_own.headers()["content-type"], "text/plain; version=0.0.4", "Prometheus text");
+        assert_eq!(health.status(), 200, "health checks stay on the main address");
+    }
+}
