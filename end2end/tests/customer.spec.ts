@@ -1,4 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
+import { Page } from "@playwright/test";
+import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 import { waitForLink } from "./support/mail";
 

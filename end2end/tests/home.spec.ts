@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 
 // These run twice: with JavaScript on (the page hydrates) and off (plain forms, server answers).

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./support/fixtures";
 import { expectStaffPageAxeClean, staff, staffSignIn, waitForMail } from "./support/staff";
 
 // The staff console (issue 7). Both projects share one server: names and topics differ per project.

@@ -678,7 +678,18 @@ both_backends! {
         change(&app.store, demo_id, 1).await;
         ok.wait_for_events(1, Duration::from_secs(10)).await;
         failing.wait_for_events(1, Duration::from_secs(10)).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The receivers have answered; the worker records each outcome after that. Wait for the
+        // records the page reads, not for a fixed time (300 ms was once too short on Postgres).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE attempts > 0")
+                .fetch_one(app.store.reader()).await.unwrap();
+            if recorded == 2 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "both attempts recorded within 10 s ({recorded})");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
 
         let token = app.store.create_sign_in_token(demo_id).await.unwrap();
         let cookie = crate::customer::sign_in(&app, &token).await;
