@@ -145,7 +145,11 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(backend.clone()),
+            move || {
+                provide_context(backend.clone());
+                // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
+                leptos::nonce::provide_nonce();
+            },
             move || shell(options.clone()),
         )
         .merge(http::ops::router(state.config.metrics_listen.is_some()))

@@ -7,7 +7,8 @@ export async function hydrated(page: Page, javaScriptEnabled: boolean) {
   if (!javaScriptEnabled) return;
   const main = page.locator("main[data-hydrated]");
   if ((await main.count()) > 0) {
-    await expect(main).toHaveAttribute("data-hydrated", "true");
+    // Compiling the WebAssembly can take seconds on a loaded two-core machine.
+    await expect(main).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
   }
 }
 

@@ -496,3 +496,43 @@ both_backends! {
         assert_eq!(health.status(), 200, "health checks stay on the main address");
     }
 }
+
+both_backends! {
+    async fn pages_run_only_scripts_that_carry_the_nonce_of_their_own_response(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let get = |path: &'static str| {
+            let app = &app;
+            async move {
+                let res = app.client.get(app.url(path)).send().await.unwrap();
+                let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+                (csp, res.text().await.unwrap())
+            }
+        };
+
+        let (first, page) = get("/").await;
+        let (second, _) = get("/").await;
+        let nonce = first.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the policy").to_owned();
+        assert!(nonce.len() >= 16, "{first}");
+        assert!(!first.contains("'unsafe-inline'") && !first.contains("'unsafe-eval'"), "{first}");
+        assert_ne!(first, second, "a new nonce for every response");
+        let scripts = page.matches("<script").count();
+        assert!(scripts > 0, "the app's page has its hydration script");
+        assert!(page.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, "every inline script carries the nonce: {page}");
+
+        // A page with data the server streams in: each of its scripts carries the nonce too.
+        let ann = app.store.contact_id(&ContactRef::parse("demo-ann").unwrap()).await.unwrap().unwrap();
+        let cookie = sign_in(&app, &app.store.create_sign_in_token(ann).await.unwrap()).await;
+        let res = app.client.get(app.url("/preferences")).header("cookie", &cookie).send().await.unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let page = res.text().await.unwrap();
+        let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).unwrap().to_owned();
+        for script in page.split("<script").skip(1) {
+            let tag = &script[..script.find('>').unwrap()];
+            assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "a script without the nonce: <script{tag}>");
+        }
+
+        let (link_page, _) = get("/staff/login").await;
+        assert!(link_page.contains("script-src 'none'"), "{link_page}");
+    }
+}

@@ -25,7 +25,7 @@ fn topic_fields(t: &TopicRow, prefix: String, new: bool) -> impl IntoView {
         {if new {
             view! {
                 <label for=id("key")>"Key"</label>
-                <input id=id("key") type="text" name="key" value=t.key.clone() required pattern="[a-z][a-z0-9_-]{0,63}"/>
+                <input id=id("key") type="text" name="key" value=t.key.clone() required pattern="[a-z][a-z0-9_\\-]{0,63}"/>
                 <p class="hint">"Lowercase letters, digits, - and _; it can’t be changed later."</p>
             }.into_any()
         } else {
