@@ -15,14 +15,18 @@ use crate::pages::{
     preferences::{LinkPreferencesPage, PreferencesPage},
 };
 
-/// The Content-Security-Policy of the app's pages: scripts only with this response's nonce
-/// (Leptos puts it on every inline script it writes) and what they load, WebAssembly, and
-/// nothing from other sites.
-pub fn content_security_policy(nonce: &str) -> String {
+/// The one Content-Security-Policy: nothing from other sites, and scripts only with the
+/// response's nonce (Leptos puts it on every inline script it writes), what they load, and
+/// WebAssembly. Without a nonce (pages written without the app) no script runs at all.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let scripts = match nonce {
+        Some(n) => format!("'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval'"),
+        None => "'none'".to_owned(),
+    };
     format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
     )
 }
 
@@ -33,7 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
-        if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(&nonce.to_string()))
+        if let Ok(value) =
+            http::HeaderValue::from_str(&content_security_policy(Some(&nonce.to_string())))
         {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }

@@ -90,13 +90,12 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     // Pages the server writes without the app (link pages, the console, the API docs) run no
     // script at all; the app's pages carry their own policy, with this response's nonce.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; \
-                 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            ),
-        );
+        static NO_SCRIPTS: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
+        let policy = NO_SCRIPTS.get_or_init(|| {
+            HeaderValue::from_str(&app::app::content_security_policy(None))
+                .expect("the policy is ASCII")
+        });
+        h.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
     }
     if !cacheable && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
