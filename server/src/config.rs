@@ -31,6 +31,9 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::http::client_ip::Cidr>,
     /// Where `/metrics` is served instead of the main address (`ATTUNE_METRICS_LISTEN`).
     pub metrics_listen: Option<SocketAddr>,
+    /// A connection must send a request's headers within this long, and is closed after sitting
+    /// idle this long between requests (`ATTUNE_HEADER_TIMEOUT`, default 10 s).
+    pub header_timeout: std::time::Duration,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -173,6 +176,16 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))?;
 
+        let header_timeout = match env("ATTUNE_HEADER_TIMEOUT") {
+            Some(v) => match parse_schedule(&v).ok().as_deref() {
+                Some([one]) if *one <= std::time::Duration::from_secs(600) => *one,
+                _ => {
+                    bail!("ATTUNE_HEADER_TIMEOUT must be one wait like 10s, at most 10m, not {v:?}")
+                }
+            },
+            None => std::time::Duration::from_secs(10),
+        };
+
         Ok(Config {
             listen,
             base_url,
@@ -187,6 +200,7 @@ impl Config {
             password_checks,
             trusted_proxies,
             metrics_listen,
+            header_timeout,
         })
     }
 

@@ -114,24 +114,24 @@ impl Application {
             },
         )?;
         let purger = tokio::spawn(purge_periodically(store.clone()));
+        let header_timeout = self.state.config.header_timeout;
         let metrics = self.metrics_listener.map(|listener| {
             let router = http::ops::metrics_router().with_state(self.state.clone());
-            tokio::spawn(async move { axum::serve(listener, router).await })
+            tokio::spawn(http::listener::serve(
+                listener,
+                router,
+                header_timeout,
+                std::future::pending(),
+            ))
         });
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await;
+        http::listener::serve(self.listener, self.router, header_timeout, stop).await;
         purger.abort();
         if let Some(m) = metrics {
             m.abort();
         }
         worker.stop().await;
         store.close().await;
-        Ok(served?)
+        Ok(())
     }
 }
 

@@ -12,6 +12,8 @@ pub struct Undo {
     pub action: &'static str,
     pub value: Option<String>,
     pub label: String,
+    /// Signed proof that the change was made just now (the form field `undo`).
+    pub proof: String,
 }
 
 /// `GET /u/{token}`: one button, the topic preselected, and the alternatives.
@@ -111,6 +113,7 @@ pub fn LinkOutcome(
                 <form method="post" action=action_url>
                     <input type="hidden" name="action" value=u.action/>
                     {u.value.map(|v| view! { <input type="hidden" name="value" value=v/> })}
+                    <input type="hidden" name="undo" value=u.proof/>
                     <button type="submit">{u.label}</button>
                 </form>
             })}

@@ -50,6 +50,10 @@ pub struct LinkSubject<'a> {
     pub purpose: Option<&'a str>,
 }
 
+/// How long the undo button after a choice on a link page works (DESIGN §9: an old unsubscribe
+/// link re-subscribes nobody). Later, the preference page is the way back.
+pub const UNDO_WINDOW_SECS: i64 = 3600;
+
 /// Signs and checks links, and builds their URLs on the configured base URL (never the request's
 /// `Host`).
 #[derive(Clone)]
@@ -148,6 +152,36 @@ impl Links {
             .parse(token, kind, jiff::Timestamp::now().as_second())
     }
 
+    /// The proof an undo button carries: signed now, for the same contact and topic as the
+    /// link whose change it undoes.
+    pub fn undo_proof(&self, claims: &LinkClaims) -> String {
+        self.undo_proof_at(claims, jiff::Timestamp::now().as_second())
+    }
+
+    fn undo_proof_at(&self, claims: &LinkClaims, now: i64) -> String {
+        self.codec.sign(&LinkClaims {
+            kind: LinkKind::Undo,
+            issued_at: now,
+            ..*claims
+        })
+    }
+
+    /// Whether `proof` lets the holder of the link with `claims` undo its change now: it was
+    /// handed out by [`Links::undo_proof`] for the same contact and topic within
+    /// [`UNDO_WINDOW_SECS`]. An old link alone re-subscribes nobody.
+    pub fn undo_allowed(&self, claims: &LinkClaims, proof: Option<&str>) -> bool {
+        self.undo_allowed_at(claims, proof, jiff::Timestamp::now().as_second())
+    }
+
+    fn undo_allowed_at(&self, claims: &LinkClaims, proof: Option<&str>, now: i64) -> bool {
+        let Ok(proof) = self.codec.parse(proof.unwrap_or(""), LinkKind::Undo, now) else {
+            return false;
+        };
+        proof.contact_id == claims.contact_id
+            && proof.topic_id == claims.topic_id
+            && (0..=UNDO_WINDOW_SECS).contains(&(now - proof.issued_at))
+    }
+
     /// The link of another kind for the same message (the not-me link on the unsubscribe page).
     pub fn sibling(&self, claims: &LinkClaims, kind: LinkKind) -> String {
         let mut c = *claims;
@@ -183,6 +217,41 @@ mod tests {
             (n2, v2.as_str()),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         );
+    }
+
+    #[test]
+    fn an_undo_works_for_an_hour_for_its_own_contact_and_topic_and_never_with_a_link() {
+        let key = SigningKey {
+            kid: "links-1".into(),
+            secret: b"s".to_vec(),
+            retired: false,
+        };
+        let links = Links::new(&[key], Url::parse("https://example.com/").unwrap()).unwrap();
+        let subject = |topic_id| LinkSubject {
+            contact_id: 7,
+            topic_id,
+            channel: Some("email"),
+            purpose: None,
+        };
+        let link = links.token(LinkKind::Unsubscribe, &subject(2));
+        let claims = links.parse(&link, LinkKind::Unsubscribe).unwrap();
+        let now = jiff::Timestamp::now().as_second();
+        let proof = links.undo_proof_at(&claims, now);
+        let other_topic = links
+            .parse(
+                &links.token(LinkKind::Unsubscribe, &subject(3)),
+                LinkKind::Unsubscribe,
+            )
+            .unwrap();
+
+        assert!(links.undo_allowed_at(&claims, Some(&proof), now + UNDO_WINDOW_SECS));
+        assert!(!links.undo_allowed_at(&claims, Some(&proof), now + UNDO_WINDOW_SECS + 1));
+        assert!(!links.undo_allowed_at(&other_topic, Some(&proof), now));
+        assert!(
+            !links.undo_allowed_at(&claims, Some(&link), now),
+            "a link is no proof"
+        );
+        assert!(!links.undo_allowed_at(&claims, None, now));
     }
 
     #[test]

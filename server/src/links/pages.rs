@@ -243,7 +243,18 @@ async fn unsubscribe_post(
         )
             .into_response();
     }
-    let (op, actor, title, message, undo): (Option<ChangeOp>, Actor, String, String, Option<Undo>) = match action.as_str() {
+    if action.starts_with("undo_")
+        && !state
+            .links
+            .undo_allowed(&target.claims, field("undo").as_deref())
+    {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "This undo has expired",
+            "An undo works for an hour after the change, from the page that made it. Nothing was changed; your preference page lets you choose again.",
+        );
+    }
+    let (op, actor, title, message, mut undo): (Option<ChangeOp>, Actor, String, String, Option<Undo>) = match action.as_str() {
         "unsubscribe" => match &target.topic {
             Some(t) if t.required => (
                 None,
@@ -257,14 +268,14 @@ async fn unsubscribe_post(
                 Actor::OneClick,
                 "You are unsubscribed".to_owned(),
                 format!("You will get no more {} from us.", t.name),
-                Some(Undo { action: "undo_unsubscribe", value: None, label: format!("Undo: keep getting {}", t.name) }),
+                Some(Undo { action: "undo_unsubscribe", value: None, label: format!("Undo: keep getting {}", t.name), proof: String::new() }),
             ),
             None => (
                 Some(ChangeOp::UnsubscribedAll(true)),
                 Actor::OneClick,
                 "You are unsubscribed".to_owned(),
                 "You will get no more optional messages from us. Required ones, such as sign-in links, still reach you.".to_owned(),
-                Some(Undo { action: "undo_everything", value: None, label: "Undo: subscribe me again".to_owned() }),
+                Some(Undo { action: "undo_everything", value: None, label: "Undo: subscribe me again".to_owned(), proof: String::new() }),
             ),
         },
         "everything" => (
@@ -272,7 +283,7 @@ async fn unsubscribe_post(
             Actor::OneClick,
             "You are unsubscribed from everything".to_owned(),
             "You will get no more optional messages from us. Required ones, such as sign-in links, still reach you.".to_owned(),
-            Some(Undo { action: "undo_everything", value: None, label: "Undo: subscribe me again".to_owned() }),
+            Some(Undo { action: "undo_everything", value: None, label: "Undo: subscribe me again".to_owned(), proof: String::new() }),
         ),
         "less_often" => {
             let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
@@ -290,6 +301,7 @@ async fn unsubscribe_post(
                     action: "undo_frequency",
                     value: Some(t.frequency.as_str().to_owned()),
                     label: "Undo: as often as before".to_owned(),
+                    proof: String::new(),
                 }),
             )
         }
@@ -340,7 +352,14 @@ async fn unsubscribe_post(
             keep_session: None,
         };
         match apply_change(&state.store, &req).await {
-            Ok(_) => {}
+            // An undo only for a change this request made: repeating an old unsubscribe hands
+            // out no way to re-subscribe.
+            Ok(Some(_)) => {
+                if let Some(u) = undo.as_mut() {
+                    u.proof = state.links.undo_proof(&target.claims);
+                }
+            }
+            Ok(None) => undo = None,
             Err(ChangeError::UnknownContact) => return gone_contact(),
             Err(ChangeError::Database(e)) => return server_error(e),
             Err(ChangeError::Internal(e)) => return server_error(format!("{e:#}")),

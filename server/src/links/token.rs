@@ -33,6 +33,9 @@ pub enum LinkKind {
     Unsubscribe,
     Preferences,
     NotMe,
+    /// Not a link: the proof an undo button carries that the change it undoes was made just now
+    /// (it is posted to the unsubscribe link it came from).
+    Undo,
 }
 
 impl LinkKind {
@@ -41,6 +44,7 @@ impl LinkKind {
             LinkKind::Unsubscribe => b'u',
             LinkKind::Preferences => b'p',
             LinkKind::NotMe => b'n',
+            LinkKind::Undo => b'r',
         }
     }
 
@@ -49,6 +53,7 @@ impl LinkKind {
             b'u' => Some(LinkKind::Unsubscribe),
             b'p' => Some(LinkKind::Preferences),
             b'n' => Some(LinkKind::NotMe),
+            b'r' => Some(LinkKind::Undo),
             _ => None,
         }
     }
@@ -59,6 +64,7 @@ impl LinkKind {
             LinkKind::Unsubscribe => "u",
             LinkKind::Preferences => "p",
             LinkKind::NotMe => "n",
+            LinkKind::Undo => "u",
         }
     }
 }

@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::{fresh_db, Db};
 
-fn attune(db_url: &str, data_dir: &std::path::Path) -> Command {
+pub(crate) fn attune(db_url: &str, data_dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_attune"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -64,7 +64,7 @@ both_backends! {
     }
 }
 
-fn unsafe_free_sigterm(pid: u32) {
+pub(crate) fn unsafe_free_sigterm(pid: u32) {
     Command::new("kill")
         .arg("-TERM")
         .arg(pid.to_string())

@@ -177,22 +177,61 @@ both_backends! {
         assert_eq!(frequency().await, "monthly");
         assert_eq!(subscribed(&app.store, ann, offers).await, Some(true), "still subscribed");
 
-        let undo = app.post_form_from(&path, &path, None, &[("action", "undo_frequency"), ("value", "weekly")]).await;
+        let undo = app.post_form_from(&path, &path, None, &[("action", "undo_frequency"), ("value", "weekly"), ("undo", &undo_proof(&page))]).await;
         assert_eq!(undo.status(), 200);
         assert_eq!(frequency().await, "weekly");
 
         let everything = app.post_form_from(&path, &path, None, &[("action", "everything")]).await;
-        assert!(everything.text().await.unwrap().contains("unsubscribed from everything"));
+        let page = everything.text().await.unwrap();
+        assert!(page.contains("unsubscribed from everything"));
         let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_settings WHERE contact_id = $1 AND unsubscribed_all = $2")
             .bind(ann).bind(true).fetch_one(app.store.reader()).await.unwrap();
         assert_eq!(all, 1);
 
         // Only the one-click unsubscribe may come from another site.
         let forged = app.client.post(app.url(&path)).header("origin", "https://evil.example")
-            .form(&[("action", "undo_everything")]).send().await.unwrap();
+            .form(&[("action", "undo_everything"), ("undo", &undo_proof(&page))]).send().await.unwrap();
         assert_eq!(forged.status(), 403);
-        let undo = app.post_form_from(&path, &path, None, &[("action", "undo_everything")]).await;
+        let undo = app.post_form_from(&path, &path, None, &[("action", "undo_everything"), ("undo", &undo_proof(&page))]).await;
         assert!(undo.text().await.unwrap().contains("subscribed again"));
+    }
+}
+
+/// The proof an outcome page's undo button carries.
+fn undo_proof(page: &str) -> String {
+    let needle = r#"name="undo" value=""#;
+    let at = page
+        .find(needle)
+        .unwrap_or_else(|| panic!("no undo button: {page}"));
+    page[at + needle.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+both_backends! {
+    async fn an_old_unsubscribe_link_re_subscribes_nobody(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let (ann, offers) = ids(&app.store, "demo-ann", "offers").await;
+        let path = link(&app, LinkKind::Unsubscribe, "demo-ann", "offers").await;
+        let one_click = app.client.post(app.url(&path)).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+        assert_eq!(one_click.status(), 200);
+        assert_eq!(subscribed(&app.store, ann, offers).await, Some(false));
+
+        // Whoever holds the link later — a forwarder, a relay — posts an undo without the
+        // page's proof, or unsubscribes again to be offered one.
+        let bare = app.post_form_from(&path, &path, None, &[("action", "undo_unsubscribe")]).await;
+        let with_link = app.post_form_from(&path, &path, None, &[("action", "undo_unsubscribe"), ("undo", path.trim_start_matches("/u/"))]).await;
+        let again = app.post_form_from(&path, &path, None, &[("action", "unsubscribe")]).await;
+
+        assert_eq!(bare.status(), 403);
+        assert!(bare.text().await.unwrap().contains("This undo has expired"));
+        assert_eq!(with_link.status(), 403, "the link itself is no proof");
+        let again = again.text().await.unwrap();
+        assert!(again.contains("You are unsubscribed") && !again.contains("Undo"), "no undo for a change not made: {again}");
+        assert_eq!(subscribed(&app.store, ann, offers).await, Some(false), "still unsubscribed");
     }
 }
 

@@ -113,7 +113,7 @@ impl Receiver {
     }
 
     /// Distinct events received, by `seq`.
-    fn seqs(&self) -> Vec<i64> {
+    pub(crate) fn seqs(&self) -> Vec<i64> {
         let mut seqs: Vec<i64> = self
             .received()
             .iter()
