@@ -28,6 +28,7 @@ pub enum Reason {
     AddressDisputed,
     NoAddress,
     UnsubscribedAll,
+    AddressOptedOut,
     ChannelOptedOut,
     Paused,
     TopicOptedOut,
@@ -47,6 +48,7 @@ impl Reason {
             Reason::AddressDisputed => "address_disputed",
             Reason::NoAddress => "no_address",
             Reason::UnsubscribedAll => "unsubscribed_all",
+            Reason::AddressOptedOut => "address_opted_out",
             Reason::ChannelOptedOut => "channel_opted_out",
             Reason::Paused => "paused",
             Reason::TopicOptedOut => "topic_opted_out",
@@ -108,6 +110,9 @@ pub struct ContactRules {
     pub time_zone: TimeZone,
     pub disputed: Vec<AddressKind>,
     pub unsubscribed_all: bool,
+    /// The channel's address carries an address choice covering this topic or channel, made
+    /// through any record (DESIGN §1.1).
+    pub address_opted_out: bool,
     pub channel_opt_outs: ChannelSet,
     pub paused_until: Option<Timestamp>,
     /// Local start and end; the window may cross midnight.
@@ -164,6 +169,10 @@ pub fn decide(
     // 6
     if c.unsubscribed_all {
         return Decision::deny(Reason::UnsubscribedAll);
+    }
+    // 6a: what the person said at this address, through whichever record.
+    if c.address_opted_out {
+        return Decision::deny(Reason::AddressOptedOut);
     }
     // 7
     if c.channel_opt_outs.contains(channel) {

@@ -82,6 +82,8 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
                     subscribed: true,
                 },
             ],
+            said_at: None,
+            consent_at: None,
             keep_session: None,
         };
         crate::store::apply_change(store, &req).await?;

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use app::domain::{Channel, Frequency};
+use app::domain::{AddressKind, Channel, Frequency};
 use serde_json::{json, Value};
 
-use crate::store::{ledger::LedgerRecord, FieldChange};
+use crate::store::{changes::address::Scope, ledger::LedgerRecord, FieldChange};
 
 /// Who reads a ledger line: the customer is "you"; staff see who did it by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +115,27 @@ pub fn describe(
     let email_changed = changes.iter().any(|c| c.field == "contact.email");
     let phone_changed = changes.iter().any(|c| c.field == "contact.phone");
     for c in changes {
+        // What the person said at an address another record shares (DESIGN §1.1).
+        if let Some((kind, scope)) = Scope::from_field(&c.field) {
+            let what = match &scope {
+                Scope::All => "everything optional".to_owned(),
+                Scope::Topic(t) => topics
+                    .get(t.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| t.to_string()),
+                Scope::Channel(ch) => channel_word(*ch).to_owned(),
+            };
+            let at = match kind {
+                AddressKind::Phone => "this phone number",
+                _ => "this email address",
+            };
+            out.push(if c.to == json!(true) {
+                format!("Stopped {what} at {at}, as asked through another record")
+            } else {
+                format!("Allowed {what} at {at} again")
+            });
+            continue;
+        }
         let parts: Vec<&str> = c.field.splitn(3, '.').collect();
         let text = match parts.as_slice() {
             ["preferences", key, field] => {
@@ -239,6 +260,33 @@ mod tests {
             from,
             to,
         }
+    }
+
+    #[test]
+    fn news_of_an_address_choice_says_what_stopped_at_which_address() {
+        let items = describe(
+            &[
+                c(
+                    "address_choice.email.topic.offers",
+                    json!(false),
+                    json!(true),
+                ),
+                c(
+                    "address_choice.phone.channel.sms",
+                    json!(true),
+                    json!(false),
+                ),
+            ],
+            &names(),
+            "UTC",
+        );
+        assert_eq!(
+            items,
+            [
+                "Stopped Offers at this email address, as asked through another record",
+                "Allowed text messages at this phone number again"
+            ]
+        );
     }
 
     #[test]

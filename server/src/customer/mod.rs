@@ -119,6 +119,10 @@ impl CustomerBackend {
             reason: None,
             meta: Some(json!({"source": "preferences page"})),
             ops,
+            // The page is reached by email (a sign-in or a mailed link): what the person says
+            // there, they say at their email address (DESIGN §1.1).
+            said_at: Some(app::domain::AddressKind::Email),
+            consent_at: None,
             // A change made through a link (no session) keeps none.
             keep_session: app::backend::request_parts().ok().and_then(|parts| {
                 let cookie = parts

@@ -23,6 +23,7 @@ fn open_contact() -> ContactRules {
         time_zone: TimeZone::get("America/Chicago").unwrap(),
         disputed: vec![],
         unsubscribed_all: false,
+        address_opted_out: false,
         channel_opt_outs: ChannelSet::default(),
         paused_until: None,
         quiet_hours: None,
@@ -179,6 +180,33 @@ fn rule_6_comes_before_rule_7() {
     c.channel_opt_outs = ChannelSet::new([Email]);
     assert_eq!(
         reason(&c, TopicKind::Optional, Email, Informational),
+        Reason::UnsubscribedAll
+    );
+}
+
+#[test]
+fn rule_6a_a_choice_made_at_the_address_through_another_record_is_denied_after_rule_6_and_before_7()
+{
+    let mut c = open_contact();
+    c.address_opted_out = true;
+    assert_eq!(
+        reason(&c, TopicKind::Optional, Email, Marketing),
+        Reason::AddressOptedOut
+    );
+    c.channel_opt_outs = ChannelSet::new([Email]);
+    c.pref.subscribed = false;
+    assert_eq!(
+        reason(&c, TopicKind::Optional, Email, Marketing),
+        Reason::AddressOptedOut
+    );
+    assert_eq!(
+        run(&c, TopicKind::Required, Email, Transactional),
+        Decision::allow(),
+        "rule 5 still lets a sign-in link through"
+    );
+    c.unsubscribed_all = true;
+    assert_eq!(
+        reason(&c, TopicKind::Optional, Email, Marketing),
         Reason::UnsubscribedAll
     );
 }

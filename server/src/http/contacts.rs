@@ -73,6 +73,26 @@ pub struct ContactBody {
     /// Address kinds reported as "not me": `email`, `phone`.
     pub disputed: Vec<String>,
     pub preferences: Vec<PreferenceBody>,
+    /// Opt-outs the person made at this contact's addresses, through this record or another
+    /// holding the same address (DESIGN §1.1); each denies decisions with `address_opted_out`.
+    pub address_choices: Vec<AddressChoiceBody>,
+}
+
+/// One address choice (DESIGN §1.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressChoiceBody {
+    /// The address it is held at: `email` or `phone`.
+    pub address: String,
+    /// `all` (every optional topic), `topic` or `channel`.
+    pub scope: String,
+    pub topic: Option<String>,
+    pub channel: Option<String>,
+    /// RFC 3339.
+    pub made_at: String,
+    /// The ref of the record it was made through (null once that record is erased).
+    pub made_through: Option<String>,
+    /// Who made it: `customer`, `one_click` or `reply`.
+    pub made_by: String,
 }
 
 pub(super) fn contact_ref(raw: &str) -> Result<ContactRef, ApiError> {
@@ -99,6 +119,10 @@ pub async fn contact_body(
         return Ok(None);
     };
     let topics = state.store.list_topics().await?;
+    let choices = state
+        .store
+        .address_choices(c.email.as_deref(), c.phone.as_deref())
+        .await?;
     let names = |set: &ChannelSet| set.iter().map(|c| c.as_str().to_owned()).collect();
     Ok(Some(ContactBody {
         reference: reference.to_string(),
@@ -136,6 +160,20 @@ pub async fn contact_body(
                     frequency: p.frequency.as_str().to_owned(),
                     info_only: p.info_only,
                 }
+            })
+            .collect(),
+        address_choices: choices
+            .into_iter()
+            .map(|a| AddressChoiceBody {
+                address: a.kind.as_str().to_owned(),
+                scope: a.scope,
+                topic: a.topic,
+                channel: a.channel,
+                made_at: jiff::Timestamp::from_millisecond(a.made_at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                made_through: a.made_through,
+                made_by: a.made_by,
             })
             .collect(),
         email: c.email,

@@ -122,6 +122,11 @@ pub async fn patch_preferences(
         c.at.parse::<jiff::Timestamp>()
             .map_err(|_| ApiError::validation("consent.at must be an RFC 3339 time"))?;
     }
+    let consent_at = patch
+        .consent
+        .as_ref()
+        .and_then(|c| c.at.parse::<jiff::Timestamp>().ok())
+        .map(|at| at.as_millisecond());
     let mut ops = Vec::new();
     if let Some(g) = &patch.global {
         if let Some(v) = g.unsubscribed_all {
@@ -195,6 +200,8 @@ pub async fn patch_preferences(
             json!({"source": "sender api", "sender": sender.name, "consent": patch.consent}),
         ),
         ops,
+        said_at: None,
+        consent_at,
         keep_session: None,
     };
     // A sender may not silently loosen what the person chose (DESIGN §6.1 consent rule).

@@ -349,6 +349,8 @@ async fn unsubscribe_post(
             reason: None,
             meta: Some(json!({"source": "unsubscribe link", "action": action})),
             ops: vec![op],
+            said_at: Some(target.address_kind()),
+            consent_at: None,
             keep_session: None,
         };
         match apply_change(&state.store, &req).await {
@@ -444,6 +446,8 @@ async fn not_me_post(State(state): State<AppState>, LinkToken(token): LinkToken)
         reason: Some("reported through a “not me” link".to_owned()),
         meta: Some(json!({"source": "not-me link"})),
         ops: vec![ChangeOp::DisputeAddress(target.address_kind())],
+        said_at: None,
+        consent_at: None,
         keep_session: None,
     };
     match apply_change(&state.store, &req).await {

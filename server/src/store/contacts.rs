@@ -61,6 +61,8 @@ impl Store {
             reason: None,
             meta: None,
             ops: details,
+            said_at: None,
+            consent_at: None,
             keep_session: None,
         };
         let committed = apply_change_in(&mut tx, &req).await?;
@@ -136,6 +138,8 @@ impl Store {
             reason,
             meta: None,
             ops: vec![ChangeOp::Erase],
+            said_at: None,
+            consent_at: None,
             keep_session: None,
         };
         apply_change_in(&mut tx, &req).await?;
@@ -151,6 +155,23 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+        }
+        // Address choices made at them go with them, unless another live record still holds
+        // the address (its person's choices stand for it).
+        for (kind, address) in &addresses {
+            let address = super::changes::address::normalised(
+                app::domain::AddressKind::parse(kind).map_err(anyhow::Error::from)?,
+                address,
+            );
+            sqlx::query(
+                "DELETE FROM address_choices WHERE kind = $1 AND address = $2
+                   AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.erased_at IS NULL
+                                     AND (lower(c.email) = $2 OR c.phone = $2))",
+            )
+            .bind(kind)
+            .bind(&address)
+            .execute(&mut *tx)
+            .await?;
         }
         // Earlier rows still name the addresses; redact them (JSON text, so a plain replace of
         // the quoted address is exact).

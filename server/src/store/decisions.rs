@@ -38,6 +38,7 @@ async fn load(
     conn: &mut AnyConnection,
     contact: &ContactRef,
     topic: &Topic,
+    channel: Channel,
     now: Timestamp,
 ) -> anyhow::Result<Option<(i64, i64, ContactRules)>> {
     let Some(c) = sqlx::query(
@@ -48,7 +49,12 @@ async fn load(
                 (SELECT COUNT(*) FROM disputed_addresses d
                   WHERE d.contact_id = c.id AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
                 (SELECT COUNT(*) FROM disputed_addresses d
-                  WHERE d.contact_id = c.id AND d.kind = 'phone' AND d.resolved_at IS NULL) AS phone_disputed
+                  WHERE d.contact_id = c.id AND d.kind = 'phone' AND d.resolved_at IS NULL) AS phone_disputed,
+                (SELECT COUNT(*) FROM address_choices a
+                  WHERE a.kind = $3
+                    AND a.address = CASE WHEN $3 = 'email' THEN lower(c.email) ELSE c.phone END
+                    AND (a.scope = 'all' OR (a.scope = 'topic' AND a.topic_id = $2)
+                         OR (a.scope = 'channel' AND a.channel = $4))) AS address_choices
          FROM contacts c
          LEFT JOIN global_settings g ON g.contact_id = c.id
          LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = $2
@@ -56,6 +62,8 @@ async fn load(
     )
     .bind(contact.as_str())
     .bind(topic.id)
+    .bind(channel.address_kind().as_str())
+    .bind(channel.as_str())
     .fetch_optional(&mut *conn)
     .await?
     else {
@@ -98,6 +106,7 @@ async fn load(
         time_zone: TimeZone::get(&c.try_get::<String, _>("time_zone")?).unwrap_or(TimeZone::UTC),
         disputed,
         unsubscribed_all: opt_flag(&c, "unsubscribed_all")?,
+        address_opted_out: c.try_get::<i64, _>("address_choices")? > 0,
         channel_opt_outs: ChannelSet::parse_list(
             &c.try_get::<Option<String>, _>("channel_opt_outs")?
                 .unwrap_or_default(),
@@ -210,7 +219,7 @@ async fn evaluate(
     now: Timestamp,
     replay: Replay,
 ) -> anyhow::Result<(Decided, Option<i64>)> {
-    let loaded = load(conn, &ask.contact, topic, now).await?;
+    let loaded = load(conn, &ask.contact, topic, ask.channel, now).await?;
     let (contact_id, version, rules) = match &loaded {
         Some((id, v, r)) => (Some(*id), *v, Some(r)),
         None => (None, 0, None),

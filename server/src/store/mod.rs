@@ -4,6 +4,7 @@
 //! Times are Unix milliseconds. Flags are `BOOLEAN` on Postgres and 0/1 on SQLite; [`flag`]
 //! reads both. Every query runs in the test suite against both backends.
 
+pub mod address_choices;
 pub mod changes;
 pub mod console;
 pub mod contact_view;

@@ -38,6 +38,8 @@ async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
             topic: TopicKey::parse(topic).unwrap(),
             subscribed: true,
         }],
+        said_at: None,
+        consent_at: None,
         keep_session: None,
     };
     apply_change(store, &req).await.unwrap();

@@ -12,6 +12,7 @@ mod hostile;
 mod layout;
 mod links;
 mod pages;
+mod people;
 mod scale_out;
 mod sender_api;
 mod staff;

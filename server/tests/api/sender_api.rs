@@ -18,6 +18,12 @@ impl<'a> Api<'a> {
         Api { app, key }
     }
 
+    /// Another sender's client on the same app.
+    pub(crate) async fn other(app: &'a TestApp, name: &str) -> Api<'a> {
+        let (_, key) = app.store.create_sender(name).await.unwrap();
+        Api { app, key }
+    }
+
     pub(crate) async fn send(
         &self,
         method: reqwest::Method,
@@ -94,7 +100,13 @@ impl<'a> Api<'a> {
         assert_eq!(s, 200, "{body}");
     }
 
-    async fn decide(&self, contact: &str, topic: &str, channel: &str, purpose: &str) -> Value {
+    pub(crate) async fn decide(
+        &self,
+        contact: &str,
+        topic: &str,
+        channel: &str,
+        purpose: &str,
+    ) -> Value {
         let (s, body) = self
             .post(
                 "/decisions",
@@ -105,7 +117,13 @@ impl<'a> Api<'a> {
         body
     }
 
-    async fn reason(&self, contact: &str, topic: &str, channel: &str, purpose: &str) -> String {
+    pub(crate) async fn reason(
+        &self,
+        contact: &str,
+        topic: &str,
+        channel: &str,
+        purpose: &str,
+    ) -> String {
         self.decide(contact, topic, channel, purpose).await["reason"]
             .as_str()
             .unwrap()

@@ -322,6 +322,8 @@ both_backends! {
             apply_change(&app.store, &ChangeRequest {
                 contact_id: ann, actor: Actor::OneClick, reason: None, meta: None,
                 ops: vec![ChangeOp::DisputeAddress(kind)],
+                said_at: None,
+                consent_at: None,
                 keep_session: None,
             }).await.unwrap();
         }
@@ -688,6 +690,8 @@ both_backends! {
         apply_change(&app.store, &ChangeRequest {
             contact_id: ann_id(&app).await, actor: Actor::OneClick, reason: None, meta: None,
             ops: vec![ChangeOp::DisputeAddress(AddressKind::Email)],
+            said_at: None,
+            consent_at: None,
             keep_session: None,
         }).await.unwrap();
 

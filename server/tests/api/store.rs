@@ -69,6 +69,8 @@ fn change(contact_id: i64, ops: Vec<ChangeOp>) -> ChangeRequest {
         reason: None,
         meta: None,
         ops,
+        said_at: None,
+        consent_at: None,
         keep_session: None,
     }
 }

@@ -25,6 +25,8 @@ async fn change(app: &TestApp, ann: i64, actor: Actor, op: ChangeOp) {
         reason: Some("corrected at the front desk".into()),
         meta: None,
         ops: vec![op],
+        said_at: None,
+        consent_at: None,
         keep_session: None,
     };
     apply_change(&app.store, &req).await.unwrap();

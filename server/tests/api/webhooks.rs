@@ -233,6 +233,8 @@ async fn change(store: &Store, contact_id: i64, n: usize) -> i64 {
                 topic: TopicKey::parse("offers").unwrap(),
                 frequency,
             }],
+            said_at: None,
+            consent_at: None,
             keep_session: None,
         },
     )

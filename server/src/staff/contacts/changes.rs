@@ -105,6 +105,8 @@ async fn apply_for_contact(
         reason: Some(reason.clone()),
         meta: Some(json!({"source": "staff console"})),
         ops,
+        said_at: None,
+        consent_at: None,
         keep_session: None,
     };
     match apply_change(&state.store, &req).await? {

@@ -343,7 +343,19 @@ fn set_address(
 
 /// The event type senders see, from the most significant field changed.
 pub(super) fn event_type(changes: &[FieldChange]) -> &'static str {
-    if changes.iter().any(|c| c.field == "contact.erased") {
+    let address_choice = |c: &&FieldChange| c.field.starts_with("address_choice.");
+    if !changes.is_empty() && changes.iter().all(|c| address_choice(&c)) {
+        // Only another record's news about an address this one shares (DESIGN §1.1).
+        if changes
+            .iter()
+            .filter(address_choice)
+            .any(|c| c.to == json!(true))
+        {
+            "address.choice_recorded"
+        } else {
+            "address.choice_lifted"
+        }
+    } else if changes.iter().any(|c| c.field == "contact.erased") {
         "contact.erased"
     } else if changes
         .iter()

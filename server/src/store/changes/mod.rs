@@ -13,6 +13,7 @@
 //! `apply.rs` is the pure part (state and operations in, new state and diff out), `write.rs`
 //! reads and writes, `group.rs` commits many changes at once on SQLite.
 
+pub mod address;
 mod apply;
 pub mod consent;
 mod group;
@@ -93,6 +94,13 @@ pub struct ChangeRequest {
     /// the change replaces or reports the email address, every other session of the contact and
     /// every unused sign-in link ends, and this one is kept.
     pub keep_session: Option<String>,
+    /// The address the person spoke at, when they make the change themselves (a link in a
+    /// message to it, their page signed in by it): their opt-outs become address choices there
+    /// (DESIGN §1.1).
+    pub said_at: Option<AddressKind>,
+    /// When the person gave the consent a sender's loosening carries (Unix ms): it lifts an
+    /// address choice only if given after it.
+    pub consent_at: Option<i64>,
 }
 
 /// One field's before and after, as in the ledger, the change feed and webhooks (DESIGN §6.1).
@@ -141,6 +149,10 @@ pub enum ChangeError {
     ErasedContact,
     #[error("{0}")]
     Invalid(String),
+    /// A sender's loosening meets a choice the person made at the address after the consent it
+    /// carries (or it carries none).
+    #[error("{0}")]
+    AddressChoice(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

@@ -1,0 +1,111 @@
+//! Reading address choices (DESIGN §1.1): what applies to a contact's addresses, and which other
+//! records share them. Writing them is the change function's (`changes/write.rs`).
+
+use app::domain::AddressKind;
+
+use super::{changes::address::normalised, Store};
+
+/// One choice made at an address, as the API and the console show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressChoice {
+    pub kind: AddressKind,
+    /// `all`, `topic` or `channel`.
+    pub scope: String,
+    /// The topic's key, for a topic's choice.
+    pub topic: Option<String>,
+    /// The channel, for a channel-wide one.
+    pub channel: Option<String>,
+    /// Unix ms.
+    pub made_at: i64,
+    /// The record it was made through (`None` once that record is erased).
+    pub made_through: Option<String>,
+    /// `customer`, `one_click` (or `reply`).
+    pub made_by: String,
+}
+
+/// A stored row: scope, topic key, channel, made at, made through, made by.
+type ChoiceRow = (String, Option<String>, String, i64, Option<String>, String);
+
+/// Another live record holding one of a contact's addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedRecord {
+    pub id: i64,
+    pub reference: String,
+    pub kind: AddressKind,
+}
+
+impl Store {
+    /// The choices held at a contact's addresses, oldest first.
+    pub async fn address_choices(
+        &self,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> anyhow::Result<Vec<AddressChoice>> {
+        let mut found = Vec::new();
+        for (kind, address) in [(AddressKind::Email, email), (AddressKind::Phone, phone)] {
+            let Some(address) = address.map(|a| normalised(kind, a)) else {
+                continue;
+            };
+            let rows: Vec<ChoiceRow> = sqlx::query_as(
+                "SELECT a.scope, t.key, a.channel, a.made_at, c.ref, a.actor_kind
+                     FROM address_choices a
+                     LEFT JOIN topics t ON t.id = a.topic_id
+                     LEFT JOIN contacts c ON c.id = a.contact_id AND c.erased_at IS NULL
+                     WHERE a.kind = $1 AND a.address = $2
+                     ORDER BY a.made_at, a.scope, a.topic_id, a.channel",
+            )
+            .bind(kind.as_str())
+            .bind(&address)
+            .fetch_all(self.reader())
+            .await?;
+            found.extend(rows.into_iter().map(
+                |(scope, topic, channel, made_at, made_through, made_by)| AddressChoice {
+                    kind,
+                    topic: topic.filter(|_| scope == "topic"),
+                    channel: Some(channel).filter(|c| !c.is_empty()),
+                    scope,
+                    made_at,
+                    made_through,
+                    made_by,
+                },
+            ));
+        }
+        Ok(found)
+    }
+
+    /// The other live records holding the contact's email address or phone number.
+    pub async fn records_sharing(
+        &self,
+        contact_id: i64,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> anyhow::Result<Vec<SharedRecord>> {
+        let mut found = Vec::new();
+        for (kind, address, sql) in [
+            (
+                AddressKind::Email,
+                email,
+                "SELECT id, ref FROM contacts WHERE lower(email) = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id",
+            ),
+            (
+                AddressKind::Phone,
+                phone,
+                "SELECT id, ref FROM contacts WHERE phone = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id",
+            ),
+        ] {
+            let Some(address) = address.map(|a| normalised(kind, a)) else {
+                continue;
+            };
+            let rows: Vec<(i64, String)> = sqlx::query_as(sql)
+                .bind(&address)
+                .bind(contact_id)
+                .fetch_all(self.reader())
+                .await?;
+            found.extend(
+                rows.into_iter()
+                    .map(|(id, reference)| SharedRecord { id, reference, kind }),
+            );
+        }
+        Ok(found)
+    }
+}

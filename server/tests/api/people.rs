@@ -1,0 +1,127 @@
+//! One person, many records (DESIGN §1.1): what the person says at an address follows the
+//! address into every record holding it, in every sending system, on both backends.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::{
+    customer::sign_in,
+    helpers::spawn_app_with,
+    sender_api::Api,
+    webhooks::{register, Answer, Receiver, FAST_RETRIES},
+};
+
+both_backends! {
+    async fn an_opt_out_through_one_system_s_record_holds_in_every_system_and_for_records_made_later(db) {
+        let app = spawn_app_with(db, &[
+            ("ATTUNE_WEBHOOK_ALLOW_PRIVATE", "true"),
+            ("ATTUNE_WEBHOOK_RETRY_SCHEDULE", FAST_RETRIES),
+        ]).await;
+        let crm = Api::new(&app).await;
+        let scheduler = Api::other(&app, "Scheduler").await;
+        let (crm_hooks, scheduler_hooks) = (Receiver::start(Answer::Ok).await, Receiver::start(Answer::Ok).await);
+        register(&app.address, &crm.key, &crm_hooks.url, None).await;
+        register(&app.address, &scheduler.key, &scheduler_hooks.url, None).await;
+        let pat = json!({"email": "pat@example.com", "email_verified": true});
+        // Each system signs Pat up, with the consent Pat gave it last month.
+        let topics = ["offers", "surveys", "newsletter", "service-follow-ups"]
+            .map(|t| json!({"topic": t, "subscribed": true, "channels": ["email"]}));
+        let signed_up = json!({"reason": "signed up", "consent": {"source": "sign-up form", "text": "Keep me posted", "at": "2026-11-20T10:00:00Z"},
+            "preferences": topics});
+        assert_eq!(crm.put("/contacts/crm-88", pat.clone()).await.0, 201);
+        crm.change("crm-88", signed_up.clone()).await;
+        assert_eq!(scheduler.put("/contacts/appt-4411", pat).await.0, 201);
+        scheduler.change("appt-4411", signed_up).await;
+        assert_eq!(scheduler.reason("appt-4411", "offers", "email", "marketing").await, "allowed");
+
+        // Offers: one click on the link in the CRM's mail.
+        let answer = crm.decide("crm-88", "offers", "email", "marketing").await;
+        let unsubscribe = answer["links"]["unsubscribe"].as_str().unwrap().to_owned();
+        let path = url::Url::parse(&unsubscribe).unwrap().path().to_owned();
+        let one_click = app.client.post(app.url(&path)).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+        assert_eq!(one_click.status(), 200);
+
+        assert_eq!(scheduler.reason("appt-4411", "offers", "email", "marketing").await, "address_opted_out");
+        assert_eq!(scheduler.reason("appt-4411", "surveys", "email", "marketing").await, "allowed", "only offers");
+        let (_, body) = scheduler.get("/contacts/appt-4411").await;
+        assert_eq!(body["address_choices"][0]["scope"], "topic", "{body}");
+        assert_eq!(body["address_choices"][0]["topic"], "offers");
+        assert_eq!(body["address_choices"][0]["made_through"], "crm-88");
+        assert_eq!(body["address_choices"][0]["made_by"], "one_click");
+        assert_eq!(body["preferences"].as_array().unwrap().iter().find(|p| p["topic"] == "offers").unwrap()["subscribed"], true,
+            "the scheduler's own record is as it was; the address decides");
+        let appt = app.store.contact_id(&app::domain::ContactRef::parse("appt-4411").unwrap()).await.unwrap().unwrap();
+        let news: (String, String, String) = sqlx::query_as(
+            "SELECT event_type, actor_kind, changes FROM ledger WHERE contact_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(appt).fetch_one(app.store.reader()).await.unwrap();
+        assert_eq!((news.0.as_str(), news.1.as_str()), ("address.choice_recorded", "system"), "{news:?}");
+        assert!(news.2.contains("address_choice.email.topic.offers") && !news.2.contains("pat@"), "{news:?}");
+
+        // Everything, from the same link's page.
+        let everything = app.post_form_from(&path, &path, None, &[("action", "everything")]).await;
+        assert_eq!(everything.status(), 200);
+        for topic in ["surveys", "newsletter", "service-follow-ups"] {
+            let decision = scheduler.decide("appt-4411", topic, "email", "marketing").await;
+            assert_eq!(decision["decision"], "deny", "{topic}: {decision}");
+            assert_eq!(decision["reason"], "address_opted_out", "{topic}");
+        }
+        let sign_in_mail = scheduler.decide("appt-4411", "account", "email", "transactional").await;
+        assert_eq!(sign_in_mail["decision"], "allow", "a required transactional message still goes");
+
+        // The next day a list import brings the address back, in other letters, as a new record.
+        let (created, _) = crm.put("/contacts/list-2026-12-0192", json!({"email": "Pat@Example.COM", "email_verified": true})).await;
+        assert_eq!(created, 201);
+        let imported = crm.decide("list-2026-12-0192", "offers", "email", "marketing").await;
+        assert_eq!(imported["decision"], "deny", "{imported}");
+        let (_, history) = crm.get("/changes?after=0&limit=1000").await;
+        let inherited: Vec<_> = history["events"].as_array().unwrap().iter()
+            .filter(|e| e["contact"]["ref"] == "list-2026-12-0192" && e["actor"]["kind"] == "system").collect();
+        assert_eq!(inherited.len(), 1, "one ledger row says what it inherited: {history}");
+        assert!(inherited[0]["reason"].as_str().unwrap().contains("inherited"), "{}", inherited[0]);
+
+        // An old list's consent, dated before the opt-out, lifts nothing.
+        let (status, problem) = crm.patch("/contacts/list-2026-12-0192/preferences", json!({
+            "reason": "imported list",
+            "consent": {"source": "2025 trade show", "text": "Send me offers", "at": "2025-05-01T10:00:00Z"},
+            "global": {"unsubscribed_all": false},
+            "preferences": [{"topic": "offers", "subscribed": true}]})).await;
+        assert_eq!(status, 422, "{problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("opted out at this email address") && detail.contains("consent given after"), "{detail}");
+        assert_eq!(crm.decide("list-2026-12-0192", "offers", "email", "marketing").await["decision"], "deny");
+
+        // The person re-subscribes on their own page: the address is theirs to open again.
+        let crm_88 = app.store.contact_id(&app::domain::ContactRef::parse("crm-88").unwrap()).await.unwrap().unwrap();
+        let cookie = sign_in(&app, &app.store.create_sign_in_token(crm_88).await.unwrap()).await;
+        assert_eq!(app.post_form("/sf/set_unsubscribed_all", Some(&cookie), &[("on", "false")]).await.status(), 302);
+        let saved = app.post_form("/sf/save_topic", Some(&cookie), &[
+            ("topic", "offers"), ("subscribed", "on"), ("frequency", "weekly"), ("ch_email", "on"),
+        ]).await;
+        assert_eq!(saved.status(), 302);
+        assert_eq!(scheduler.reason("appt-4411", "offers", "email", "marketing").await, "allowed");
+        assert_eq!(scheduler.reason("appt-4411", "surveys", "email", "marketing").await, "allowed");
+        assert_eq!(crm.reason("crm-88", "offers", "email", "marketing").await, "allowed");
+        let (_, body) = scheduler.get("/contacts/appt-4411").await;
+        assert_eq!(body["address_choices"], json!([]), "{body}");
+
+        // Each system heard each change once, the scheduler's record's news included.
+        for hooks in [&crm_hooks, &scheduler_hooks] {
+            let (_, feed) = crm.get("/changes?after=0&limit=1000").await;
+            // Everything since the endpoints were registered: the three records' changes.
+            let events = feed["events"].as_array().unwrap().iter()
+                .filter(|e| ["crm-88", "appt-4411", "list-2026-12-0192"].contains(&e["contact"]["ref"].as_str().unwrap()))
+                .count();
+            let seqs = hooks.wait_for_events(events, Duration::from_secs(15)).await;
+            assert_eq!(seqs.len(), events);
+            let ids: Vec<String> = hooks.received().iter().map(|r| r.id()).collect();
+            let mut unique = ids.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), ids.len(), "no event twice");
+            let news = hooks.received().iter().filter(|r| r.event()["type"] == "address.choice_recorded"
+                && r.event()["contact"]["ref"] == "appt-4411").count();
+            assert_eq!(news, 2, "offers, then everything");
+        }
+    }
+}
