@@ -2,6 +2,7 @@ import { Page } from "@playwright/test";
 import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 import { waitForLink } from "./support/mail";
+import { linksFor } from "./support/links";
 
 // The whole customer journey, once with JavaScript on and once off, each project as a different
 // demo contact so that the two runs cannot see each other's changes.
@@ -147,4 +148,24 @@ test("a contact without a phone number is told why texts and calls can't be chos
   const offers = page.getByRole("region", { name: "Offers" });
   await expect(offers.getByLabel("Text message (SMS)")).toBeDisabled();
   await expect(offers).toContainText("We have no phone number for you");
+});
+
+test("a person known under two records sees one page, and one save changes both", async ({ page, javaScriptEnabled }) => {
+  // The demo has each of these people twice: once in the CRM, once in the scheduler.
+  const [email, other] = javaScriptEnabled ? ["lee.demo@example.com", "appt-lee"] : ["max.demo@example.com", "appt-max"];
+  await page.goto("/");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("status")).toContainText("a sign-in link is on its way");
+  await page.goto(await waitForLink(email));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("heading", { name: "Your message preferences" })).toHaveCount(1);
+
+  const surveys = page.getByRole("region", { name: "Surveys" });
+  await surveys.getByLabel("How often, at most").selectOption("weekly");
+  await saveAndExpect(page, "Save Surveys", "Chose at most once a week for Surveys");
+
+  // The scheduler's record, opened from a link in the scheduler's own mail, says the same.
+  await page.goto(linksFor(other).preferences);
+  await expect(page.getByRole("region", { name: "Surveys" }).getByLabel("How often, at most")).toHaveValue("weekly");
 });

@@ -25,6 +25,11 @@ pub const OTHER_CONTACTS: &[(&str, &str, Option<&str>)] = &[
     ("demo-ivy", "ivy.demo@example.com", None),
     ("demo-jo", "jo.demo@example.com", Some("+15555550130")),
     ("demo-kim", "kim.demo@example.com", Some("+15555550131")),
+    // Two people each known to two systems under their own refs (DESIGN §1.1).
+    ("crm-lee", "lee.demo@example.com", None),
+    ("appt-lee", "Lee.Demo@example.com", None),
+    ("crm-max", "max.demo@example.com", None),
+    ("appt-max", "Max.Demo@example.com", None),
 ];
 
 /// Seeds the demo topics and contact (safe to run again) and returns a sign-in link for the
@@ -84,6 +89,7 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
             ],
             said_at: None,
             consent_at: None,
+            together: Vec::new(),
             keep_session: None,
         };
         crate::store::apply_change(store, &req).await?;

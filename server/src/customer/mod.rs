@@ -28,7 +28,7 @@ use crate::{
     mail::templates,
     state::AppState,
     store::{
-        apply_change,
+        apply_changes,
         contact_view::ContactSnapshot,
         contacts::SIGN_IN_TOKEN_TTL_MS,
         sessions::{LinkPurpose, Redeemed, SESSION_TTL_MS},
@@ -113,28 +113,54 @@ impl CustomerBackend {
     }
 
     async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
-        let req = ChangeRequest {
-            contact_id: contact.0,
-            actor: Actor::Customer,
-            reason: None,
-            meta: Some(json!({"source": "preferences page"})),
-            ops,
-            // The page is reached by email (a sign-in or a mailed link): what the person says
-            // there, they say at their email address (DESIGN §1.1).
-            said_at: Some(app::domain::AddressKind::Email),
-            consent_at: None,
-            // A change made through a link (no session) keeps none.
-            keep_session: app::backend::request_parts().ok().and_then(|parts| {
-                let cookie = parts
-                    .headers
-                    .get(axum::http::header::COOKIE)?
-                    .to_str()
-                    .ok()?;
-                self.session_id(Some(cookie))
-            }),
+        // A change made through a link (no session) keeps none.
+        let keep_session = app::backend::request_parts().ok().and_then(|parts| {
+            let cookie = parts
+                .headers
+                .get(axum::http::header::COOKIE)?
+                .to_str()
+                .ok()?;
+            self.session_id(Some(cookie))
+        });
+        // Signed in by email, the person's page covers every live record holding that address
+        // (DESIGN §1.1): one save, one ledger row per record, one transaction. A link opens
+        // its own record only, and a new address is the signed-in record's alone.
+        let signed_in = match &keep_session {
+            Some(id) => {
+                self.store().customer_session(id).await.map_err(internal)? == Some(contact.0)
+            }
+            None => false,
         };
-        match apply_change(self.store(), &req).await {
-            Ok(committed) => Ok(committed.map(|c| c.seq)),
+        let readdresses = ops
+            .iter()
+            .any(|op| matches!(op, ChangeOp::Email { .. } | ChangeOp::Phone { .. }));
+        let records = if signed_in && !readdresses {
+            self.store()
+                .records_of_person(contact.0)
+                .await
+                .map_err(internal)?
+        } else {
+            vec![contact.0]
+        };
+        let reqs: Vec<ChangeRequest> = records
+            .iter()
+            .map(|&contact_id| ChangeRequest {
+                contact_id,
+                actor: Actor::Customer,
+                reason: None,
+                meta: Some(json!({"source": "preferences page"})),
+                ops: ops.clone(),
+                // The page is reached by email (a sign-in or a mailed link): what the person
+                // says there, they say at their email address (DESIGN §1.1).
+                said_at: Some(app::domain::AddressKind::Email),
+                consent_at: None,
+                together: records.clone(),
+                keep_session: keep_session.clone(),
+            })
+            .collect();
+        match apply_changes(self.store(), &reqs).await {
+            // The signed-in record's row says what was saved; the others' rows are the same.
+            Ok(committed) => Ok(committed.into_iter().flatten().next().map(|c| c.seq)),
             Err(e) => Err(change_error(e)),
         }
     }

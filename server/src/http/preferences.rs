@@ -202,6 +202,7 @@ pub async fn patch_preferences(
         ops,
         said_at: None,
         consent_at,
+        together: Vec::new(),
         keep_session: None,
     };
     // A sender may not silently loosen what the person chose (DESIGN §6.1 consent rule).

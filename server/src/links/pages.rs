@@ -351,6 +351,7 @@ async fn unsubscribe_post(
             ops: vec![op],
             said_at: Some(target.address_kind()),
             consent_at: None,
+            together: Vec::new(),
             keep_session: None,
         };
         match apply_change(&state.store, &req).await {
@@ -448,6 +449,7 @@ async fn not_me_post(State(state): State<AppState>, LinkToken(token): LinkToken)
         ops: vec![ChangeOp::DisputeAddress(target.address_kind())],
         said_at: None,
         consent_at: None,
+        together: Vec::new(),
         keep_session: None,
     };
     match apply_change(&state.store, &req).await {

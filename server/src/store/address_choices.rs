@@ -73,6 +73,22 @@ impl Store {
         Ok(found)
     }
 
+    /// The records a person signed in by email manages: the signed-in one first, then every
+    /// other live record holding that email address with no open "not me" report on it.
+    pub async fn records_of_person(&self, contact_id: i64) -> anyhow::Result<Vec<i64>> {
+        let others: Vec<i64> = sqlx::query_scalar(
+            "SELECT c.id FROM contacts c JOIN contacts me ON me.id = $1
+             WHERE c.id <> me.id AND c.erased_at IS NULL AND lower(c.email) = lower(me.email)
+               AND NOT EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
+                                 AND d.kind = 'email' AND d.resolved_at IS NULL)
+             ORDER BY c.id",
+        )
+        .bind(contact_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(std::iter::once(contact_id).chain(others).collect())
+    }
+
     /// The other live records holding the contact's email address or phone number.
     pub async fn records_sharing(
         &self,

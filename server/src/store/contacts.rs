@@ -63,6 +63,7 @@ impl Store {
             ops: details,
             said_at: None,
             consent_at: None,
+            together: Vec::new(),
             keep_session: None,
         };
         let committed = apply_change_in(&mut tx, &req).await?;
@@ -140,6 +141,7 @@ impl Store {
             ops: vec![ChangeOp::Erase],
             said_at: None,
             consent_at: None,
+            together: Vec::new(),
             keep_session: None,
         };
         apply_change_in(&mut tx, &req).await?;

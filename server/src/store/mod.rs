@@ -30,8 +30,8 @@ use sqlx::{
 use std::time::Duration;
 
 pub use changes::{
-    apply_change, apply_change_if, apply_change_in, ChangeError, ChangeOp, ChangeRequest,
-    Committed, FieldChange,
+    apply_change, apply_change_if, apply_change_in, apply_changes, ChangeError, ChangeOp,
+    ChangeRequest, Committed, FieldChange,
 };
 pub use topics::parse_topics_toml as parse_topics_toml_checked;
 

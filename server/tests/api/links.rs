@@ -40,6 +40,7 @@ async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
         }],
         said_at: None,
         consent_at: None,
+        together: Vec::new(),
         keep_session: None,
     };
     apply_change(store, &req).await.unwrap();

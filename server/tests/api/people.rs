@@ -91,7 +91,8 @@ both_backends! {
         assert!(detail.contains("opted out at this email address") && detail.contains("consent given after"), "{detail}");
         assert_eq!(crm.decide("list-2026-12-0192", "offers", "email", "marketing").await["decision"], "deny");
 
-        // The person re-subscribes on their own page: the address is theirs to open again.
+        // The person re-subscribes on their own page: the address is theirs to open again, and
+        // the page is one for every record holding it.
         let crm_88 = app.store.contact_id(&app::domain::ContactRef::parse("crm-88").unwrap()).await.unwrap().unwrap();
         let cookie = sign_in(&app, &app.store.create_sign_in_token(crm_88).await.unwrap()).await;
         assert_eq!(app.post_form("/sf/set_unsubscribed_all", Some(&cookie), &[("on", "false")]).await.status(), 302);
@@ -102,6 +103,15 @@ both_backends! {
         assert_eq!(scheduler.reason("appt-4411", "offers", "email", "marketing").await, "allowed");
         assert_eq!(scheduler.reason("appt-4411", "surveys", "email", "marketing").await, "allowed");
         assert_eq!(crm.reason("crm-88", "offers", "email", "marketing").await, "allowed");
+        assert_eq!(crm.reason("list-2026-12-0192", "offers", "email", "marketing").await, "allowed", "one save for all three");
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.ref, l.actor_kind FROM ledger l JOIN contacts c ON c.id = l.contact_id
+             WHERE l.seq > (SELECT MAX(seq) FROM ledger WHERE actor_kind <> 'customer') ORDER BY l.seq")
+            .fetch_all(app.store.reader()).await.unwrap();
+        let refs: Vec<&str> = rows.iter().map(|(r, _)| r.as_str()).collect();
+        // Each save: a row for each record it changed (the scheduler's was as asked already),
+        // and no news rows for records saved together.
+        assert_eq!(refs, ["crm-88", "list-2026-12-0192", "crm-88", "list-2026-12-0192"], "{rows:?}");
         let (_, body) = scheduler.get("/contacts/appt-4411").await;
         assert_eq!(body["address_choices"], json!([]), "{body}");
 

@@ -324,6 +324,7 @@ both_backends! {
                 ops: vec![ChangeOp::DisputeAddress(kind)],
                 said_at: None,
                 consent_at: None,
+                together: Vec::new(),
                 keep_session: None,
             }).await.unwrap();
         }
@@ -692,6 +693,7 @@ both_backends! {
             ops: vec![ChangeOp::DisputeAddress(AddressKind::Email)],
             said_at: None,
             consent_at: None,
+            together: Vec::new(),
             keep_session: None,
         }).await.unwrap();
 

@@ -71,6 +71,7 @@ fn change(contact_id: i64, ops: Vec<ChangeOp>) -> ChangeRequest {
         ops,
         said_at: None,
         consent_at: None,
+        together: Vec::new(),
         keep_session: None,
     }
 }

@@ -27,6 +27,7 @@ async fn change(app: &TestApp, ann: i64, actor: Actor, op: ChangeOp) {
         ops: vec![op],
         said_at: None,
         consent_at: None,
+        together: Vec::new(),
         keep_session: None,
     };
     apply_change(&app.store, &req).await.unwrap();

@@ -235,6 +235,7 @@ async fn change(store: &Store, contact_id: i64, n: usize) -> i64 {
             }],
             said_at: None,
             consent_at: None,
+            together: Vec::new(),
             keep_session: None,
         },
     )

@@ -107,6 +107,7 @@ async fn apply_for_contact(
         ops,
         said_at: None,
         consent_at: None,
+        together: Vec::new(),
         keep_session: None,
     };
     match apply_change(&state.store, &req).await? {

@@ -101,6 +101,10 @@ pub struct ChangeRequest {
     /// When the person gave the consent a sender's loosening carries (Unix ms): it lifts an
     /// address choice only if given after it.
     pub consent_at: Option<i64>,
+    /// Other records changed by the same request in the same transaction (a person's page
+    /// covers every record with their address): they get their own ledger row, not news of
+    /// this one's address choices.
+    pub together: Vec<i64>,
 }
 
 /// One field's before and after, as in the ledger, the change feed and webhooks (DESIGN §6.1).
@@ -185,6 +189,28 @@ pub async fn apply_change(
         store.outbox_written();
     }
     Ok(result)
+}
+
+/// Applies the same change to several records in one transaction (a person's page saves every
+/// record holding their address): one ledger row each, all or none. The results are in the
+/// order of `reqs`.
+pub async fn apply_changes(
+    store: &Store,
+    reqs: &[ChangeRequest],
+) -> Result<Vec<Option<Committed>>, ChangeError> {
+    if let [one] = reqs {
+        return Ok(vec![apply_change(store, one).await?]);
+    }
+    let mut tx = store.writer().begin().await?;
+    let mut results = Vec::with_capacity(reqs.len());
+    for req in reqs {
+        results.push(apply_change_in(&mut tx, req).await?);
+    }
+    tx.commit().await?;
+    if results.iter().any(Option::is_some) {
+        store.outbox_written();
+    }
+    Ok(results)
 }
 
 /// Applies a change, shows `accept` what it would commit, and commits only if `accept` says

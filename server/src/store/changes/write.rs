@@ -632,11 +632,11 @@ async fn address_choices_in(
         let sql = match kind {
             AddressKind::Email => {
                 "SELECT id, ref, email FROM contacts
-                 WHERE lower(email) = $1 AND erased_at IS NULL AND id <> $2"
+                 WHERE lower(email) = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id"
             }
             _ => {
                 "SELECT id, ref, email FROM contacts
-                 WHERE phone = $1 AND erased_at IS NULL AND id <> $2"
+                 WHERE phone = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id"
             }
         };
         let others: Vec<(i64, String, Option<String>)> = sqlx::query_as(sql)
@@ -645,6 +645,9 @@ async fn address_choices_in(
             .fetch_all(&mut *conn)
             .await?;
         for (id, reference, email) in others {
+            if req.together.contains(&id) {
+                continue;
+            }
             told.entry(id)
                 .or_insert_with(|| (reference, email, Vec::new()))
                 .2
@@ -735,6 +738,7 @@ async fn inherit_in(
         keep_session: None,
         said_at: None,
         consent_at: None,
+        together: Vec::new(),
     };
     apply_change_in(conn, &req).await?;
     Ok(())
