@@ -7,12 +7,14 @@ use utoipa::ToSchema;
 use super::FieldChange;
 
 /// The event types, from the most significant field a change touched.
-pub const EVENT_TYPES: [&str; 5] = [
+pub const EVENT_TYPES: [&str; 7] = [
     "preferences.updated",
     "contact.unsubscribed_all",
     "contact.address_disputed",
     "contact.erased",
     "contact.updated",
+    "address.choice_recorded",
+    "address.choice_lifted",
 ];
 
 /// A change event: an item of the change feed, and the body of every webhook (DESIGN §6.1, §7).
@@ -35,7 +37,10 @@ pub struct Event {
     /// Global, gapless, in commit order.
     pub seq: i64,
     /// `preferences.updated`, `contact.unsubscribed_all`, `contact.address_disputed`,
-    /// `contact.erased` or `contact.updated`.
+    /// `contact.erased`, `contact.updated`, or — news for a record that shares an address with
+    /// the one the person spoke through (DESIGN §1.1), actor `system`, fields
+    /// `address_choice.<email|phone>.<all|topic.KEY|channel.CHANNEL>` — `address.choice_recorded`
+    /// or `address.choice_lifted`.
     #[serde(rename = "type")]
     #[schema(rename = "type")]
     pub event_type: String,

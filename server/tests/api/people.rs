@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use serde_json::json;
+use server::staff::users::Role;
 
 use crate::{
     customer::sign_in,
     helpers::spawn_app_with,
     sender_api::Api,
+    staff::{login, staff_user},
     webhooks::{register, Answer, Receiver, FAST_RETRIES},
 };
 
@@ -133,5 +135,27 @@ both_backends! {
                 && r.event()["contact"]["ref"] == "appt-4411").count();
             assert_eq!(news, 2, "offers, then everything");
         }
+    }
+}
+
+both_backends! {
+    async fn staff_see_the_other_records_of_a_person_and_where_each_address_choice_came_from(db) {
+        let app = crate::helpers::spawn_app(db).await;
+        let crm = Api::new(&app).await;
+        let scheduler = Api::other(&app, "Scheduler").await;
+        crm.put("/contacts/crm-88", json!({"email": "pat@example.com"})).await;
+        scheduler.put("/contacts/appt-4411", json!({"email": "PAT@example.com"})).await;
+        let answer = crm.decide("crm-88", "account", "email", "transactional").await;
+        let path = url::Url::parse(answer["links"]["unsubscribe"].as_str().unwrap()).unwrap().path().to_owned();
+        app.post_form_from(&path, &path, None, &[("action", "everything")]).await;
+        staff_user(&app, "agent@staff.example", Role::Agent).await;
+        let agent = login(&app, "agent@staff.example").await;
+
+        let (status, page) = app.get_page("/staff/contacts/appt-4411", Some(&agent)).await;
+
+        assert_eq!(status, 200);
+        assert!(page.contains("The same person elsewhere"), "{page}");
+        assert!(page.contains(r#"<a href="/staff/contacts/crm-88">crm-88</a> (same email address)"#), "{page}");
+        assert!(page.contains("Email address: nothing optional — by one-click through crm-88"), "{page}");
     }
 }

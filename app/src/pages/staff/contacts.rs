@@ -142,6 +142,17 @@ pub struct StaffSend {
     pub message_id: Option<String>,
 }
 
+/// Another record holding one of the contact's addresses: the same person, most likely, in
+/// another system (DESIGN §1.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffSharedRecord {
+    pub reference: String,
+    /// `/staff/contacts/{ref}`, encoded.
+    pub url: String,
+    /// Which address they share: `email` or `phone`.
+    pub shared: AddressKind,
+}
+
 /// The contact details form's values (the current ones, or the input kept after an error).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetailsDraft {
@@ -167,6 +178,10 @@ pub struct StaffContactView {
     pub global: StaffGlobal,
     pub topics: Vec<StaffTopicPref>,
     pub disputes: Vec<StaffDispute>,
+    /// Other records with the same email address or phone number.
+    pub shared: Vec<StaffSharedRecord>,
+    /// The address choices that apply, in words with where each came from.
+    pub address_choices: Vec<String>,
     pub ledger: Vec<StaffLedgerEntry>,
     pub sends: Vec<StaffSend>,
     pub details_form: DetailsDraft,
@@ -207,6 +222,8 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
         global,
         topics,
         disputes,
+        shared,
+        address_choices,
         ledger,
         sends,
         reason_draft,
@@ -331,6 +348,25 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                 <h2 id="disputes-heading">"Disputed addresses"</h2>
                 <p>"Nothing is sent to these addresses until you resolve the report."</p>
                 <ul class="staff-list">{dispute_forms}</ul>
+            </section>
+        })}
+        {(!shared.is_empty() || !address_choices.is_empty()).then(|| view! {
+            <section class="card" aria-labelledby="person-heading">
+                <h2 id="person-heading">"The same person elsewhere"</h2>
+                {(!shared.is_empty()).then(|| view! {
+                    <p>"Other records with this contact’s addresses:"</p>
+                    <ul class="staff-list">
+                        {shared.into_iter().map(|r| view! {
+                            <li><a href=r.url>{r.reference}</a>{format!(" (same {})", match r.shared { AddressKind::Phone => "phone number", _ => "email address" })}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                {(!address_choices.is_empty()).then(|| view! {
+                    <p>"Choices the person made at these addresses, which every record obeys:"</p>
+                    <ul class="staff-list">
+                        {address_choices.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                    </ul>
+                })}
             </section>
         })}
         <section class="card" aria-labelledby="global-heading">

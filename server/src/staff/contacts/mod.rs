@@ -12,7 +12,7 @@ use app::{
     pages::staff::{
         contacts::{
             ContactHit, ContactSearch, DetailsDraft, StaffContact, StaffContactView, StaffDispute,
-            StaffGlobal, StaffLedgerEntry, StaffSend, StaffTopicPref,
+            StaffGlobal, StaffLedgerEntry, StaffSend, StaffSharedRecord, StaffTopicPref,
         },
         Flash,
     },
@@ -221,6 +221,22 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let names = store.topic_names().await?;
+    let shared = store
+        .records_sharing(contact_id, c.email.as_deref(), c.phone.as_deref())
+        .await?
+        .into_iter()
+        .map(|r| StaffSharedRecord {
+            url: contact_url(&r.reference),
+            reference: r.reference,
+            shared: r.kind,
+        })
+        .collect();
+    let address_choices = store
+        .address_choices(c.email.as_deref(), c.phone.as_deref())
+        .await?
+        .into_iter()
+        .map(|a| address_choice_line(&a, &names, &tz))
+        .collect();
     let rows = store.ledger_page(contact_id, i64::MAX, RECENT).await?;
     let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
     let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
@@ -271,11 +287,40 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         global,
         topics,
         disputes,
+        shared,
+        address_choices,
         ledger,
         sends,
         reason_draft: String::new(),
         error_form: None,
     })
+}
+
+/// "Email address: no Offers — by one-click through crm-88, 2 Dec 2026 14:02".
+fn address_choice_line(
+    a: &crate::store::address_choices::AddressChoice,
+    names: &std::collections::HashMap<String, String>,
+    tz: &str,
+) -> String {
+    let at = match a.kind {
+        AddressKind::Phone => "Phone number",
+        _ => "Email address",
+    };
+    let what = match (a.scope.as_str(), &a.topic, &a.channel) {
+        ("topic", Some(t), _) => format!("no {}", names.get(t).unwrap_or(t)),
+        ("channel", _, Some(c)) => format!("no {c} at all"),
+        _ => "nothing optional".to_owned(),
+    };
+    let by = match a.made_by.as_str() {
+        "one_click" => "by one-click",
+        "customer" => "on their own page",
+        other => other,
+    };
+    let through = a.made_through.as_deref().unwrap_or("a record since erased");
+    format!(
+        "{at}: {what} — {by} through {through}, {}",
+        format_time(a.made_at, tz)
+    )
 }
 
 fn unknown_contact(user: &StaffUser) -> Response {
