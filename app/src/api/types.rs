@@ -90,6 +90,8 @@ pub struct HistoryEntry {
     pub when: String,
     /// e.g. "You", "Our staff", "A link in an email"
     pub by: String,
+    /// The record it changed, when the person has several (DESIGN §1.1).
+    pub record: Option<String>,
     pub reason: Option<String>,
     /// One line per field that changed, e.g. "You turned off SMS for Offers".
     pub items: Vec<String>,

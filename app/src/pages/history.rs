@@ -33,7 +33,7 @@ pub fn HistoryPage() -> impl IntoView {
                                     <ol class="history">
                                         {page.entries.into_iter().map(|e| view! {
                                             <li>
-                                                <p class="when"><time>{e.when}</time>" · "{e.by}</p>
+                                                <p class="when"><time>{e.when}</time>" · "{e.by}{e.record.map(|r| format!(" · record {r}"))}</p>
                                                 <ul>{e.items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
                                                 {e.reason.map(|r| view! { <p class="reason">"Reason given: "{r}</p> })}
                                                 {(!e.receipts.is_empty()).then(|| view! {

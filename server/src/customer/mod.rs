@@ -114,14 +114,7 @@ impl CustomerBackend {
 
     async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
         // A change made through a link (no session) keeps none.
-        let keep_session = app::backend::request_parts().ok().and_then(|parts| {
-            let cookie = parts
-                .headers
-                .get(axum::http::header::COOKIE)?
-                .to_str()
-                .ok()?;
-            self.session_id(Some(cookie))
-        });
+        let keep_session = self.request_session();
         // Signed in by email, the person's page covers every live record holding that address
         // (DESIGN §1.1): one save, one ledger row per record, one transaction. A link opens
         // its own record only, and a new address is the signed-in record's alone.
@@ -163,6 +156,40 @@ impl CustomerBackend {
             Ok(committed) => Ok(committed.into_iter().flatten().next().map(|c| c.seq)),
             Err(e) => Err(change_error(e)),
         }
+    }
+
+    /// The records the page covers: signed in by email, every live record holding that address
+    /// (DESIGN §1.1), the signed-in one first; through a link, the link's record only.
+    async fn records(
+        &self,
+        contact: ContactId,
+        session: Option<&str>,
+    ) -> Result<Vec<i64>, AppError> {
+        let signed_in = match session {
+            Some(id) => {
+                self.store().customer_session(id).await.map_err(internal)? == Some(contact.0)
+            }
+            None => false,
+        };
+        if !signed_in {
+            return Ok(vec![contact.0]);
+        }
+        self.store()
+            .records_of_person(contact.0)
+            .await
+            .map_err(internal)
+    }
+
+    /// The session cookie's value on the request being handled, if any.
+    fn request_session(&self) -> Option<String> {
+        app::backend::request_parts().ok().and_then(|parts| {
+            let cookie = parts
+                .headers
+                .get(axum::http::header::COOKIE)?
+                .to_str()
+                .ok()?;
+            self.session_id(Some(cookie))
+        })
     }
 
     /// The signed-in (or linked) contact's snapshot; an erased contact is signed out.
@@ -513,9 +540,12 @@ impl Backend for CustomerBackend {
         const PAGE: i64 = 20;
         let tz = self.contact(contact.0).await?.time_zone;
         let names = self.store().topic_names().await.map_err(internal)?;
+        let records = self
+            .records(contact, self.request_session().as_deref())
+            .await?;
         let rows = self
             .store()
-            .ledger_page(contact.0, before.unwrap_or(i64::MAX), PAGE + 1)
+            .ledger_page_of(&records, before.unwrap_or(i64::MAX), PAGE + 1)
             .await
             .map_err(internal)?;
         let more = rows.len() as i64 > PAGE;
@@ -525,8 +555,10 @@ impl Backend for CustomerBackend {
             .map_err(|e| internal(format!("{e:#}")))?;
         let mut entries = Vec::new();
         for r in rows.into_iter().take(PAGE as usize) {
+            let record = (records.len() > 1).then(|| r.contact_ref.clone());
             let line = ledger_line(r, &names, &tz, Reader::Customer).map_err(internal)?;
             entries.push(HistoryEntry {
+                record,
                 receipts: receipts.remove(&line.seq).unwrap_or_default(),
                 seq: line.seq,
                 when: line.when,

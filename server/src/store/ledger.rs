@@ -16,6 +16,8 @@ pub struct LedgerRecord {
     pub occurred_at: i64,
     pub sender_name: Option<String>,
     pub staff_email: Option<String>,
+    /// The ref of the record the row is about.
+    pub contact_ref: String,
 }
 
 impl Store {
@@ -26,19 +28,34 @@ impl Store {
         before: i64,
         limit: i64,
     ) -> anyhow::Result<Vec<LedgerRecord>> {
-        Ok(sqlx::query_as(
+        self.ledger_page_of(&[contact_id], before, limit).await
+    }
+
+    /// The ledger rows of several records (one person's), merged newest first.
+    pub async fn ledger_page_of(
+        &self,
+        contact_ids: &[i64],
+        before: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<LedgerRecord>> {
+        let ids: Vec<String> = (0..contact_ids.len())
+            .map(|i| format!("${}", i + 3))
+            .collect();
+        let sql = format!(
             "SELECT l.seq, l.version, l.event_type, l.actor_kind, l.actor_id, l.reason, l.changes,
-                    l.occurred_at, s.name AS sender_name, u.email AS staff_email
+                    l.occurred_at, s.name AS sender_name, u.email AS staff_email, c.ref AS contact_ref
              FROM ledger l
+             JOIN contacts c ON c.id = l.contact_id
              LEFT JOIN senders s ON l.actor_kind = 'sender' AND s.id = l.actor_id
              LEFT JOIN staff_users u ON l.actor_kind = 'staff' AND u.id = l.actor_id
-             WHERE l.contact_id = $1 AND l.seq < $2 ORDER BY l.seq DESC LIMIT $3",
-        )
-        .bind(contact_id)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?)
+             WHERE l.contact_id IN ({}) AND l.seq < $1 ORDER BY l.seq DESC LIMIT $2",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query_as(&sql).bind(before).bind(limit);
+        for id in contact_ids {
+            query = query.bind(*id);
+        }
+        Ok(query.fetch_all(self.reader()).await?)
     }
 
     /// The field changes of one of a contact's ledger rows, as stored (JSON).

@@ -116,6 +116,10 @@ both_backends! {
         assert_eq!(refs, ["crm-88", "list-2026-12-0192", "crm-88", "list-2026-12-0192"], "{rows:?}");
         let (_, body) = scheduler.get("/contacts/appt-4411").await;
         assert_eq!(body["address_choices"], json!([]), "{body}");
+        // Their history is every record's, each row naming its record.
+        let (_, history) = app.get_page("/history", Some(&cookie)).await;
+        assert!(history.contains("record appt-4411") && history.contains("record list-2026-12-0192"), "{history}");
+        assert!(history.contains("Stopped Offers at this email address, as asked through another record"), "{history}");
 
         // Each system heard each change once, the scheduler's record's news included.
         for hooks in [&crm_hooks, &scheduler_hooks] {
