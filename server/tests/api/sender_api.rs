@@ -537,6 +537,10 @@ both_backends! {
             assert!(doc["paths"].get(path).is_some(), "{path} is documented");
         }
         assert!(doc["components"]["schemas"].get("DecisionBody").is_some());
+        let choice = &doc["components"]["schemas"]["AddressChoiceBody"];
+        assert!(choice["properties"].get("made_through").is_some(), "address choices are described: {choice}");
+        let event_types = doc["components"]["schemas"]["Event"]["properties"]["type"]["description"].as_str().unwrap_or_default();
+        assert!(event_types.contains("address.choice_recorded"), "{event_types}");
         assert_eq!(docs.status(), 200);
         assert!(docs.text().await.unwrap().contains("POST /api/v1/decisions"));
     }
