@@ -6,7 +6,13 @@ import { linksFor } from "./support/links";
 const contactFor = (js: boolean) => (js ? "demo-gus" : "demo-hal");
 
 test("from an unsubscribe link: unsubscribe, then undo", async ({ page, browser, javaScriptEnabled, baseURL }) => {
-  const { unsubscribe } = linksFor(contactFor(javaScriptEnabled), "surveys");
+  const { unsubscribe, preferences } = linksFor(contactFor(javaScriptEnabled), "surveys");
+  // Surveys are not pre-ticked: the contact asks for them first (an undo only undoes a change).
+  await page.goto(preferences);
+  const surveys = page.getByRole("region", { name: "Surveys" });
+  await surveys.getByLabel("Send me surveys").check();
+  await page.getByRole("button", { name: "Save Surveys" }).click();
+  await expect(page.getByRole("region", { name: /^Saved$/ })).toContainText("Turned on Surveys");
   await page.goto(unsubscribe);
   await expect(page.getByRole("heading", { name: "Unsubscribe from Surveys?" })).toBeVisible();
   await expectNoAxeViolations({ page, browser, javaScriptEnabled, baseURL }, new URL(unsubscribe).pathname);
