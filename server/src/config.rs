@@ -34,6 +34,12 @@ pub struct Config {
     /// A connection must send a request's headers within this long, and is closed after sitting
     /// idle this long between requests (`ATTUNE_HEADER_TIMEOUT`, default 10 s).
     pub header_timeout: std::time::Duration,
+    /// Verifies the SMS and voice provider's webhooks (`ATTUNE_SMS_AUTH_TOKEN`); without it the
+    /// `/inbound/*` routes answer 404.
+    pub sms_auth_token: Option<String>,
+    /// The organisation's name in replies to texts (`ATTUNE_ORG_NAME`; default: the base URL's
+    /// host).
+    pub org_name: String,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -186,7 +192,13 @@ impl Config {
             None => std::time::Duration::from_secs(10),
         };
 
+        let sms_auth_token = env("ATTUNE_SMS_AUTH_TOKEN");
+        let org_name = env("ATTUNE_ORG_NAME")
+            .unwrap_or_else(|| base_url.host_str().unwrap_or("us").to_owned());
+
         Ok(Config {
+            sms_auth_token,
+            org_name,
             listen,
             base_url,
             data_dir,

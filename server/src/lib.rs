@@ -5,6 +5,7 @@ pub mod customer;
 pub mod decide;
 pub mod demo;
 pub mod http;
+pub mod inbound;
 pub mod links;
 pub mod mail;
 pub mod staff;

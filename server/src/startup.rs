@@ -154,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(http::ops::router(state.config.metrics_listen.is_some()))
         .merge(crate::links::pages::router())
+        .merge(crate::inbound::router())
         .merge(crate::staff::router())
         .nest("/api/v1", http::api::router(state.clone()))
         .route("/api/docs", axum::routing::get(http::api::docs))

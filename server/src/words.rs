@@ -40,6 +40,8 @@ pub fn ledger_line(
             "Changed by {} on your behalf",
             row.sender_name.as_deref().unwrap_or("one of our systems")
         ),
+        // A reply's reason is its words: "You replied STOP by text".
+        (Reader::Customer, "reply") => row.reason.clone().unwrap_or_else(|| "You replied".into()),
         (Reader::Customer, _) => "Set up by Attune".to_owned(),
         (Reader::Staff, "customer") => "The customer".to_owned(),
         (Reader::Staff, "one_click") => "The customer, from a link in a message".to_owned(),
@@ -50,13 +52,18 @@ pub fn ledger_line(
             "Sender: {}",
             row.sender_name.as_deref().unwrap_or("unknown")
         ),
+        (Reader::Staff, "reply") => format!(
+            "The customer's reply ({})",
+            row.reason.as_deref().unwrap_or("a reply")
+        ),
         (Reader::Staff, _) => "Attune".to_owned(),
     };
+    let reason = row.reason.filter(|_| row.actor_kind != "reply");
     Ok(LedgerLine {
         seq: row.seq,
         when: format_time(row.occurred_at, tz),
         by,
-        reason: row.reason,
+        reason,
         items: describe(&changes, names, tz),
     })
 }

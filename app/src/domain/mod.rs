@@ -412,6 +412,8 @@ pub enum Actor {
     Staff(i64),
     Sender(i64),
     System,
+    /// The person, replying to a message: STOP by text, a key-press on a call (DESIGN §3.1).
+    Reply,
 }
 
 impl Actor {
@@ -423,6 +425,7 @@ impl Actor {
             Actor::Staff(_) => "staff",
             Actor::Sender(_) => "sender",
             Actor::System => "system",
+            Actor::Reply => "reply",
         }
     }
 
@@ -440,6 +443,7 @@ impl Actor {
             ("customer", None) => Ok(Actor::Customer),
             ("one_click", None) => Ok(Actor::OneClick),
             ("system", None) => Ok(Actor::System),
+            ("reply", None) => Ok(Actor::Reply),
             ("staff", Some(id)) => Ok(Actor::Staff(id)),
             ("sender", Some(id)) => Ok(Actor::Sender(id)),
             _ => err(format!("unknown actor {kind}:{id:?}")),

@@ -71,7 +71,14 @@ pub struct DecisionBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub headers: Option<HashMap<&'static str, String>>,
+    /// For `allow` on voice: what the sender's IVR reads so the person can stop these calls with
+    /// a key-press (DESIGN §3.1), answered at `POST /inbound/voice/twilio`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ivr_prompt: Option<&'static str>,
 }
+
+/// The words an automated call offers the way out in; 9 is the key `/inbound/voice/twilio` hears.
+pub const IVR_PROMPT: &str = "To stop these automated calls, press 9 now.";
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +157,7 @@ async fn one_decision(
         address: decided.address,
         links,
         headers,
+        ivr_prompt: (allow && ask.channel == Channel::Voice).then_some(IVR_PROMPT),
     })
 }
 
@@ -207,6 +215,7 @@ pub async fn batch(
                 address: None,
                 links: None,
                 headers: None,
+                ivr_prompt: None,
             }),
         }
     }

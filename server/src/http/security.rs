@@ -10,9 +10,13 @@ use axum::{
 use crate::state::AppState;
 
 /// Paths whose POSTs come from other sites by design: RFC 8058 one-click unsubscribes (sent by
-/// mail providers) and the sender API (authenticated by key, not cookie).
+/// mail providers), the sender API (authenticated by key, not cookie) and providers' inbound
+/// webhooks (authenticated by their signature).
 fn exempt(path: &str) -> bool {
-    path.starts_with("/u/") || path.starts_with("/api/v1/") || path == "/api/v1"
+    path.starts_with("/u/")
+        || path.starts_with("/api/v1/")
+        || path == "/api/v1"
+        || path.starts_with("/inbound/")
 }
 
 /// Refuses state-changing requests that a browser marks as coming from another site

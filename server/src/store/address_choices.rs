@@ -124,4 +124,77 @@ impl Store {
         }
         Ok(found)
     }
+
+    /// The live records holding a phone number, oldest first.
+    pub async fn records_with_phone(&self, phone: &str) -> anyhow::Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE phone = $1 AND erased_at IS NULL ORDER BY id",
+        )
+        .bind(phone)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// A reply from an address no record holds: the choice is kept (or lifted) at the address
+    /// alone, for records given it later to inherit.
+    pub async fn reply_without_record(
+        &self,
+        kind: AddressKind,
+        address: &str,
+        scope: &super::changes::address::Scope,
+        out: bool,
+    ) -> anyhow::Result<()> {
+        let address = normalised(kind, address);
+        let topic_id = 0_i64;
+        if out {
+            sqlx::query(
+                "INSERT INTO address_choices (kind, address, scope, topic_id, channel, made_at, contact_id, actor_kind)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 'reply')
+                 ON CONFLICT (kind, address, scope, topic_id, channel) DO NOTHING",
+            )
+            .bind(kind.as_str())
+            .bind(&address)
+            .bind(scope.kind())
+            .bind(topic_id)
+            .bind(scope.channel())
+            .bind(super::now_ms())
+            .execute(self.writer())
+            .await?;
+        } else {
+            sqlx::query(
+                "DELETE FROM address_choices
+                 WHERE kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5",
+            )
+            .bind(kind.as_str())
+            .bind(&address)
+            .bind(scope.kind())
+            .bind(topic_id)
+            .bind(scope.channel())
+            .execute(self.writer())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a provider's delivery (`twilio-sms:<MessageSid>`…) was handled before.
+    pub async fn inbound_seen(&self, id: &str) -> anyhow::Result<bool> {
+        let seen: Option<i64> =
+            sqlx::query_scalar("SELECT received_at FROM inbound_messages WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(seen.is_some())
+    }
+
+    /// Notes a provider's delivery as handled.
+    pub async fn mark_inbound(&self, id: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO inbound_messages (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(super::now_ms())
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
 }

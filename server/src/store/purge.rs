@@ -1,5 +1,5 @@
 //! Forgetting what has served its purpose: expired sessions and sign-in links, idempotency keys
-//! past their 24 hours, and rate-limit windows long closed. A background task runs it.
+//! past their 24 hours, rate-limit windows long closed and provider deliveries a month old. A background task runs it.
 
 use super::{idempotency::IDEMPOTENCY_TTL_MS, now_ms, Store};
 
@@ -13,7 +13,11 @@ pub struct Purged {
     pub sign_in_tokens: u64,
     pub idempotency_keys: u64,
     pub rate_limits: u64,
+    pub inbound_messages: u64,
 }
+
+/// Providers retry a webhook for hours at most; a month-old delivery id is never seen again.
+const INBOUND_KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
 
 impl Store {
     /// Deletes every expired session, sign-in token, idempotency key and rate-limit window.
@@ -39,6 +43,11 @@ impl Store {
             rate_limits: run(
                 "DELETE FROM rate_limits WHERE window_start < $1",
                 now - RATE_LIMIT_KEEP_MS,
+            )
+            .await?,
+            inbound_messages: run(
+                "DELETE FROM inbound_messages WHERE received_at < $1",
+                now - INBOUND_KEEP_MS,
             )
             .await?,
         })

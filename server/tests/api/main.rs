@@ -13,6 +13,7 @@ mod layout;
 mod links;
 mod pages;
 mod people;
+mod replies;
 mod scale_out;
 mod sender_api;
 mod staff;

@@ -163,3 +163,43 @@ both_backends! {
         assert!(page.contains("Email address: nothing optional — by one-click through crm-88"), "{page}");
     }
 }
+
+both_backends! {
+    async fn never_text_me_said_on_the_page_stops_texts_to_that_phone_in_every_record_until_staff_lift_it(db) {
+        let app = crate::helpers::spawn_app(db).await;
+        let crm = Api::new(&app).await;
+        let scheduler = Api::other(&app, "Scheduler").await;
+        let consent = json!({"source": "sign-up form", "text": "Text me reminders", "at": "2026-11-20T10:00:00Z"});
+        crm.put("/contacts/crm-7", json!({"email": "sam@example.com", "phone": "+15550001111", "phone_verified": true})).await;
+        // The scheduler knows Sam by phone only.
+        scheduler.put("/contacts/appt-7", json!({"phone": "+15550001111", "phone_verified": true})).await;
+        scheduler.change("appt-7", json!({"reason": "booked by phone", "consent": consent,
+            "preferences": [{"topic": "service-follow-ups", "subscribed": true, "channels": ["sms"]}]})).await;
+        assert_eq!(scheduler.reason("appt-7", "service-follow-ups", "sms", "follow_up").await, "allowed");
+
+        // Sam, signed in by email through the CRM's record, asks never to be texted.
+        let crm_7 = app.store.contact_id(&app::domain::ContactRef::parse("crm-7").unwrap()).await.unwrap().unwrap();
+        let cookie = sign_in(&app, &app.store.create_sign_in_token(crm_7).await.unwrap()).await;
+        let saved = app.post_form("/sf/save_global", Some(&cookie), &[("pause", "none"), ("never_text", "on")]).await;
+        assert_eq!(saved.status(), 302);
+
+        assert_eq!(scheduler.reason("appt-7", "service-follow-ups", "sms", "follow_up").await, "address_opted_out",
+            "held at the phone, whichever page it was said on");
+        let (_, body) = scheduler.get("/contacts/appt-7").await;
+        assert_eq!((&body["address_choices"][0]["address"], &body["address_choices"][0]["channel"]), (&json!("phone"), &json!("sms")), "{body}");
+
+        // Staff, told by Sam on the phone that texts are fine again, lift it with a reason.
+        staff_user(&app, "agent@staff.example", Role::Agent).await;
+        let agent = login(&app, "agent@staff.example").await;
+        let lifted = crate::staff::post_pairs(&app, "/staff/contacts/crm-7/global", &agent, &[
+            ("pause", "none".to_owned()), ("reason", "Sam called: texts are fine again".to_owned()),
+        ]).await;
+        assert_eq!(lifted.status(), 303);
+        assert_eq!(scheduler.reason("appt-7", "service-follow-ups", "sms", "follow_up").await, "allowed");
+        let lifted_news: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger l JOIN contacts c ON c.id = l.contact_id
+             WHERE c.ref = 'appt-7' AND l.event_type = 'address.choice_lifted'")
+            .fetch_one(app.store.reader()).await.unwrap();
+        assert_eq!(lifted_news, 1, "the scheduler's record hears the choice was lifted");
+    }
+}

@@ -429,3 +429,42 @@ both_backends! {
         assert!(!store.rate_limit("k", 3, WINDOW).await.unwrap(), "the new window counts from one");
     }
 }
+
+both_backends! {
+    async fn a_ledger_with_events_already_in_it_survives_the_migration_that_lets_replies_in(db) {
+        let test_db = crate::helpers::fresh_db(db).await;
+        // The schema as it was before replies, with a change and its event in it.
+        let mut before = match db {
+            crate::helpers::Db::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            crate::helpers::Db::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        before.migrations = before.migrations.iter().filter(|m| m.version < 6).cloned().collect::<Vec<_>>().into();
+        let rows = [
+            "INSERT INTO contacts (id, ref, email, created_at, updated_at, version) VALUES (1, 'c-1', 'a@example.com', 1, 1, 1)",
+            "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, changes, occurred_at) VALUES (1, 1, 1, 'contact.updated', 'sender', '[]', 1)",
+            "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES (1, 1, 'contact.updated', '{}', 1)",
+        ];
+        match db {
+            crate::helpers::Db::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&test_db.url).await.unwrap();
+                before.run(&pool).await.unwrap();
+                for sql in rows { sqlx::query(sql).execute(&pool).await.unwrap(); }
+                pool.close().await;
+            }
+            crate::helpers::Db::Postgres => {
+                let pool = sqlx::PgPool::connect(&test_db.url).await.unwrap();
+                before.run(&pool).await.unwrap();
+                for sql in rows { sqlx::query(sql).execute(&pool).await.unwrap(); }
+                pool.close().await;
+            }
+        }
+
+        let store = Store::connect(&test_db.url).await.expect("the rest of the migrations run");
+
+        let kept: (i64, i64) = sqlx::query_as("SELECT (SELECT COUNT(*) FROM ledger), (SELECT COUNT(*) FROM outbox)")
+            .fetch_one(store.reader()).await.unwrap();
+        assert_eq!(kept, (1, 1), "the change and its event are still there");
+        sqlx::query("INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, changes, occurred_at) VALUES (2, 1, 2, 'preferences.updated', 'reply', '[]', 2)")
+            .execute(store.writer()).await.expect("a reply is a ledger actor now");
+    }
+}

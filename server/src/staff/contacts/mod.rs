@@ -313,6 +313,7 @@ fn address_choice_line(
     };
     let by = match a.made_by.as_str() {
         "one_click" => "by one-click",
+        "reply" => "by a reply",
         "customer" => "on their own page",
         other => other,
     };

@@ -176,6 +176,20 @@ pub(super) fn apply(before: &State, ops: &[ChangeOp]) -> Result<Applied, ChangeE
                 );
                 global.channel_opt_outs = set.clone();
             }
+            ChangeOp::OptOut { channel, out } => {
+                let others = global.channel_opt_outs.iter().filter(|c| c != channel);
+                let set = if *out {
+                    ChannelSet::new(others.chain([*channel]))
+                } else {
+                    ChannelSet::new(others)
+                };
+                diff.record(
+                    "global.channel_opt_outs".into(),
+                    json!(global.channel_opt_outs),
+                    json!(set),
+                );
+                global.channel_opt_outs = set;
+            }
             ChangeOp::PausedUntil(until) => {
                 let until = until.map(PauseUntil::as_millisecond);
                 let show = |v: Option<i64>| v.map(ms_to_rfc3339).unwrap_or(Value::Null);
@@ -383,6 +397,7 @@ impl ChangeOp {
             self,
             ChangeOp::UnsubscribedAll(_)
                 | ChangeOp::ChannelOptOuts(_)
+                | ChangeOp::OptOut { .. }
                 | ChangeOp::PausedUntil(_)
                 | ChangeOp::QuietHours(_)
                 | ChangeOp::WeeklyCap(_)

@@ -54,6 +54,12 @@ pub enum ChangeOp {
     },
     UnsubscribedAll(bool),
     ChannelOptOuts(ChannelSet),
+    /// One channel opted out of everywhere (`true`) or opened again, the others as they are (a
+    /// STOP or START reply).
+    OptOut {
+        channel: app::domain::Channel,
+        out: bool,
+    },
     /// `None` resumes.
     PausedUntil(Option<PauseUntil>),
     QuietHours(Option<QuietHours>),

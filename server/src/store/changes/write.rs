@@ -593,7 +593,7 @@ async fn address_choices_in(
             }
         }
     }
-    let person = matches!(req.actor, Actor::Customer | Actor::OneClick);
+    let person = matches!(req.actor, Actor::Customer | Actor::OneClick | Actor::Reply);
     if let Some(said_at) = req.said_at.filter(|_| person) {
         for scope in address::tightened(changes) {
             for (kind, address) in holders(&scope, Some(said_at), addresses) {

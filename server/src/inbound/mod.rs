@@ -1,0 +1,234 @@
+//! Replies are choices too (DESIGN §3.1): STOP and START by text, "press 9" on a call. The
+//! provider's webhook is verified by its signature; a reply is an address choice at the phone,
+//! applied to every live record holding it (actor `reply`), and answered with the text to send.
+//!
+//! Routes answer 404 unless `ATTUNE_SMS_AUTH_TOKEN` is set.
+
+pub mod keywords;
+pub mod twilio;
+
+use app::domain::{Actor, AddressKind, Channel, Phone};
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use serde_json::json;
+
+use crate::{
+    http::page_error::server_error,
+    state::AppState,
+    store::{apply_changes, changes::address::Scope, ChangeOp, ChangeRequest},
+};
+use keywords::{keyword, Keyword};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/inbound/sms/twilio", post(sms_twilio))
+        .route("/inbound/voice/twilio", post(voice_twilio))
+}
+
+/// Why a provider's webhook is refused; nothing changes.
+enum Refused {
+    /// `ATTUNE_SMS_AUTH_TOKEN` is not set: the routes are not there.
+    NotConfigured,
+    BadSignature,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NotConfigured => {
+                (StatusCode::NOT_FOUND, "Replies are not set up here.\n").into_response()
+            }
+            Refused::BadSignature => (
+                StatusCode::FORBIDDEN,
+                "The signature does not match; nothing was changed.\n",
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// The provider's form parameters, once its signature checks out.
+fn verified(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    path: &str,
+) -> Result<Vec<(String, String)>, Refused> {
+    let Some(token) = state.config.sms_auth_token.as_deref() else {
+        return Err(Refused::NotConfigured);
+    };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    // The URL the provider was given: the configured base URL, never the request's `Host`.
+    let url = format!(
+        "{}{path}",
+        state.config.base_url.as_str().trim_end_matches('/')
+    );
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !twilio::verify(token, &url, &params, signature) {
+        tracing::warn!(
+            path,
+            "refused a provider webhook whose signature does not match"
+        );
+        return Err(Refused::BadSignature);
+    }
+    Ok(params)
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A TwiML answer around `inner` (already XML).
+fn twiml(inner: &str) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{inner}</Response>"),
+    )
+        .into_response()
+}
+
+fn xml_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `POST /inbound/sms/twilio`: a text to one of the organisation's numbers.
+async fn sms_twilio(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = match verified(&state, &headers, &body, "/inbound/sms/twilio") {
+        Ok(p) => p,
+        Err(refused) => return refused.into_response(),
+    };
+    let (Some(Ok(phone)), Some((class, word))) = (
+        param(&params, "From").map(Phone::parse),
+        param(&params, "Body").and_then(keyword),
+    ) else {
+        // Not a keyword (or no sender): no reply, nothing changes.
+        return twiml("");
+    };
+    let delivery = param(&params, "MessageSid").map(|sid| format!("twilio-sms:{sid}"));
+    let said = format!("You replied {word} by text");
+    let out = match class {
+        Keyword::Stop => Some(true),
+        Keyword::Start => Some(false),
+        Keyword::Help => None,
+    };
+    let first = match apply_reply(&state, &phone, Channel::Sms, out, &said, delivery).await {
+        Ok(first) => first,
+        Err(e) => return server_error(format!("{e:#}")),
+    };
+    let org = &state.config.org_name;
+    let manage = match first {
+        Some(id) => state.links.preferences_url(id),
+        None => state.config.base_url.to_string(),
+    };
+    let text = match class {
+        Keyword::Stop => format!(
+            "{org}: you will get no more texts from us. Reply START to get them again. Your choices: {manage}"
+        ),
+        Keyword::Start => format!(
+            "{org}: texts are on again. Reply STOP to stop them, HELP for help. Your choices: {manage}"
+        ),
+        Keyword::Help => format!(
+            "{org}: we text you only what you asked for. Reply STOP to stop texts, START to get them again. Your choices: {manage}"
+        ),
+    };
+    twiml(&format!("<Message>{}</Message>", xml_text(&text)))
+}
+
+/// `POST /inbound/voice/twilio`: a key-press on an automated call; 9 stops such calls to the
+/// number called.
+async fn voice_twilio(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = match verified(&state, &headers, &body, "/inbound/voice/twilio") {
+        Ok(p) => p,
+        Err(refused) => return refused.into_response(),
+    };
+    let (Some("9"), Some(Ok(phone))) = (
+        param(&params, "Digits").map(str::trim),
+        param(&params, "To").map(Phone::parse),
+    ) else {
+        return twiml("");
+    };
+    let delivery = param(&params, "CallSid").map(|sid| format!("twilio-voice:{sid}"));
+    let said = "You pressed 9 on an automated call".to_owned();
+    if let Err(e) = apply_reply(&state, &phone, Channel::Voice, Some(true), &said, delivery).await {
+        return server_error(format!("{e:#}"));
+    }
+    let text = format!(
+        "You will get no more automated calls from {}. Goodbye.",
+        state.config.org_name
+    );
+    twiml(&format!("<Say>{}</Say><Hangup/>", xml_text(&text)))
+}
+
+/// Applies a reply to every live record holding `phone`: `Some(true)` opts `channel` out (an
+/// address choice), `Some(false)` opens it again (the reply is the person's consent), `None`
+/// changes nothing. A delivery seen before changes nothing twice. Returns the first record's id.
+async fn apply_reply(
+    state: &AppState,
+    phone: &Phone,
+    channel: Channel,
+    out: Option<bool>,
+    said: &str,
+    delivery: Option<String>,
+) -> anyhow::Result<Option<i64>> {
+    let store = &state.store;
+    let records = store.records_with_phone(phone.as_str()).await?;
+    let Some(out) = out else {
+        return Ok(records.first().copied());
+    };
+    if let Some(id) = &delivery {
+        if store.inbound_seen(id).await? {
+            return Ok(records.first().copied());
+        }
+    }
+    if records.is_empty() {
+        // Nobody holds the number yet: the choice waits at the address for whoever does.
+        store
+            .reply_without_record(
+                AddressKind::Phone,
+                phone.as_str(),
+                &Scope::Channel(channel),
+                out,
+            )
+            .await?;
+    } else {
+        let reqs: Vec<ChangeRequest> = records
+            .iter()
+            .map(|&contact_id| ChangeRequest {
+                contact_id,
+                actor: Actor::Reply,
+                reason: Some(said.to_owned()),
+                meta: Some(json!({
+                    "source": "reply",
+                    "channel": channel.as_str(),
+                    // Opening the channel again is the person's own request: their consent.
+                    "consent": (!out).then_some(said),
+                })),
+                ops: vec![ChangeOp::OptOut { channel, out }],
+                keep_session: None,
+                said_at: Some(AddressKind::Phone),
+                consent_at: None,
+                together: records.clone(),
+            })
+            .collect();
+        apply_changes(store, &reqs).await?;
+    }
+    if let Some(id) = &delivery {
+        store.mark_inbound(id).await?;
+    }
+    Ok(records.first().copied())
+}

@@ -1,0 +1,167 @@
+//! Replies are choices too (DESIGN §3.1): STOP / START / HELP by text and "press 9" on a call,
+//! through the provider's signed webhooks, on both backends.
+
+use serde_json::json;
+use server::inbound::twilio;
+
+use crate::{
+    customer::sign_in,
+    helpers::{count, spawn_app_with, TestApp},
+    sender_api::Api,
+};
+
+const TOKEN: &str = "test-auth-token";
+/// What the provider was told to call: the base URL (never the request's Host) and the route.
+const BASE: &str = "http://127.0.0.1:3000";
+const PHONE: &str = "+15550002222";
+
+async fn app(db: crate::helpers::Db) -> TestApp {
+    spawn_app_with(
+        db,
+        &[
+            ("ATTUNE_SMS_AUTH_TOKEN", TOKEN),
+            ("ATTUNE_ORG_NAME", "Northside Clinic"),
+        ],
+    )
+    .await
+}
+
+/// Posts the provider's form, signed with `token`; returns the status and the body.
+async fn provider_post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    params: &[(&str, &str)],
+) -> (u16, String) {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let signature = twilio::sign(token, &format!("{BASE}{path}"), &owned);
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("x-twilio-signature", signature)
+        .form(&owned)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn text(app: &TestApp, sid: &str, body: &str) -> (u16, String) {
+    provider_post(
+        app,
+        "/inbound/sms/twilio",
+        TOKEN,
+        &[
+            ("From", PHONE),
+            ("To", "+15550009999"),
+            ("Body", body),
+            ("MessageSid", sid),
+        ],
+    )
+    .await
+}
+
+/// Two systems know the number, each under its own ref, subscribed to texts about follow-ups.
+async fn two_records(app: &TestApp) -> Api<'_> {
+    let crm = Api::new(app).await;
+    for reference in ["crm-5", "appt-5"] {
+        crm.put(
+            &format!("/contacts/{reference}"),
+            json!({"email": format!("{reference}@example.com"), "email_verified": true,
+            "phone": PHONE, "phone_verified": true, "time_zone": "UTC"}),
+        )
+        .await;
+        crm.change(reference, json!({"reason": "signed up", "consent": {"source": "form", "text": "Text me", "at": "2026-11-20T10:00:00Z"},
+            "preferences": [{"topic": "service-follow-ups", "subscribed": true, "channels": ["sms", "voice", "email"]}]})).await;
+    }
+    crm
+}
+
+both_backends! {
+    async fn stop_by_text_opts_the_number_out_of_texts_in_every_record_and_start_opens_them_again(db) {
+        let app = app(db).await;
+        let api = two_records(&app).await;
+        let reason = |c: &'static str, ch: &'static str| { let api = &api; async move { api.reason(c, "service-follow-ups", ch, "informational").await } };
+        assert_eq!(reason("appt-5", "sms").await, "allowed");
+
+        let (status, answer) = text(&app, "SM1", " Stop. ").await;
+
+        assert_eq!(status, 200);
+        assert!(answer.starts_with("<?xml") && answer.contains("<Message>Northside Clinic: you will get no more texts from us."), "{answer}");
+        assert!(answer.contains("/p/"), "the answer carries the preference page: {answer}");
+        assert_eq!(reason("crm-5", "sms").await, "address_opted_out");
+        assert_eq!(reason("appt-5", "sms").await, "address_opted_out");
+        assert_eq!(reason("appt-5", "email").await, "allowed", "only texts");
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT actor_kind, reason FROM ledger WHERE actor_kind = 'reply' ORDER BY seq").fetch_all(app.store.reader()).await.unwrap();
+        assert_eq!(rows, vec![("reply".to_owned(), "You replied STOP by text".to_owned()); 2], "one row per record");
+
+        // The same delivery again, and a message that is not a keyword: nothing changes.
+        let ledger = count(&app.store, "ledger").await;
+        let (_, again) = text(&app, "SM1", " Stop. ").await;
+        let (_, chatter) = text(&app, "SM2", "please stop texting me so often").await;
+        assert!(again.contains("no more texts"), "the provider gets the same answer: {again}");
+        assert_eq!(chatter, r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#, "no reply to anything else");
+        assert_eq!(count(&app.store, "ledger").await, ledger);
+
+        let (_, help) = text(&app, "SM3", "help").await;
+        assert!(help.contains("Reply STOP to stop texts"), "{help}");
+        assert_eq!(count(&app.store, "ledger").await, ledger, "HELP changes nothing");
+
+        let (_, started) = text(&app, "SM4", "YES").await;
+        assert!(started.contains("texts are on again"), "{started}");
+        assert_eq!(reason("appt-5", "sms").await, "allowed");
+        assert_eq!(reason("crm-5", "sms").await, "allowed");
+
+        // The person's history says it in their words.
+        let crm_5 = app.store.contact_id(&app::domain::ContactRef::parse("crm-5").unwrap()).await.unwrap().unwrap();
+        let cookie = sign_in(&app, &app.store.create_sign_in_token(crm_5).await.unwrap()).await;
+        let (_, history) = app.get_page("/history", Some(&cookie)).await;
+        assert!(history.contains("You replied STOP by text") && history.contains("Asked never to be texted"), "{history}");
+        assert!(history.contains("You replied YES by text") && history.contains("Allowed text messages again"), "{history}");
+    }
+}
+
+both_backends! {
+    async fn a_forged_or_unsigned_provider_webhook_is_refused_and_changes_nothing(db) {
+        let app = app(db).await;
+        two_records(&app).await;
+        let ledger = count(&app.store, "ledger").await;
+        let params = [("From", PHONE), ("Body", "STOP"), ("MessageSid", "SM9")];
+
+        let (forged, _) = provider_post(&app, "/inbound/sms/twilio", "not-the-token", &params).await;
+        let unsigned = app.client.post(app.url("/inbound/sms/twilio")).form(&params).send().await.unwrap().status();
+        let (forged_call, _) = provider_post(&app, "/inbound/voice/twilio", "not-the-token", &[("To", PHONE), ("Digits", "9")]).await;
+
+        assert_eq!((forged, unsigned.as_u16(), forged_call), (403, 403, 403));
+        assert_eq!(count(&app.store, "ledger").await, ledger);
+        assert_eq!(count(&app.store, "address_choices").await, 0);
+
+        // Without a token configured the routes are not there at all.
+        let bare = crate::helpers::spawn_app(crate::helpers::Db::Sqlite).await;
+        assert_eq!(bare.client.post(bare.url("/inbound/sms/twilio")).form(&params).send().await.unwrap().status(), 404);
+    }
+}
+
+both_backends! {
+    async fn pressing_9_on_an_automated_call_stops_those_calls_to_that_number(db) {
+        let app = app(db).await;
+        let api = two_records(&app).await;
+        let voice = api.decide("appt-5", "service-follow-ups", "voice", "informational").await;
+        assert_eq!(voice["ivr_prompt"], "To stop these automated calls, press 9 now.", "{voice}");
+
+        let (_, other_key) = provider_post(&app, "/inbound/voice/twilio", TOKEN, &[("To", PHONE), ("Digits", "1"), ("CallSid", "CA1")]).await;
+        assert_eq!(api.reason("appt-5", "service-follow-ups", "voice", "informational").await, "allowed", "{other_key}");
+
+        let (status, answer) = provider_post(&app, "/inbound/voice/twilio", TOKEN, &[("To", PHONE), ("Digits", "9"), ("CallSid", "CA2")]).await;
+
+        assert_eq!(status, 200);
+        assert!(answer.contains("<Say>You will get no more automated calls from Northside Clinic. Goodbye.</Say><Hangup/>"), "{answer}");
+        assert_eq!(api.reason("appt-5", "service-follow-ups", "voice", "informational").await, "address_opted_out");
+        assert_eq!(api.reason("crm-5", "service-follow-ups", "voice", "informational").await, "address_opted_out");
+        assert_eq!(api.reason("appt-5", "service-follow-ups", "sms", "informational").await, "allowed", "only calls");
+    }
+}
