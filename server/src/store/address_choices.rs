@@ -3,7 +3,10 @@
 
 use app::domain::AddressKind;
 
-use super::{changes::address::normalised, Store};
+use super::{
+    changes::address::{normalised, Scope},
+    Store,
+};
 
 /// One choice made at an address, as the API and the console show it.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,37 +144,25 @@ impl Store {
         &self,
         kind: AddressKind,
         address: &str,
-        scope: &super::changes::address::Scope,
+        scope: &Scope,
         out: bool,
     ) -> anyhow::Result<()> {
         let address = normalised(kind, address);
-        let topic_id = 0_i64;
+        let mut conn = self.writer().acquire().await?;
         if out {
-            sqlx::query(
-                "INSERT INTO address_choices (kind, address, scope, topic_id, channel, made_at, contact_id, actor_kind)
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, 'reply')
-                 ON CONFLICT (kind, address, scope, topic_id, channel) DO NOTHING",
+            put_choice_in(
+                &mut conn,
+                kind,
+                &address,
+                scope,
+                0,
+                super::now_ms(),
+                0,
+                "reply",
             )
-            .bind(kind.as_str())
-            .bind(&address)
-            .bind(scope.kind())
-            .bind(topic_id)
-            .bind(scope.channel())
-            .bind(super::now_ms())
-            .execute(self.writer())
             .await?;
         } else {
-            sqlx::query(
-                "DELETE FROM address_choices
-                 WHERE kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5",
-            )
-            .bind(kind.as_str())
-            .bind(&address)
-            .bind(scope.kind())
-            .bind(topic_id)
-            .bind(scope.channel())
-            .execute(self.writer())
-            .await?;
+            drop_choice_in(&mut conn, kind, &address, scope, 0).await?;
         }
         Ok(())
     }
@@ -197,4 +188,58 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Stores a choice (again: a repeat is as new, its time the latest).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn put_choice_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: AddressKind,
+    address: &str,
+    scope: &Scope,
+    topic_id: i64,
+    made_at: i64,
+    contact_id: i64,
+    actor_kind: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO address_choices (kind, address, scope, topic_id, channel, made_at, contact_id, actor_kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (kind, address, scope, topic_id, channel) DO UPDATE SET
+            made_at = excluded.made_at, contact_id = excluded.contact_id,
+            actor_kind = excluded.actor_kind",
+    )
+    .bind(kind.as_str())
+    .bind(address)
+    .bind(scope.kind())
+    .bind(topic_id)
+    .bind(scope.channel())
+    .bind(made_at)
+    .bind(contact_id)
+    .bind(actor_kind)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Lifts a choice; how many rows went (0 or 1).
+pub(crate) async fn drop_choice_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: AddressKind,
+    address: &str,
+    scope: &Scope,
+    topic_id: i64,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM address_choices
+         WHERE kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5",
+    )
+    .bind(kind.as_str())
+    .bind(address)
+    .bind(scope.kind())
+    .bind(topic_id)
+    .bind(scope.channel())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }

@@ -13,6 +13,7 @@ use super::{
     ChangeError, ChangeOp, ChangeRequest, Committed, FieldChange, QuietHours,
 };
 use crate::store::{
+    address_choices::{drop_choice_in, put_choice_in},
     contact_view::stored_preference,
     events::{Event, EventActor, EventContact},
     flag, now_ms,
@@ -572,18 +573,7 @@ async fn address_choices_in(
     for scope in address::loosened(changes, now) {
         for (kind, address) in holders(&scope, None, addresses) {
             let topic_id = scope_topic_id(conn, &scope).await?;
-            let lifted = sqlx::query(
-                "DELETE FROM address_choices
-                 WHERE kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5",
-            )
-            .bind(kind.as_str())
-            .bind(&address)
-            .bind(scope.kind())
-            .bind(topic_id)
-            .bind(scope.channel())
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+            let lifted = drop_choice_in(conn, kind, &address, &scope, topic_id).await?;
             if lifted > 0 {
                 news.entry((kind, address)).or_default().push(FieldChange {
                     field: scope.field(kind),
@@ -599,22 +589,16 @@ async fn address_choices_in(
             for (kind, address) in holders(&scope, Some(said_at), addresses) {
                 let topic_id = scope_topic_id(conn, &scope).await?;
                 let fresh = stored_choice(conn, kind, &address, &scope).await?.is_none();
-                sqlx::query(
-                    "INSERT INTO address_choices (kind, address, scope, topic_id, channel, made_at, contact_id, actor_kind)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (kind, address, scope, topic_id, channel) DO UPDATE SET
-                        made_at = excluded.made_at, contact_id = excluded.contact_id,
-                        actor_kind = excluded.actor_kind",
+                put_choice_in(
+                    conn,
+                    kind,
+                    &address,
+                    &scope,
+                    topic_id,
+                    now,
+                    req.contact_id,
+                    req.actor.kind(),
                 )
-                .bind(kind.as_str())
-                .bind(&address)
-                .bind(scope.kind())
-                .bind(topic_id)
-                .bind(scope.channel())
-                .bind(now)
-                .bind(req.contact_id)
-                .bind(req.actor.kind())
-                .execute(&mut *conn)
                 .await?;
                 if fresh {
                     news.entry((kind, address)).or_default().push(FieldChange {
