@@ -16,6 +16,7 @@ use axum::{
     routing::post,
     Router,
 };
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
@@ -28,6 +29,7 @@ use keywords::{keyword, Keyword};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/inbound/sms/twilio", post(sms_twilio))
+        .route("/inbound/sms", post(sms_json))
         .route("/inbound/voice/twilio", post(voice_twilio))
 }
 
@@ -106,36 +108,109 @@ fn xml_text(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `POST /inbound/sms/twilio`: a text to one of the organisation's numbers.
+/// `POST /inbound/sms/twilio`: a text to one of the organisation's numbers, as the provider
+/// posts it; answered in TwiML.
 async fn sms_twilio(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let params = match verified(&state, &headers, &body, "/inbound/sms/twilio") {
         Ok(p) => p,
         Err(refused) => return refused.into_response(),
     };
-    let (Some(Ok(phone)), Some((class, word))) = (
-        param(&params, "From").map(Phone::parse),
-        param(&params, "Body").and_then(keyword),
-    ) else {
-        // Not a keyword (or no sender): no reply, nothing changes.
-        return twiml("");
-    };
     let delivery = param(&params, "MessageSid").map(|sid| format!("twilio-sms:{sid}"));
+    let from = param(&params, "From").unwrap_or_default();
+    match text_reply(
+        &state,
+        from,
+        param(&params, "Body").unwrap_or_default(),
+        delivery,
+    )
+    .await
+    {
+        Ok(Some(text)) => twiml(&format!("<Message>{}</Message>", xml_text(&text))),
+        Ok(None) => twiml(""),
+        Err(e) => server_error(format!("{e:#}")),
+    }
+}
+
+/// A text reply as any other provider posts it: JSON, signed the Standard Webhooks way with
+/// `ATTUNE_SMS_AUTH_TOKEN` (`whsec_…`, or the token's own bytes).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundText {
+    /// The sender's number, E.164.
+    pub from: String,
+    /// The organisation's number it was sent to.
+    #[serde(default)]
+    pub to: Option<String>,
+    pub body: String,
+}
+
+/// How far a Standard Webhooks timestamp may be from now (replays of old deliveries are refused).
+const TIMESTAMP_TOLERANCE_SECS: i64 = 300;
+
+/// `POST /inbound/sms`: the same as the Twilio route, for any provider; answered
+/// `{"reply": "…"}` (null: send nothing). The `webhook-id` is the delivery's id.
+async fn sms_json(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(token) = state.config.sms_auth_token.as_deref() else {
+        return Refused::NotConfigured.into_response();
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(id), Some(Ok(timestamp)), Some(signature)) = (
+        header("webhook-id"),
+        header("webhook-timestamp").map(str::parse::<i64>),
+        header("webhook-signature"),
+    ) else {
+        return Refused::BadSignature.into_response();
+    };
+    let fresh = (jiff::Timestamp::now().as_second() - timestamp).abs() <= TIMESTAMP_TOLERANCE_SECS;
+    let secret = crate::webhooks::signing::Secret::from_config(token);
+    if !fresh || !secret.verifies(id, timestamp, &body, signature) {
+        tracing::warn!(
+            path = "/inbound/sms",
+            "refused a provider webhook whose signature does not match"
+        );
+        return Refused::BadSignature.into_response();
+    }
+    let text: InboundText = match serde_json::from_slice(&body) {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("The body is not a text reply ({{\"from\", \"body\"}}): {e}\n"),
+            )
+                .into_response()
+        }
+    };
+    let delivery = Some(format!("sms:{id}"));
+    match text_reply(&state, &text.from, &text.body, delivery).await {
+        Ok(reply) => axum::Json(json!({ "reply": reply })).into_response(),
+        Err(e) => server_error(format!("{e:#}")),
+    }
+}
+
+/// What a text from `from` saying `body` does, and the text to answer with (`None`: not a
+/// keyword, or no sender; nothing changes and nothing is sent).
+async fn text_reply(
+    state: &AppState,
+    from: &str,
+    body: &str,
+    delivery: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    let (Ok(phone), Some((class, word))) = (Phone::parse(from), keyword(body)) else {
+        return Ok(None);
+    };
     let said = format!("You replied {word} by text");
     let out = match class {
         Keyword::Stop => Some(true),
         Keyword::Start => Some(false),
         Keyword::Help => None,
     };
-    let first = match apply_reply(&state, &phone, Channel::Sms, out, &said, delivery).await {
-        Ok(first) => first,
-        Err(e) => return server_error(format!("{e:#}")),
-    };
+    let first = apply_reply(state, &phone, Channel::Sms, out, &said, delivery).await?;
     let org = &state.config.org_name;
     let manage = match first {
         Some(id) => state.links.preferences_url(id),
         None => state.config.base_url.to_string(),
     };
-    let text = match class {
+    Ok(Some(match class {
         Keyword::Stop => format!(
             "{org}: you will get no more texts from us. Reply START to get them again. Your choices: {manage}"
         ),
@@ -145,8 +220,7 @@ async fn sms_twilio(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Keyword::Help => format!(
             "{org}: we text you only what you asked for. Reply STOP to stop texts, START to get them again. Your choices: {manage}"
         ),
-    };
-    twiml(&format!("<Message>{}</Message>", xml_text(&text)))
+    }))
 }
 
 /// `POST /inbound/voice/twilio`: a key-press on an automated call; 9 stops such calls to the

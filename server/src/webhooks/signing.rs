@@ -35,8 +35,24 @@ impl Secret {
         format!("{SECRET_PREFIX}{}", STANDARD.encode(bytes))
     }
 
-    /// `v1,<base64 signature>` of one message.
-    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+    /// A key given as configuration: `whsec_<base64>` like an endpoint's, or any other text,
+    /// whose bytes are the key (a provider's auth token).
+    pub fn from_config(s: &str) -> Self {
+        Secret::parse(s).unwrap_or_else(|_| Secret(s.as_bytes().to_vec()))
+    }
+
+    /// Whether one of the space-separated signatures of a `webhook-signature` header is this
+    /// key's for the message, compared in constant time.
+    pub fn verifies(&self, id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
+        header.split_whitespace().any(|one| {
+            let Some(Ok(given)) = one.strip_prefix("v1,").map(|b64| STANDARD.decode(b64)) else {
+                return false;
+            };
+            self.mac(id, timestamp, body).verify_slice(&given).is_ok()
+        })
+    }
+
+    fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(id.as_bytes());
@@ -44,7 +60,13 @@ impl Secret {
         mac.update(timestamp.to_string().as_bytes());
         mac.update(b".");
         mac.update(body);
-        format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        mac
+    }
+
+    /// `v1,<base64 signature>` of one message.
+    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        let signature = self.mac(id, timestamp, body).finalize().into_bytes();
+        format!("v1,{}", STANDARD.encode(signature))
     }
 }
 

@@ -165,3 +165,45 @@ both_backends! {
         assert_eq!(api.reason("appt-5", "service-follow-ups", "sms", "informational").await, "allowed", "only calls");
     }
 }
+
+both_backends! {
+    async fn a_text_reply_from_any_provider_signed_the_standard_webhooks_way_opts_out_once(db) {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let app = spawn_app_with(db, &[("ATTUNE_SMS_AUTH_TOKEN", secret)]).await;
+        let api = two_records(&app).await;
+        let signer = standardwebhooks::Webhook::new(secret).unwrap();
+        let post = |id: &'static str, at: i64, body: serde_json::Value, signed_with: &'static standardwebhooks::Webhook| {
+            let app = &app;
+            async move {
+                let bytes = serde_json::to_vec(&body).unwrap();
+                let signature = signed_with.sign(id, at, &bytes).unwrap();
+                let res = app.client.post(app.url("/inbound/sms")).header("content-type", "application/json")
+                    .header("webhook-id", id).header("webhook-timestamp", at.to_string()).header("webhook-signature", signature)
+                    .body(bytes).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        let signer: &'static standardwebhooks::Webhook = Box::leak(Box::new(signer));
+        let stranger: &'static standardwebhooks::Webhook = Box::leak(Box::new(standardwebhooks::Webhook::new("whsec_QWxzb0FTZWNyZXRUaGF0SXNMb25nRW5vdWdo").unwrap()));
+        let now = jiff::Timestamp::now().as_second();
+        let stop = json!({"from": PHONE, "to": "+15550009999", "body": "STOP"});
+
+        let (forged, _) = post("msg_1", now, stop.clone(), stranger).await;
+        let (stale, _) = post("msg_1", now - 3600, stop.clone(), signer).await;
+        assert_eq!((forged, stale), (403, 403), "a forged or an hour-old delivery");
+        assert_eq!(api.reason("appt-5", "service-follow-ups", "sms", "informational").await, "allowed");
+
+        let ledger = count(&app.store, "ledger").await;
+        let (status, answer) = post("msg_1", now, stop.clone(), signer).await;
+        let (_, again) = post("msg_1", now, stop, signer).await;
+        let (_, chatter) = post("msg_2", now, json!({"from": PHONE, "body": "thanks!"}), signer).await;
+
+        assert_eq!(status, 200);
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert!(answer["reply"].as_str().unwrap().contains("you will get no more texts"), "{answer}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&again).unwrap(), answer, "the same answer, nothing applied twice");
+        assert_eq!(chatter, r#"{"reply":null}"#);
+        assert_eq!(count(&app.store, "ledger").await, ledger + 2, "one row per record, once");
+        assert_eq!(api.reason("appt-5", "service-follow-ups", "sms", "informational").await, "address_opted_out");
+    }
+}
