@@ -40,6 +40,11 @@ pub struct Config {
     /// The organisation's name in replies to texts (`ATTUNE_ORG_NAME`; default: the base URL's
     /// host).
     pub org_name: String,
+    /// The domain of the `mailto:` List-Unsubscribe address (`ATTUNE_INBOUND_MAIL_DOMAIN`);
+    /// without it decisions carry only the HTTPS one and `/inbound/mail` answers 404.
+    pub inbound_mail_domain: Option<String>,
+    /// Where Attune's own SMTP listener for those mails binds (`ATTUNE_SMTP_LISTEN`; off).
+    pub smtp_listen: Option<SocketAddr>,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -193,10 +198,40 @@ impl Config {
         };
 
         let sms_auth_token = env("ATTUNE_SMS_AUTH_TOKEN");
+        let inbound_mail_domain = env("ATTUNE_INBOUND_MAIL_DOMAIN")
+            .map(|d| {
+                let d = d.trim().to_ascii_lowercase();
+                let valid = !d.is_empty()
+                    && d.split('.').all(|label| {
+                        !label.is_empty()
+                            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    });
+                if valid {
+                    Ok(d)
+                } else {
+                    Err(anyhow::anyhow!(
+                        "ATTUNE_INBOUND_MAIL_DOMAIN {d:?} is not a domain like mail.example.com"
+                    ))
+                }
+            })
+            .transpose()?;
+        let smtp_listen = env("ATTUNE_SMTP_LISTEN")
+            .filter(|v| v != "off")
+            .map(|v| {
+                v.parse::<SocketAddr>().with_context(|| {
+                    format!("ATTUNE_SMTP_LISTEN {v:?} is not an address like 0.0.0.0:2525")
+                })
+            })
+            .transpose()?;
+        if smtp_listen.is_some() && inbound_mail_domain.is_none() {
+            bail!("ATTUNE_SMTP_LISTEN needs ATTUNE_INBOUND_MAIL_DOMAIN, the domain its addresses are at");
+        }
         let org_name = env("ATTUNE_ORG_NAME")
             .unwrap_or_else(|| base_url.host_str().unwrap_or("us").to_owned());
 
         Ok(Config {
+            inbound_mail_domain,
+            smtp_listen,
             sms_auth_token,
             org_name,
             listen,

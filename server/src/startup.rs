@@ -26,6 +26,8 @@ pub struct Application {
     listener: TcpListener,
     /// `/metrics` on an address of its own, when configured.
     metrics_listener: Option<TcpListener>,
+    /// The SMTP listener for `mailto:` unsubscribes, when configured.
+    smtp_listener: Option<TcpListener>,
     router: Router,
     pub state: AppState,
 }
@@ -53,6 +55,14 @@ impl Application {
             ),
             None => None,
         };
+        let smtp_listener = match config.smtp_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} for SMTP"))?,
+            ),
+            None => None,
+        };
         let leptos_options = LeptosOptions::builder()
             .output_name("attune")
             .site_root(config.site_root.to_string_lossy().as_ref())
@@ -76,6 +86,7 @@ impl Application {
         Ok(Application {
             listener,
             metrics_listener,
+            smtp_listener,
             router,
             state,
         })
@@ -84,6 +95,14 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The port of the SMTP listener, if there is one.
+    pub fn smtp_port(&self) -> Option<u16> {
+        self.smtp_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// The port `/metrics` is served on apart, if it is.
@@ -124,7 +143,23 @@ impl Application {
                 std::future::pending(),
             ))
         });
+        let smtp = self.smtp_listener.map(|listener| {
+            let domain = self
+                .state
+                .config
+                .inbound_mail_domain
+                .clone()
+                .unwrap_or_default();
+            tokio::spawn(crate::inbound::smtp::serve(
+                listener,
+                self.state.clone(),
+                domain,
+            ))
+        });
         http::listener::serve(self.listener, self.router, header_timeout, stop).await;
+        if let Some(s) = smtp {
+            s.abort();
+        }
         purger.abort();
         if let Some(m) = metrics {
             m.abort();

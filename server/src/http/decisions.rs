@@ -133,7 +133,18 @@ async fn one_decision(
                 channel: Some(ask.channel.as_str()),
                 purpose: Some(ask.purpose.as_str()),
             });
-            let headers = list_unsubscribe_headers(&unsubscribe).into_iter().collect();
+            // Beside the HTTPS link, a `mailto:` one to Attune itself, when it receives mail.
+            let mailto = state
+                .config
+                .inbound_mail_domain
+                .as_deref()
+                .and_then(|domain| {
+                    let token = unsubscribe.rsplit('/').next()?;
+                    Some(crate::inbound::mail::mailto(token, domain))
+                });
+            let headers = list_unsubscribe_headers(&unsubscribe, mailto.as_deref())
+                .into_iter()
+                .collect();
             (
                 Some(LinksBody {
                     unsubscribe,

@@ -5,6 +5,8 @@
 //! Routes answer 404 unless `ATTUNE_SMS_AUTH_TOKEN` is set.
 
 pub mod keywords;
+pub mod mail;
+pub mod smtp;
 pub mod twilio;
 
 use app::domain::{Actor, AddressKind, Channel, Phone};
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/inbound/sms/twilio", post(sms_twilio))
         .route("/inbound/sms", post(sms_json))
         .route("/inbound/voice/twilio", post(voice_twilio))
+        .route("/inbound/mail", post(mail_webhook))
 }
 
 /// Why a provider's webhook is refused; nothing changes.
@@ -221,6 +224,33 @@ async fn text_reply(
             "{org}: we text you only what you asked for. Reply STOP to stop texts, START to get them again. Your choices: {manage}"
         ),
     }))
+}
+
+/// `POST /inbound/mail`: a raw message (`message/rfc822`) as a provider forwards inbound mail;
+/// each recipient of ours (`unsubscribe+TOKEN@ATTUNE_INBOUND_MAIL_DOMAIN`) unsubscribes as its
+/// one-click link would. An automatic message changes nothing. Answers `{"applied": n}`.
+async fn mail_webhook(State(state): State<AppState>, body: Bytes) -> Response {
+    let Some(domain) = state.config.inbound_mail_domain.as_deref() else {
+        return Refused::NotConfigured.into_response();
+    };
+    if body.len() > mail::MAX_MESSAGE_BYTES {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The message is larger than 256 KiB; nothing was changed.\n",
+        )
+            .into_response();
+    }
+    let Some(message) = mail_parser::MessageParser::default().parse(&body[..]) else {
+        return (StatusCode::BAD_REQUEST, "The body is not a mail message.\n").into_response();
+    };
+    let tokens: Vec<String> = mail::recipients(&message)
+        .iter()
+        .filter_map(|a| mail::token_in(a, domain).map(str::to_owned))
+        .collect();
+    match mail::receive(&state, &body, &tokens).await {
+        Ok(applied) => axum::Json(json!({ "applied": applied })).into_response(),
+        Err(e) => server_error(format!("{e:#}")),
+    }
 }
 
 /// `POST /inbound/voice/twilio`: a key-press on an automated call; 9 stops such calls to the

@@ -192,9 +192,17 @@ impl Links {
 
 /// The email headers for one-click unsubscribe (RFC 2369, RFC 8058), ready to add before DKIM
 /// signing.
-pub fn list_unsubscribe_headers(unsubscribe_url: &str) -> [(&'static str, String); 2] {
+pub fn list_unsubscribe_headers(
+    unsubscribe_url: &str,
+    mailto: Option<&str>,
+) -> [(&'static str, String); 2] {
+    let list = match mailto {
+        // RFC 2369 lists both; RFC 8058's one-click uses the HTTPS one.
+        Some(mailto) => format!("<{unsubscribe_url}>, <{mailto}>"),
+        None => format!("<{unsubscribe_url}>"),
+    };
     [
-        ("List-Unsubscribe", format!("<{unsubscribe_url}>")),
+        ("List-Unsubscribe", list),
         (
             "List-Unsubscribe-Post",
             "List-Unsubscribe=One-Click".to_owned(),
@@ -208,7 +216,8 @@ mod tests {
 
     #[test]
     fn the_headers_are_what_rfc_8058_asks_for() {
-        let [(n1, v1), (n2, v2)] = list_unsubscribe_headers("https://prefs.example.com/u/abc");
+        let [(n1, v1), (n2, v2)] =
+            list_unsubscribe_headers("https://prefs.example.com/u/abc", None);
         assert_eq!(
             (n1, v1.as_str()),
             ("List-Unsubscribe", "<https://prefs.example.com/u/abc>")

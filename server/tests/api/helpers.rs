@@ -125,6 +125,8 @@ pub struct TestApp {
     pub address: String,
     /// Where `/metrics` is served apart (`ATTUNE_METRICS_LISTEN`), if it is.
     pub metrics_address: Option<String>,
+    /// The port of the SMTP listener (`ATTUNE_SMTP_LISTEN`), if there is one.
+    pub smtp_port: Option<u16>,
     pub store: Store,
     pub client: reqwest::Client,
     /// Kept so the database outlives the app.
@@ -157,6 +159,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         .expect("building the app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
+    let smtp_port = app.smtp_port();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -165,6 +168,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
     TestApp {
         address,
         metrics_address,
+        smtp_port,
         store,
         client,
         _db: test_db,

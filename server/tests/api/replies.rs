@@ -207,3 +207,117 @@ both_backends! {
         assert_eq!(api.reason("appt-5", "service-follow-ups", "sms", "informational").await, "address_opted_out");
     }
 }
+
+const MAIL_DOMAIN: &str = "mail.example.test";
+
+/// Drives an SMTP session with Python's smtplib (a real client, not ours): each step's reply
+/// code, as JSON.
+fn smtp_session(port: u16, steps: serde_json::Value) -> serde_json::Value {
+    let script = r#"
+import json, smtplib, sys
+port, steps = int(sys.argv[1]), json.load(sys.stdin)
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+out = [s.ehlo()[0]]
+for step in steps:
+    s.rset()
+    s.mail("someone@example.com")
+    codes = [s.rcpt(r)[0] for r in step["to"]]
+    data = None
+    if any(c == 250 for c in codes):
+        try:
+            data = s.data(step["message"].encode())[0]
+        except smtplib.SMTPDataError as e:
+            data = e.smtp_code
+    out.append({"rcpt": codes, "data": data})
+s.quit()
+print(json.dumps(out))
+"#;
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script, &port.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(steps.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+both_backends! {
+    async fn an_unsubscribe_mail_to_attune_s_own_smtp_listener_opts_out_and_nothing_else_does(db) {
+        let app = spawn_app_with(db, &[("ATTUNE_INBOUND_MAIL_DOMAIN", MAIL_DOMAIN), ("ATTUNE_SMTP_LISTEN", "127.0.0.1:0")]).await;
+        let api = Api::new(&app).await;
+        api.contact("c-mail").await;
+        let answer = api.decide("c-mail", "offers", "email", "marketing").await;
+        let list = answer["headers"]["List-Unsubscribe"].as_str().unwrap().to_owned();
+        let mailto = list.split("<mailto:").nth(1).and_then(|r| r.split('?').next()).unwrap_or_else(|| panic!("{list}")).to_owned();
+        assert!(list.starts_with("<http") && mailto.starts_with("unsubscribe+") && mailto.ends_with(MAIL_DOMAIN), "{list}");
+        let ledger = count(&app.store, "ledger").await;
+        let message = |extra: &str| format!("From: c-mail@example.com\r\nTo: {mailto}\r\nSubject: unsubscribe\r\n{extra}\r\nPlease stop.\r\n");
+
+        let port = app.smtp_port.unwrap();
+        let steps = json!([
+            {"to": [format!("unsubscribe+not-a-token@{MAIL_DOMAIN}"), "someone@elsewhere.example"], "message": message("")},
+            {"to": [mailto.clone()], "message": message("Auto-Submitted: auto-replied\r\n")},
+            {"to": [mailto.clone()], "message": message(&format!("X-Padding: {}\r\n", "x".repeat(300 * 1024)))},
+        ]);
+        let refused = tokio::task::spawn_blocking(move || smtp_session(port, steps)).await.unwrap();
+        assert_eq!(refused[0], 250, "EHLO");
+        assert_eq!(refused[1], json!({"rcpt": [550, 550], "data": null}), "unknown addresses are refused at RCPT TO");
+        assert_eq!(refused[2], json!({"rcpt": [250], "data": 250}), "an auto-reply is accepted and ignored");
+        assert_eq!(refused[3]["data"], 552, "too big: {}", refused[3]);
+        assert_eq!(count(&app.store, "ledger").await, ledger, "nothing changed");
+        assert_eq!(api.reason("c-mail", "offers", "email", "marketing").await, "allowed");
+
+        let steps = json!([{"to": [mailto.clone()], "message": message("")}]);
+        let sent = tokio::task::spawn_blocking(move || smtp_session(port, steps)).await.unwrap();
+
+        assert_eq!(sent[1], json!({"rcpt": [250], "data": 250}));
+        assert_eq!(api.decide("c-mail", "offers", "email", "marketing").await["decision"], "deny");
+        let row: (String, String, String) = sqlx::query_as("SELECT actor_kind, reason, changes FROM ledger ORDER BY seq DESC LIMIT 1")
+            .fetch_one(app.store.reader()).await.unwrap();
+        assert_eq!((row.0.as_str(), row.1.as_str()), ("reply", "You replied by email to unsubscribe"));
+        assert!(row.2.contains("preferences.offers.subscribed"), "{}", row.2);
+    }
+}
+
+both_backends! {
+    async fn an_unsubscribe_mail_forwarded_by_a_provider_s_webhook_opts_out(db) {
+        let app = spawn_app_with(db, &[("ATTUNE_INBOUND_MAIL_DOMAIN", MAIL_DOMAIN)]).await;
+        let api = Api::new(&app).await;
+        api.contact("c-hook").await;
+        let answer = api.decide("c-hook", "offers", "email", "marketing").await;
+        let list = answer["headers"]["List-Unsubscribe"].as_str().unwrap();
+        let mailto = list.split("<mailto:").nth(1).and_then(|r| r.split('?').next()).unwrap().to_owned();
+        let post = |raw: String| {
+            let app = &app;
+            async move {
+                let res = app.client.post(app.url("/inbound/mail")).header("content-type", "message/rfc822").body(raw).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+
+        let (_, robot) = post(format!("From: mailer-daemon@example.com\r\nTo: {mailto}\r\nAuto-Submitted: auto-generated\r\n\r\nbounce\r\n")).await;
+        assert_eq!(robot, r#"{"applied":0}"#);
+        assert_eq!(api.reason("c-hook", "offers", "email", "marketing").await, "allowed");
+
+        let (status, applied) = post(format!("From: c-hook@example.com\r\nTo: Unsubscribe <{mailto}>\r\nSubject: unsubscribe\r\n\r\nstop\r\n")).await;
+        assert_eq!((status, applied.as_str()), (200, r#"{"applied":1}"#));
+        assert_eq!(api.decide("c-hook", "offers", "email", "marketing").await["decision"], "deny");
+
+        let (too_big, _) = post(format!("To: {mailto}\r\n\r\n{}", "x".repeat(300 * 1024))).await;
+        assert_eq!(too_big, 413);
+    }
+}
