@@ -11,10 +11,13 @@
 //! that has seen `seq = n` will never later find a committed change below `n`.
 //!
 //! `apply.rs` is the pure part (state and operations in, new state and diff out), `write.rs`
-//! reads and writes, `group.rs` commits many changes at once on SQLite.
+//! reads and writes, `group.rs` commits many changes at once on SQLite. Address choices
+//! (DESIGN §1.1): `address.rs` says which a change makes or lifts (pure), `choices.rs` writes
+//! them, tells the other records and lets new ones inherit; `consent.rs` is the consent rule.
 
 pub mod address;
 mod apply;
+mod choices;
 pub mod consent;
 mod group;
 mod write;
