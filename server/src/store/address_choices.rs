@@ -222,6 +222,41 @@ pub(crate) async fn put_choice_in(
     Ok(())
 }
 
+/// The row of one choice, as `$1`…`$5` bound in [`bind_key`]'s order.
+const ONE_CHOICE: &str =
+    "kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5";
+
+fn bind_key<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    kind: AddressKind,
+    address: &'q str,
+    scope: &Scope,
+    topic_id: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(kind.as_str())
+        .bind(address)
+        .bind(scope.kind())
+        .bind(topic_id)
+        .bind(scope.channel())
+}
+
+/// When a choice was made, if it stands.
+pub(crate) async fn made_at_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: AddressKind,
+    address: &str,
+    scope: &Scope,
+    topic_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    let sql = format!("SELECT made_at FROM address_choices WHERE {ONE_CHOICE}");
+    let row = bind_key(sqlx::query(&sql), kind, address, scope, topic_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| sqlx::Row::try_get::<i64, _>(&r, "made_at"))
+        .transpose()
+}
+
 /// Lifts a choice; how many rows went (0 or 1).
 pub(crate) async fn drop_choice_in(
     conn: &mut sqlx::AnyConnection,
@@ -230,16 +265,9 @@ pub(crate) async fn drop_choice_in(
     scope: &Scope,
     topic_id: i64,
 ) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
-        "DELETE FROM address_choices
-         WHERE kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5",
-    )
-    .bind(kind.as_str())
-    .bind(address)
-    .bind(scope.kind())
-    .bind(topic_id)
-    .bind(scope.channel())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+    let sql = format!("DELETE FROM address_choices WHERE {ONE_CHOICE}");
+    Ok(bind_key(sqlx::query(&sql), kind, address, scope, topic_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }

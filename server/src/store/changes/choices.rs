@@ -16,7 +16,7 @@ use super::{
     write::{load_global, record_in, Record},
     ChangeError, ChangeOp, ChangeRequest, FieldChange,
 };
-use crate::store::address_choices::{drop_choice_in, put_choice_in};
+use crate::store::address_choices::{drop_choice_in, made_at_in, put_choice_in};
 
 /// A stored address choice.
 struct StoredChoice {
@@ -42,17 +42,7 @@ async fn stored_choice(
     scope: &Scope,
 ) -> Result<Option<StoredChoice>, ChangeError> {
     let topic_id = scope_topic_id(conn, scope).await?;
-    let made_at: Option<i64> = sqlx::query_scalar(
-        "SELECT made_at FROM address_choices
-         WHERE kind = $1 AND address = $2 AND scope = $3 AND topic_id = $4 AND channel = $5",
-    )
-    .bind(kind.as_str())
-    .bind(address)
-    .bind(scope.kind())
-    .bind(topic_id)
-    .bind(scope.channel())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let made_at = made_at_in(conn, kind, address, scope, topic_id).await?;
     Ok(made_at.map(|made_at| StoredChoice { made_at }))
 }
 
