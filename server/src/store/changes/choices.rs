@@ -182,6 +182,10 @@ pub(super) async fn address_choices_in(
                 .extend(fields.iter().cloned());
         }
     }
+    // Most changes tell nobody: no query more for them (one-click and sender PATCHes are hot).
+    if told.is_empty() {
+        return Ok(());
+    }
     let through = sqlx::query_scalar::<_, String>("SELECT ref FROM contacts WHERE id = $1")
         .bind(req.contact_id)
         .fetch_one(&mut *conn)
