@@ -133,6 +133,10 @@ impl Application {
             },
         )?;
         let purger = tokio::spawn(purge_periodically(store.clone()));
+        let follower = {
+            let store = store.clone();
+            tokio::spawn(async move { store.follow_changes().await })
+        };
         let header_timeout = self.state.config.header_timeout;
         let metrics = self.metrics_listener.map(|listener| {
             let router = http::ops::metrics_router().with_state(self.state.clone());
@@ -161,6 +165,7 @@ impl Application {
             s.abort();
         }
         purger.abort();
+        follower.abort();
         if let Some(m) = metrics {
             m.abort();
         }

@@ -15,7 +15,10 @@ use crate::{
     decide::Verdict,
     links::{list_unsubscribe_headers, LinkSubject, LinkUrls},
     state::AppState,
-    store::{decisions::Ask, topics::Topic},
+    store::{
+        decisions::{Ask, Decided},
+        topics::Topic,
+    },
 };
 
 /// The most decisions in one batch.
@@ -113,13 +116,8 @@ fn parse(req: &DecisionRequest) -> Result<(Ask, TopicKey), ApiError> {
     ))
 }
 
-async fn one_decision(
-    state: &AppState,
-    sender: &Sender,
-    ask: &Ask,
-    topic: &Topic,
-) -> Result<DecisionBody, ApiError> {
-    let decided = state.store.decide(ask, topic, sender.id).await?;
+/// The answer to one ask: the verdict, and for an allow the address, links and headers.
+fn answer(state: &AppState, ask: &Ask, topic: &Topic, decided: Decided) -> DecisionBody {
     let allow = decided.decision.verdict == Verdict::Allow;
     let (links, headers) = match (allow, decided.contact_id, ask.channel) {
         (true, Some(contact_id), Channel::Email) => {
@@ -156,7 +154,7 @@ async fn one_decision(
         }
         _ => (None, None),
     };
-    Ok(DecisionBody {
+    DecisionBody {
         decision: match decided.decision.verdict {
             Verdict::Allow => "allow",
             Verdict::Deny => "deny",
@@ -169,7 +167,7 @@ async fn one_decision(
         links,
         headers,
         ivr_prompt: (allow && ask.channel == Channel::Voice).then_some(IVR_PROMPT),
-    })
+    }
 }
 
 /// One decision. An unknown topic is a 404 problem, not a decision.
@@ -188,7 +186,28 @@ pub async fn one(
         .cached_topic(&key)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("There is no topic {key}.")))?;
-    Ok(Json(one_decision(&state, &sender, &ask, &topic).await?))
+    let decided = state.store.decide(&ask, &topic, sender.id).await?;
+    Ok(Json(answer(&state, &ask, &topic, decided)))
+}
+
+/// Decides the asks gathered so far together, and puts each answer where it was asked.
+async fn decide_together(
+    state: &AppState,
+    asks: &mut Vec<(&Ask, &Topic)>,
+    positions: &mut Vec<usize>,
+    decided: &mut [Option<Decided>],
+) -> Result<(), ApiError> {
+    if asks.is_empty() {
+        return Ok(());
+    }
+    for (i, d) in positions
+        .drain(..)
+        .zip(state.store.decide_many(asks).await?)
+    {
+        decided[i] = Some(d);
+    }
+    asks.clear();
+    Ok(())
 }
 
 /// Up to 1000 decisions in one call.
@@ -214,11 +233,33 @@ pub async fn batch(
             parse(r).map_err(|e| ApiError::validation(format!("items[{i}]: {}", e.detail)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut results = Vec::with_capacity(parsed.len());
-    for (ask, key) in &parsed {
-        match state.store.cached_topic(key).await? {
-            Some(topic) => results.push(one_decision(&state, &sender, ask, &topic).await?),
-            None => results.push(DecisionBody {
+    let mut topics = Vec::with_capacity(parsed.len());
+    for (_, key) in &parsed {
+        topics.push(state.store.cached_topic(key).await?);
+    }
+    // In the order asked: the asks between two that record are decided together from the read
+    // model; each that records is its own check-and-record.
+    let mut decided: Vec<Option<Decided>> = (0..parsed.len()).map(|_| None).collect();
+    let mut together = Vec::new();
+    let mut positions = Vec::new();
+    for (i, ((ask, _), topic)) in parsed.iter().zip(&topics).enumerate() {
+        let Some(topic) = topic else { continue };
+        if !ask.record {
+            together.push((ask, &**topic));
+            positions.push(i);
+            continue;
+        }
+        decide_together(&state, &mut together, &mut positions, &mut decided).await?;
+        decided[i] = Some(state.store.decide(ask, topic, sender.id).await?);
+    }
+    decide_together(&state, &mut together, &mut positions, &mut decided).await?;
+    let results = parsed
+        .iter()
+        .zip(&topics)
+        .zip(decided)
+        .map(|(((ask, _), topic), decided)| match (topic, decided) {
+            (Some(topic), Some(decided)) => answer(&state, ask, topic, decided),
+            _ => DecisionBody {
                 decision: "deny",
                 reason: "unknown_topic",
                 defer_until: None,
@@ -227,8 +268,8 @@ pub async fn batch(
                 links: None,
                 headers: None,
                 ivr_prompt: None,
-            }),
-        }
-    }
+            },
+        })
+        .collect();
     Ok(Json(BatchBody { results }))
 }

@@ -9,7 +9,7 @@ use app::domain::{AddressKind, ChannelSet, Frequency, TopicKind};
 use sqlx::{any::AnyRow, Row};
 
 use super::{
-    flag, opt_flag,
+    flag, opt_flag, placeholders,
     topics::{Topic, TOPIC_COLUMNS},
     Store,
 };
@@ -167,26 +167,76 @@ impl Store {
     /// A live contact's snapshot; `None` when there is no such contact or it was erased.
     pub async fn contact_view(&self, contact_id: i64) -> anyhow::Result<Option<ContactSnapshot>> {
         let mut conn = self.reader().acquire().await?;
-        let Some(c) = sqlx::query(
-            "SELECT c.ref, c.email, c.email_verified, c.phone, c.phone_verified, c.locale,
-                    c.time_zone, c.version, g.contact_id AS has_global, g.unsubscribed_all,
-                    g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap
-             FROM contacts c LEFT JOIN global_settings g ON g.contact_id = c.id
-             WHERE c.id = $1 AND c.erased_at IS NULL",
-        )
-        .bind(contact_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        else {
-            return Ok(None);
-        };
+        Ok(snapshots_in(&mut conn, Which::Ids(&[contact_id]))
+            .await?
+            .pop())
+    }
+
+    /// Every topic's name by key, archived ones included (history names them too).
+    pub async fn topic_names(&self) -> anyhow::Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, name FROM topics")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
+/// Which contacts [`snapshots_in`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    Ids(&'a [i64]),
+    Refs(&'a [&'a str]),
+}
+
+/// The snapshots of the live contacts among `which`, in three queries however many there are
+/// (contacts with their settings, open disputes, stored choices), in no particular order.
+/// Unknown and erased contacts are left out.
+pub async fn snapshots_in(
+    conn: &mut sqlx::AnyConnection,
+    which: Which<'_>,
+) -> anyhow::Result<Vec<ContactSnapshot>> {
+    let (column, n) = match which {
+        Which::Ids(ids) => ("c.id", ids.len()),
+        Which::Refs(refs) => ("c.ref", refs.len()),
+    };
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT c.id, c.ref, c.email, c.email_verified, c.phone, c.phone_verified, c.locale,
+                c.time_zone, c.version, g.contact_id AS has_global, g.unsubscribed_all,
+                g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap
+         FROM contacts c LEFT JOIN global_settings g ON g.contact_id = c.id
+         WHERE {column} IN ({}) AND c.erased_at IS NULL",
+        placeholders(1, n)
+    );
+    let mut query = sqlx::query(&sql);
+    match which {
+        Which::Ids(ids) => {
+            for id in ids {
+                query = query.bind(*id);
+            }
+        }
+        Which::Refs(refs) => {
+            for r in refs {
+                query = query.bind(*r);
+            }
+        }
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::with_capacity(rows.len());
+    let mut at = HashMap::with_capacity(rows.len());
+    for c in &rows {
         let global = match c.try_get::<Option<i64>, _>("has_global")? {
             None => GlobalSettings::default(),
             Some(_) => {
                 let start: Option<String> = c.try_get("quiet_start")?;
                 let end: Option<String> = c.try_get("quiet_end")?;
                 GlobalSettings {
-                    unsubscribed_all: flag(&c, "unsubscribed_all")?,
+                    unsubscribed_all: flag(c, "unsubscribed_all")?,
                     channel_opt_outs: ChannelSet::parse_list(
                         &c.try_get::<Option<String>, _>("channel_opt_outs")?
                             .unwrap_or_default(),
@@ -197,50 +247,56 @@ impl Store {
                 }
             }
         };
-        let disputed: Vec<String> = sqlx::query_scalar(
-            "SELECT kind FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL
-             ORDER BY kind",
-        )
-        .bind(contact_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let rows = sqlx::query(
-            "SELECT t.key, p.subscribed, p.channels, p.frequency, p.info_only
-             FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id = $1",
-        )
-        .bind(contact_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut stored = HashMap::new();
-        for r in &rows {
-            if let Some(p) = stored_preference(r, "")? {
-                stored.insert(r.try_get::<String, _>("key")?, p);
-            }
-        }
-        Ok(Some(ContactSnapshot {
-            id: contact_id,
+        let id: i64 = c.try_get("id")?;
+        at.insert(id, found.len());
+        found.push(ContactSnapshot {
+            id,
             reference: c.try_get("ref")?,
             email: c.try_get("email")?,
-            email_verified: flag(&c, "email_verified")?,
+            email_verified: flag(c, "email_verified")?,
             phone: c.try_get("phone")?,
-            phone_verified: flag(&c, "phone_verified")?,
+            phone_verified: flag(c, "phone_verified")?,
             locale: c.try_get("locale")?,
             time_zone: c.try_get("time_zone")?,
             version: c.try_get("version")?,
-            disputed: disputed
-                .iter()
-                .filter_map(|k| AddressKind::parse(k).ok())
-                .collect(),
+            disputed: Vec::new(),
             global,
-            stored,
-        }))
+            stored: HashMap::new(),
+        });
     }
-
-    /// Every topic's name by key, archived ones included (history names them too).
-    pub async fn topic_names(&self) -> anyhow::Result<HashMap<String, String>> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, name FROM topics")
-            .fetch_all(self.reader())
-            .await?;
-        Ok(rows.into_iter().collect())
+    let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
+    let sql = format!(
+        "SELECT contact_id, kind FROM disputed_addresses
+         WHERE contact_id IN ({}) AND resolved_at IS NULL ORDER BY kind",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in &ids {
+        query = query.bind(*id);
     }
+    for (id, kind) in query.fetch_all(&mut *conn).await? {
+        if let (Some(&i), Ok(kind)) = (at.get(&id), AddressKind::parse(&kind)) {
+            if !found[i].disputed.contains(&kind) {
+                found[i].disputed.push(kind);
+            }
+        }
+    }
+    let sql = format!(
+        "SELECT p.contact_id, t.key, p.subscribed, p.channels, p.frequency, p.info_only
+         FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    for r in &query.fetch_all(&mut *conn).await? {
+        let Some(&i) = at.get(&r.try_get::<i64, _>("contact_id")?) else {
+            continue;
+        };
+        if let Some(p) = stored_preference(r, "")? {
+            found[i].stored.insert(r.try_get::<String, _>("key")?, p);
+        }
+    }
+    Ok(found)
 }

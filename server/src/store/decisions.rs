@@ -1,11 +1,16 @@
 //! Loading what the decision rules need, and recording sends atomically with the check.
 
-use app::domain::{AddressKind, Channel, ChannelSet, ContactRef, Purpose};
-use jiff::{civil::Time, tz::TimeZone, Timestamp};
-use sqlx::{AnyConnection, Row};
+use std::{collections::HashMap, sync::Arc};
 
-use super::{contact_view::stored_preference, flag, opt_flag, topics::Topic, Store};
-use crate::decide::{decide, ContactRules, Decision, TopicRules, Verdict};
+use app::domain::{AddressKind, Channel, ContactRef, Purpose};
+use jiff::Timestamp;
+
+use super::{
+    read_model::{choices_in, covers, load_in, DecisionState, HeldChoice},
+    topics::Topic,
+    Store,
+};
+use crate::decide::{decide, Decision, TopicRules, Verdict};
 
 /// A decision with what the answer needs besides the verdict.
 #[derive(Debug, Clone)]
@@ -28,103 +33,6 @@ pub struct Ask {
     pub message_id: Option<String>,
 }
 
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX)
-}
-
-/// Reads the contact's state for one topic in one query (plus one more only when the contact
-/// has an overall weekly cap); `None` for an unknown or erased contact.
-async fn load(
-    conn: &mut AnyConnection,
-    contact: &ContactRef,
-    topic: &Topic,
-    channel: Channel,
-    now: Timestamp,
-) -> anyhow::Result<Option<(i64, i64, ContactRules)>> {
-    let Some(c) = sqlx::query(
-        "SELECT c.id, c.email, c.email_verified, c.phone, c.phone_verified, c.time_zone, c.version,
-                g.unsubscribed_all, g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap,
-                p.subscribed, p.channels, p.frequency, p.info_only,
-                (SELECT MAX(s.sent_at) FROM sends s WHERE s.contact_id = c.id AND s.topic_id = $2) AS last_topic_send,
-                (SELECT COUNT(*) FROM disputed_addresses d
-                  WHERE d.contact_id = c.id AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
-                (SELECT COUNT(*) FROM disputed_addresses d
-                  WHERE d.contact_id = c.id AND d.kind = 'phone' AND d.resolved_at IS NULL) AS phone_disputed,
-                (SELECT COUNT(*) FROM address_choices a
-                  WHERE a.kind = $3
-                    AND a.address = CASE WHEN $3 = 'email' THEN lower(c.email) ELSE c.phone END
-                    AND (a.scope = 'all' OR (a.scope = 'topic' AND a.topic_id = $2)
-                         OR (a.scope = 'channel' AND a.channel = $4))) AS address_choices
-         FROM contacts c
-         LEFT JOIN global_settings g ON g.contact_id = c.id
-         LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = $2
-         WHERE c.ref = $1 AND c.erased_at IS NULL",
-    )
-    .bind(contact.as_str())
-    .bind(topic.id)
-    .bind(channel.address_kind().as_str())
-    .bind(channel.as_str())
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let id: i64 = c.try_get("id")?;
-    let weekly_cap: Option<i64> = c.try_get("weekly_cap")?;
-    // Only the latest send on the topic matters for its frequency (at most one per period); the
-    // overall cap needs the week's sends, read only for contacts who set one.
-    let recent_sends = match weekly_cap {
-        Some(_) => {
-            let since = now.as_millisecond() - 8 * 24 * 3600 * 1000;
-            let rows: Vec<i64> = sqlx::query_scalar(
-                "SELECT sent_at FROM sends WHERE contact_id = $1 AND sent_at > $2 AND purpose <> 'transactional'",
-            )
-            .bind(id)
-            .bind(since)
-            .fetch_all(&mut *conn)
-            .await?;
-            rows.into_iter().map(ts).collect()
-        }
-        None => Vec::new(),
-    };
-    let mut disputed = Vec::new();
-    if c.try_get::<i64, _>("email_disputed")? > 0 {
-        disputed.push(AddressKind::Email);
-    }
-    if c.try_get::<i64, _>("phone_disputed")? > 0 {
-        disputed.push(AddressKind::Phone);
-    }
-
-    let pref = stored_preference(&c, "")?.unwrap_or_else(|| topic.default_preference());
-    let time = |s: Option<String>| s.and_then(|s| Time::strptime("%H:%M", &s).ok());
-    let quiet = time(c.try_get("quiet_start")?).zip(time(c.try_get("quiet_end")?));
-    let rules = ContactRules {
-        email: c.try_get("email")?,
-        email_verified: flag(&c, "email_verified")?,
-        phone: c.try_get("phone")?,
-        phone_verified: flag(&c, "phone_verified")?,
-        time_zone: TimeZone::get(&c.try_get::<String, _>("time_zone")?).unwrap_or(TimeZone::UTC),
-        disputed,
-        unsubscribed_all: opt_flag(&c, "unsubscribed_all")?,
-        address_opted_out: c.try_get::<i64, _>("address_choices")? > 0,
-        channel_opt_outs: ChannelSet::parse_list(
-            &c.try_get::<Option<String>, _>("channel_opt_outs")?
-                .unwrap_or_default(),
-        )?,
-        paused_until: c.try_get::<Option<i64>, _>("paused_until")?.map(ts),
-        quiet_hours: quiet,
-        weekly_cap,
-        pref,
-        topic_sends: c
-            .try_get::<Option<i64>, _>("last_topic_send")?
-            .map(ts)
-            .into_iter()
-            .collect(),
-        recent_sends,
-    };
-    Ok(Some((id, c.try_get("version")?, rules)))
-}
-
 fn topic_rules(topic: &Topic) -> TopicRules {
     TopicRules {
         kind: topic.kind,
@@ -135,7 +43,8 @@ fn topic_rules(topic: &Topic) -> TopicRules {
 impl Store {
     /// Decides, and with `record` writes the send in the same transaction as the check: two
     /// concurrent asks against a cap of one cannot both be allowed. The contact row is locked
-    /// first (Postgres), and SQLite has a single writer.
+    /// first (Postgres), and SQLite has a single writer. Without `record`, the answer comes
+    /// from the read model ([`Store::decide_many`]).
     pub async fn decide(
         &self,
         ask: &Ask,
@@ -143,12 +52,10 @@ impl Store {
         sender_id: i64,
     ) -> anyhow::Result<Decided> {
         if !ask.record {
-            let mut conn = self.reader().acquire().await?;
-            return Ok(
-                evaluate(&mut conn, ask, topic, Timestamp::now(), Replay::No)
-                    .await?
-                    .0,
-            );
+            let mut decided = self.decide_many(&[(ask, topic)]).await?;
+            return decided
+                .pop()
+                .ok_or_else(|| anyhow::anyhow!("no decision came back"));
         }
         let mut tx = self.writer().begin().await?;
         // Lock the contact for the check-and-record (a no-op update takes the row lock).
@@ -159,6 +66,12 @@ impl Store {
         // The time is read once the lock is held, so it is never earlier than a send recorded
         // by whoever held the lock before.
         let now = Timestamp::now();
+        let state = load_in(&mut tx, &[ask.contact.as_str()], now).await?.pop();
+        let choices = match state.as_ref().and_then(|s| s.address(ask.channel)) {
+            Some(address) => choices_in(&mut tx, &[address]).await?.pop().map(|c| c.2),
+            None => None,
+        };
+        let opted_out = choices.is_some_and(|c| covers(&c, topic, ask.channel));
         // A replay is the same send asked again: same sender, message id, contact, topic and
         // channel. The rules run again (an opt-out since then still wins); only the cap, which
         // already counts this send, and the recording are skipped.
@@ -176,15 +89,15 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if seen.is_some() {
-                let (mut decided, _) = evaluate(&mut tx, ask, topic, now, Replay::Yes).await?;
+                let mut decided = evaluate(state.as_ref(), opted_out, ask, topic, now, Replay::Yes);
                 decided.replayed = true;
                 tx.commit().await?;
                 return Ok(decided);
             }
         }
-        let (decided, contact_id) = evaluate(&mut tx, ask, topic, now, Replay::No).await?;
-        if decided.decision.verdict == Verdict::Allow {
-            if let Some(contact_id) = contact_id {
+        let decided = evaluate(state.as_ref(), opted_out, ask, topic, now, Replay::No);
+        let recorded = match (decided.decision.verdict, decided.contact_id) {
+            (Verdict::Allow, Some(contact_id)) => {
                 sqlx::query(
                     "INSERT INTO sends (contact_id, topic_id, channel, purpose, sender_id, message_id, sent_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -198,10 +111,98 @@ impl Store {
                 .bind(now.as_millisecond())
                 .execute(&mut *tx)
                 .await?;
+                Some(contact_id)
+            }
+            _ => None,
+        };
+        tx.commit().await?;
+        if let Some(contact_id) = recorded {
+            // The held sends no longer count this one.
+            self.read_model.forget(&[contact_id], false);
+        }
+        Ok(decided)
+    }
+
+    /// Decides asks without `record` from the read model: no SQL for contacts it holds; the
+    /// others (and addresses whose choices it does not hold) are read together, one query per
+    /// table for the whole lot. The answers are in the order of `asks`.
+    pub async fn decide_many(&self, asks: &[(&Ask, &Topic)]) -> anyhow::Result<Vec<Decided>> {
+        let model = &self.read_model;
+        model.sync(self.reader()).await?;
+        let now = Timestamp::now();
+        let generation = model.generation();
+        let mut states: HashMap<&str, Option<Arc<DecisionState>>> = HashMap::new();
+        let mut missing: Vec<&str> = Vec::new();
+        for (ask, _) in asks {
+            let reference = ask.contact.as_str();
+            if states.contains_key(reference) {
+                continue;
+            }
+            let held = model.contact(reference);
+            if held.is_none() {
+                missing.push(reference);
+            }
+            states.insert(reference, held);
+        }
+        let mut conn = None;
+        let mut loaded = Vec::new();
+        if !missing.is_empty() {
+            let c = conn.insert(self.reader().acquire().await?);
+            for state in load_in(c, &missing, now).await? {
+                loaded.push(Arc::new(state));
             }
         }
-        tx.commit().await?;
-        Ok(decided)
+        for state in &loaded {
+            if let Some((&reference, _)) = states.get_key_value(state.reference.as_str()) {
+                states.insert(reference, Some(state.clone()));
+            }
+        }
+        let mut choices: HashMap<(AddressKind, String), Arc<[HeldChoice]>> = HashMap::new();
+        let mut unheld: Vec<(AddressKind, String)> = Vec::new();
+        for (ask, _) in asks {
+            let Some(address) = states
+                .get(ask.contact.as_str())
+                .and_then(|s| s.as_ref())
+                .and_then(|s| s.address(ask.channel))
+            else {
+                continue;
+            };
+            if choices.contains_key(&address) || unheld.contains(&address) {
+                continue;
+            }
+            match model.choices(address.0, &address.1) {
+                Some(held) => {
+                    choices.insert(address, held);
+                }
+                None => unheld.push(address),
+            }
+        }
+        let mut read_choices = Vec::new();
+        if !unheld.is_empty() {
+            let c = match conn.as_mut() {
+                Some(c) => c,
+                None => conn.insert(self.reader().acquire().await?),
+            };
+            read_choices = choices_in(c, &unheld).await?;
+            for (kind, address, held) in &read_choices {
+                choices.insert((*kind, address.clone()), held.clone());
+            }
+        }
+        drop(conn);
+        if !loaded.is_empty() || !read_choices.is_empty() {
+            model.keep(generation, &loaded, &read_choices);
+        }
+        Ok(asks
+            .iter()
+            .map(|(ask, topic)| {
+                let state = states.get(ask.contact.as_str()).and_then(|s| s.as_deref());
+                let opted_out = state
+                    .and_then(|s| s.address(ask.channel))
+                    .and_then(|a| choices.get(&a))
+                    .is_some_and(|c| covers(c, topic, ask.channel));
+                evaluate(state, opted_out, ask, topic, now, Replay::No)
+            })
+            .collect())
     }
 }
 
@@ -212,35 +213,35 @@ enum Replay {
     No,
 }
 
-async fn evaluate(
-    conn: &mut AnyConnection,
+fn evaluate(
+    state: Option<&DecisionState>,
+    address_opted_out: bool,
     ask: &Ask,
     topic: &Topic,
     now: Timestamp,
     replay: Replay,
-) -> anyhow::Result<(Decided, Option<i64>)> {
-    let loaded = load(conn, &ask.contact, topic, ask.channel, now).await?;
-    let (contact_id, version, rules) = match &loaded {
-        Some((id, v, r)) => (Some(*id), *v, Some(r)),
-        None => (None, 0, None),
-    };
-    let mut decision = decide(rules, &topic_rules(topic), ask.channel, ask.purpose, now);
+) -> Decided {
+    let rules = state.map(|s| s.rules(topic, address_opted_out));
+    let mut decision = decide(
+        rules.as_ref(),
+        &topic_rules(topic),
+        ask.channel,
+        ask.purpose,
+        now,
+    );
     // A replay passed every other rule; the cap already counts the send it repeats.
     if replay == Replay::Yes && decision.reason == crate::decide::Reason::FrequencyCap {
         decision = Decision::allow();
     }
-    let address = match (decision.verdict, rules) {
+    let address = match (decision.verdict, &rules) {
         (Verdict::Allow, Some(r)) => r.address(ask.channel).map(|(a, _)| a.to_owned()),
         _ => None,
     };
-    Ok((
-        Decided {
-            decision,
-            contact_id,
-            version,
-            address,
-            replayed: false,
-        },
-        contact_id,
-    ))
+    Decided {
+        decision,
+        contact_id: state.map(|s| s.id),
+        version: state.map_or(0, |s| s.version),
+        address,
+        replayed: false,
+    }
 }

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod ledger;
 pub mod purge;
+pub mod read_model;
 pub mod senders;
 pub mod sessions;
 pub mod staff;
@@ -67,6 +68,8 @@ pub struct Store {
     /// and whether [`changes::apply_change`] uses it.
     committer: Option<changes::Committer>,
     group_commit: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// What decisions read, held in memory and kept current from the ledger.
+    read_model: std::sync::Arc<read_model::ReadModel>,
 }
 
 impl Store {
@@ -111,12 +114,15 @@ impl Store {
                 .await
                 .context("opening the SQLite database")?;
             let outbox_signal: std::sync::Arc<tokio::sync::Notify> = Default::default();
+            let read_model: std::sync::Arc<read_model::ReadModel> = Default::default();
             Store {
                 backend: Backend::Sqlite,
                 committer: Some(changes::Committer::spawn(
                     write.clone(),
                     outbox_signal.clone(),
+                    read_model.clone(),
                 )),
+                read_model,
                 group_commit: std::sync::Arc::new(true.into()),
                 read,
                 write,
@@ -138,6 +144,7 @@ impl Store {
                 topics_cache: Default::default(),
                 senders_cache: Default::default(),
                 outbox_signal: Default::default(),
+                read_model: Default::default(),
                 committer: None,
                 group_commit: std::sync::Arc::new(false.into()),
             }
@@ -191,9 +198,24 @@ impl Store {
             .filter(|_| self.group_commit.load(std::sync::atomic::Ordering::Relaxed))
     }
 
-    /// Says that a committed transaction wrote outbox rows (wakes the webhook worker).
+    /// Says that a committed transaction wrote ledger and outbox rows: wakes the webhook
+    /// worker, and tells the decisions' read model to read the ledger before the next decision.
     pub fn outbox_written(&self) {
+        self.read_model.changed();
         self.outbox_signal.notify_one();
+    }
+
+    /// Keeps the decisions' read model current with changes made by other processes (and
+    /// sends they recorded): reads the ledger every [`read_model::POLL`]. Runs until dropped.
+    pub async fn follow_changes(&self) {
+        let mut every = tokio::time::interval(read_model::POLL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = self.read_model.catch_up(self.reader(), true).await {
+                tracing::warn!(error = %format!("{e:#}"), "could not read the ledger for the read model");
+            }
+        }
     }
 
     /// Waits until [`Store::outbox_written`] is called (a call made before waiting counts).
@@ -235,6 +257,14 @@ pub(crate) fn contains_pattern(term: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// `$from, $from+1, …`: `n` numbered placeholders for an `IN (…)` list.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A flag from a LEFT JOIN: NULL (no row) reads as false.

@@ -8,6 +8,7 @@ mod cli;
 mod customer;
 mod durability;
 mod edges;
+mod freshness;
 mod hostile;
 mod layout;
 mod links;

@@ -20,6 +20,7 @@ impl Committer {
     pub(crate) fn spawn(
         pool: sqlx::AnyPool,
         outbox: std::sync::Arc<tokio::sync::Notify>,
+        read_model: std::sync::Arc<crate::store::read_model::ReadModel>,
     ) -> Committer {
         let (queue, mut jobs) = tokio::sync::mpsc::unbounded_channel::<(ChangeRequest, Reply)>();
         tokio::spawn(async move {
@@ -32,13 +33,14 @@ impl Committer {
                     micros = started.elapsed().as_micros() as u64,
                     "group committed"
                 );
-                let mut wrote = false;
-                for ((_, reply), result) in batch.drain(..).zip(results) {
-                    wrote |= matches!(result, Ok(Some(_)));
-                    let _ = reply.send(result);
-                }
-                if wrote {
+                // Said before any caller hears back: a decision asked after a change's answer
+                // reads the ledger first.
+                if results.iter().any(|r| matches!(r, Ok(Some(_)))) {
+                    read_model.changed();
                     outbox.notify_one();
+                }
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    let _ = reply.send(result);
                 }
             }
         });

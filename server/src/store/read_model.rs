@@ -1,0 +1,587 @@
+//! The decisions' read model: what rules 1–13 read about a contact (DESIGN §2), held in memory,
+//! so that a decision without `record` runs no SQL when its contact is held.
+//!
+//! - **Filled on a miss**: a batch's misses are read together, one query per table however
+//!   many contacts ([`load_in`], [`choices_in`]).
+//! - **Bounded**: at most [`CAPACITY`] contacts; when full, an arbitrary sixteenth is dropped
+//!   (the hash map's own order, so no bookkeeping on a hit).
+//! - **Kept current by the ledger**: every change to what the rules read is a change-function
+//!   commit, which writes a ledger row whose `seq` is taken under one counter row's lock, so
+//!   `seq` order is commit order. A commit in this process bumps a counter ([`ReadModel::changed`]);
+//!   the next decision first reads the ledger rows past the last one applied and drops their
+//!   contacts ([`ReadModel::sync`]): a decision reflects every change committed before it was
+//!   asked. Changes made by other processes are read the same way by a poll every
+//!   [`POLL`] (with sends, which have no ledger row, read by their time).
+//! - **A fill never brings back what a change dropped**: a fill keeps what it read only if
+//!   nothing was dropped since it began ([`ReadModel::generation`]).
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, RwLock,
+    },
+    time::Duration,
+};
+
+use app::domain::{AddressKind, Channel, Preference};
+use jiff::{civil::Time, tz::TimeZone, Timestamp};
+use sqlx::{AnyConnection, AnyPool};
+
+use super::{
+    changes::address::normalised,
+    contact_view::{snapshots_in, ContactSnapshot, Which},
+    placeholders,
+    topics::Topic,
+};
+use crate::decide::ContactRules;
+
+/// The most contacts held. At about 1 KiB each, a quarter of a million is ~250 MiB.
+pub const CAPACITY: usize = 1 << 18;
+
+/// How often changes made by other processes are looked for.
+pub const POLL: Duration = Duration::from_millis(200);
+
+/// How far back the poll for other processes' sends looks beyond its previous run: a send's
+/// time is taken before its transaction commits.
+const SENDS_SLACK_MS: i64 = 2_000;
+
+/// What the rules read about one contact, for any topic.
+#[derive(Debug, Clone)]
+pub struct DecisionState {
+    pub id: i64,
+    pub reference: String,
+    pub version: i64,
+    /// The rules' view before a topic is chosen: [`DecisionState::rules`] fills in the topic's
+    /// preference, its latest send and the address choice.
+    base: ContactRules,
+    /// Stored choices by topic key; a topic without one has its defaults.
+    stored: HashMap<String, Preference>,
+    /// The latest send on each topic, by topic id.
+    last_sends: HashMap<i64, Timestamp>,
+}
+
+impl DecisionState {
+    fn new(
+        s: ContactSnapshot,
+        last_sends: HashMap<i64, Timestamp>,
+        recent: Vec<Timestamp>,
+    ) -> Self {
+        let time = |t: &str| Time::strptime("%H:%M", t).ok();
+        let quiet_hours = s
+            .global
+            .quiet_hours
+            .as_ref()
+            .and_then(|(a, b)| time(a).zip(time(b)));
+        DecisionState {
+            id: s.id,
+            reference: s.reference,
+            version: s.version,
+            base: ContactRules {
+                time_zone: TimeZone::get(&s.time_zone).unwrap_or(TimeZone::UTC),
+                email: s.email,
+                email_verified: s.email_verified,
+                phone: s.phone,
+                phone_verified: s.phone_verified,
+                disputed: s.disputed,
+                unsubscribed_all: s.global.unsubscribed_all,
+                address_opted_out: false,
+                channel_opt_outs: s.global.channel_opt_outs,
+                paused_until: s.global.paused_until.map(timestamp),
+                quiet_hours,
+                weekly_cap: s.global.weekly_cap,
+                pref: no_preference(),
+                topic_sends: Vec::new(),
+                recent_sends: recent,
+            },
+            stored: s.stored,
+            last_sends,
+        }
+    }
+
+    /// The rules' input for one topic; `address_opted_out` is what the address's choices say.
+    pub fn rules(&self, topic: &Topic, address_opted_out: bool) -> ContactRules {
+        let mut rules = self.base.clone();
+        rules.pref = self
+            .stored
+            .get(topic.key.as_str())
+            .cloned()
+            .unwrap_or_else(|| topic.default_preference());
+        rules.topic_sends = self
+            .last_sends
+            .get(&topic.id)
+            .copied()
+            .into_iter()
+            .collect();
+        rules.address_opted_out = address_opted_out;
+        rules
+    }
+
+    /// The normalised address a channel goes to, as address choices are held.
+    pub fn address(&self, channel: Channel) -> Option<(AddressKind, String)> {
+        let kind = channel.address_kind();
+        let address = match kind {
+            AddressKind::Email => self.base.email.as_deref()?,
+            AddressKind::Phone => self.base.phone.as_deref()?,
+            AddressKind::Push => return None,
+        };
+        Some((kind, normalised(kind, address)))
+    }
+}
+
+/// One choice held at an address: what it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldChoice {
+    /// `all`, `topic` or `channel`.
+    scope: String,
+    topic: Option<String>,
+    channel: String,
+}
+
+/// Whether any of an address's choices covers a send on this topic and channel (rule 6a).
+pub fn covers(choices: &[HeldChoice], topic: &Topic, channel: Channel) -> bool {
+    choices.iter().any(|c| match c.scope.as_str() {
+        "all" => true,
+        "topic" => c.topic.as_deref() == Some(topic.key.as_str()),
+        "channel" => c.channel == channel.as_str(),
+        _ => false,
+    })
+}
+
+/// A placeholder for the base rules; [`DecisionState::rules`] replaces it.
+fn no_preference() -> Preference {
+    Preference {
+        subscribed: false,
+        channels: Default::default(),
+        frequency: app::domain::Frequency::Immediate,
+        info_only: false,
+    }
+}
+
+fn timestamp(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX)
+}
+
+/// Reads the decision state of the live contacts among `refs` (unknown and erased ones are
+/// left out): four queries at most, however many contacts.
+pub async fn load_in(
+    conn: &mut AnyConnection,
+    refs: &[&str],
+    now: Timestamp,
+) -> anyhow::Result<Vec<DecisionState>> {
+    let snapshots = snapshots_in(conn, Which::Refs(refs)).await?;
+    if snapshots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = snapshots.iter().map(|s| s.id).collect();
+    // Only the latest send on a topic matters for its frequency (at most one per period).
+    let sql = format!(
+        "SELECT contact_id, topic_id, MAX(sent_at) FROM sends WHERE contact_id IN ({})
+         GROUP BY contact_id, topic_id",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    let mut last: HashMap<i64, HashMap<i64, Timestamp>> = HashMap::new();
+    for (contact, topic, at) in query.fetch_all(&mut *conn).await? {
+        last.entry(contact)
+            .or_default()
+            .insert(topic, timestamp(at));
+    }
+    // The overall weekly cap needs the week's sends, read only for contacts who set one.
+    let capped: Vec<i64> = snapshots
+        .iter()
+        .filter(|s| s.global.weekly_cap.is_some())
+        .map(|s| s.id)
+        .collect();
+    let mut recent: HashMap<i64, Vec<Timestamp>> = HashMap::new();
+    if !capped.is_empty() {
+        let sql = format!(
+            "SELECT contact_id, sent_at FROM sends
+             WHERE sent_at > $1 AND purpose <> 'transactional' AND contact_id IN ({})",
+            placeholders(2, capped.len())
+        );
+        let since = now.as_millisecond() - 8 * 24 * 3600 * 1000;
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql).bind(since);
+        for id in &capped {
+            query = query.bind(*id);
+        }
+        for (contact, at) in query.fetch_all(&mut *conn).await? {
+            recent.entry(contact).or_default().push(timestamp(at));
+        }
+    }
+    Ok(snapshots
+        .into_iter()
+        .map(|s| {
+            let id = s.id;
+            DecisionState::new(
+                s,
+                last.remove(&id).unwrap_or_default(),
+                recent.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// The choices held at each of `addresses` (normalised), in one query; an address without
+/// any has an empty list.
+pub async fn choices_in(
+    conn: &mut AnyConnection,
+    addresses: &[(AddressKind, String)],
+) -> anyhow::Result<Vec<(AddressKind, String, Arc<[HeldChoice]>)>> {
+    if addresses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT a.kind, a.address, a.scope, t.key, a.channel FROM address_choices a
+         LEFT JOIN topics t ON t.id = a.topic_id WHERE a.address IN ({})",
+        placeholders(1, addresses.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, String, String, Option<String>, String)>(&sql);
+    for (_, address) in addresses {
+        query = query.bind(address.as_str());
+    }
+    let mut found: HashMap<(AddressKind, String), Vec<HeldChoice>> = HashMap::new();
+    for (kind, address, scope, topic, channel) in query.fetch_all(&mut *conn).await? {
+        if let Ok(kind) = AddressKind::parse(&kind) {
+            found.entry((kind, address)).or_default().push(HeldChoice {
+                scope,
+                topic,
+                channel,
+            });
+        }
+    }
+    Ok(addresses
+        .iter()
+        .map(|(kind, address)| {
+            let held = found.remove(&(*kind, address.clone())).unwrap_or_default();
+            (*kind, address.clone(), held.into())
+        })
+        .collect())
+}
+
+/// What is held, under one lock.
+#[derive(Default)]
+struct Held {
+    /// Bumped by every drop: a fill that began before it keeps nothing.
+    generation: u64,
+    contacts: HashMap<Box<str>, Arc<DecisionState>>,
+    /// The key each held contact is under, by id (ledger rows name contacts by id).
+    refs: HashMap<i64, Box<str>>,
+    /// Choices by normalised address: email addresses, then phone numbers.
+    choices: [HashMap<Box<str>, Arc<[HeldChoice]>>; 2],
+}
+
+fn slot(kind: AddressKind) -> Option<usize> {
+    match kind {
+        AddressKind::Email => Some(0),
+        AddressKind::Phone => Some(1),
+        AddressKind::Push => None,
+    }
+}
+
+/// Where the ledger has been read to.
+#[derive(Default)]
+struct Tail {
+    /// The last ledger `seq` whose contacts were dropped; `None` before the first read.
+    applied: Option<i64>,
+    /// When the previous poll for sends ran (Unix ms).
+    sends_polled: Option<i64>,
+}
+
+/// The read model. One per [`super::Store`].
+pub struct ReadModel {
+    held: RwLock<Held>,
+    capacity: usize,
+    /// Commits made by this process that may have changed what the rules read.
+    changed: AtomicU64,
+    /// The `changed` count the ledger has been read up to.
+    synced: AtomicU64,
+    tail: tokio::sync::Mutex<Tail>,
+}
+
+impl Default for ReadModel {
+    fn default() -> Self {
+        ReadModel::with_capacity(CAPACITY)
+    }
+}
+
+impl ReadModel {
+    pub fn with_capacity(capacity: usize) -> Self {
+        ReadModel {
+            held: Default::default(),
+            capacity: capacity.max(16),
+            changed: AtomicU64::new(1),
+            synced: AtomicU64::new(0),
+            tail: Default::default(),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Held> {
+        self.held.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Held> {
+        self.held.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Says that this process committed a change (call it after the commit).
+    pub fn changed(&self) {
+        self.changed.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Take before reading for a fill; pass to [`ReadModel::keep`].
+    pub fn generation(&self) -> u64 {
+        self.read().generation
+    }
+
+    pub fn contact(&self, reference: &str) -> Option<Arc<DecisionState>> {
+        self.read().contacts.get(reference).cloned()
+    }
+
+    pub fn choices(&self, kind: AddressKind, address: &str) -> Option<Arc<[HeldChoice]>> {
+        self.read().choices[slot(kind)?].get(address).cloned()
+    }
+
+    /// How many contacts are held.
+    pub fn len(&self) -> usize {
+        self.read().contacts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keeps what a fill read, unless something was dropped since `generation` was taken.
+    pub fn keep(
+        &self,
+        generation: u64,
+        states: &[Arc<DecisionState>],
+        choices: &[(AddressKind, String, Arc<[HeldChoice]>)],
+    ) {
+        let mut held = self.write();
+        if held.generation != generation {
+            return;
+        }
+        let room = self.capacity;
+        for state in states {
+            if held.contacts.len() >= room {
+                let victims: Vec<Box<str>> =
+                    held.contacts.keys().take(room / 16).cloned().collect();
+                for v in victims {
+                    if let Some(s) = held.contacts.remove(&v) {
+                        held.refs.remove(&s.id);
+                    }
+                }
+            }
+            let key: Box<str> = state.reference.as_str().into();
+            held.refs.insert(state.id, key.clone());
+            held.contacts.insert(key, state.clone());
+        }
+        for (kind, address, list) in choices {
+            let Some(i) = slot(*kind) else { continue };
+            let map = &mut held.choices[i];
+            if map.len() >= room {
+                let victims: Vec<Box<str>> = map.keys().take(room / 16).cloned().collect();
+                for v in victims {
+                    map.remove(&v);
+                }
+            }
+            map.insert(address.as_str().into(), list.clone());
+        }
+    }
+
+    /// Drops contacts by id, and with `choices` every address's choices (a change may have made
+    /// or lifted one at any address, and they are cheap to read again).
+    pub fn forget(&self, ids: &[i64], choices: bool) {
+        let mut held = self.write();
+        held.generation += 1;
+        for id in ids {
+            if let Some(key) = held.refs.remove(id) {
+                held.contacts.remove(&key);
+            }
+        }
+        if choices {
+            held.choices = Default::default();
+        }
+    }
+
+    fn forget_all(&self) {
+        let mut held = self.write();
+        held.generation += 1;
+        held.contacts.clear();
+        held.refs.clear();
+        held.choices = Default::default();
+    }
+
+    /// Brings the model up to date with every change this process has committed: nothing to
+    /// do (no SQL) unless one was committed since the last time.
+    pub async fn sync(&self, pool: &AnyPool) -> anyhow::Result<()> {
+        if self.synced.load(Ordering::SeqCst) >= self.changed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.catch_up(pool, false).await
+    }
+
+    /// Reads the ledger past the last row applied and drops the contacts it names; with
+    /// `sends`, also the contacts with a send recorded since the previous poll (by any process).
+    pub async fn catch_up(&self, pool: &AnyPool, sends: bool) -> anyhow::Result<()> {
+        let mut tail = self.tail.lock().await;
+        // Every commit counted before this point is visible to the queries below.
+        let target = self.changed.load(Ordering::SeqCst);
+        if !sends && self.synced.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        match tail.applied {
+            None => {
+                let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger")
+                    .fetch_one(pool)
+                    .await?;
+                // Whatever was read before this first look may predate it.
+                self.forget_all();
+                tail.applied = Some(max);
+            }
+            Some(mut applied) => loop {
+                const PAGE: i64 = 1000;
+                let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT seq, contact_id FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(applied)
+                .bind(PAGE)
+                .fetch_all(pool)
+                .await?;
+                let Some(&(last, _)) = rows.last() else { break };
+                let ids: Vec<i64> = rows.iter().filter_map(|(_, id)| *id).collect();
+                self.forget(&ids, true);
+                applied = last;
+                tail.applied = Some(applied);
+                if (rows.len() as i64) < PAGE {
+                    break;
+                }
+            },
+        }
+        if sends {
+            let now = super::now_ms();
+            if let Some(previous) = tail.sends_polled {
+                let ids: Vec<i64> =
+                    sqlx::query_scalar("SELECT DISTINCT contact_id FROM sends WHERE sent_at > $1")
+                        .bind(previous - SENDS_SLACK_MS)
+                        .fetch_all(pool)
+                        .await?;
+                if !ids.is_empty() {
+                    self.forget(&ids, false);
+                }
+            }
+            tail.sends_polled = Some(now);
+        }
+        self.synced.fetch_max(target, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(id: i64, reference: &str) -> Arc<DecisionState> {
+        Arc::new(DecisionState {
+            id,
+            reference: reference.into(),
+            version: 1,
+            base: ContactRules {
+                email: None,
+                email_verified: false,
+                phone: None,
+                phone_verified: false,
+                time_zone: TimeZone::UTC,
+                disputed: Vec::new(),
+                unsubscribed_all: false,
+                address_opted_out: false,
+                channel_opt_outs: Default::default(),
+                paused_until: None,
+                quiet_hours: None,
+                weekly_cap: None,
+                pref: no_preference(),
+                topic_sends: Vec::new(),
+                recent_sends: Vec::new(),
+            },
+            stored: HashMap::new(),
+            last_sends: HashMap::new(),
+        })
+    }
+
+    #[test]
+    fn a_fill_that_began_before_a_change_keeps_nothing() {
+        let model = ReadModel::default();
+        let before = model.generation();
+        model.forget(&[1], false);
+        model.keep(before, &[state(1, "a")], &[]);
+        assert!(model.contact("a").is_none());
+        let now = model.generation();
+        model.keep(now, &[state(1, "a")], &[]);
+        assert_eq!(model.contact("a").map(|s| s.id), Some(1));
+    }
+
+    #[test]
+    fn dropping_a_contact_by_id_drops_it_under_its_ref() {
+        let model = ReadModel::default();
+        model.keep(
+            model.generation(),
+            &[state(7, "seven"), state(8, "eight")],
+            &[],
+        );
+        model.forget(&[7], false);
+        assert!(model.contact("seven").is_none());
+        assert!(model.contact("eight").is_some());
+    }
+
+    #[test]
+    fn the_model_never_holds_more_than_its_capacity() {
+        let model = ReadModel::with_capacity(64);
+        let refs: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
+        for (i, r) in refs.iter().enumerate() {
+            model.keep(model.generation(), &[state(i as i64, r)], &[]);
+            assert!(model.len() <= 64, "{} held after {i}", model.len());
+        }
+        assert!(model.contact("c999").is_some(), "the newest is held");
+    }
+
+    #[test]
+    fn a_choice_covers_what_its_scope_names() {
+        let topic = |key: &str| Topic {
+            id: 1,
+            key: app::domain::TopicKey::parse(key).unwrap(),
+            name: key.into(),
+            description: String::new(),
+            kind: app::domain::TopicKind::Optional,
+            channels: Default::default(),
+            default_subscribed: false,
+            default_frequency: app::domain::Frequency::Immediate,
+            position: 0,
+            archived: false,
+        };
+        let all = [HeldChoice {
+            scope: "all".into(),
+            topic: None,
+            channel: String::new(),
+        }];
+        assert!(covers(&all, &topic("offers"), Channel::Email));
+        let offers = [HeldChoice {
+            scope: "topic".into(),
+            topic: Some("offers".into()),
+            channel: String::new(),
+        }];
+        assert!(covers(&offers, &topic("offers"), Channel::Email));
+        assert!(!covers(&offers, &topic("news"), Channel::Email));
+        let sms = [HeldChoice {
+            scope: "channel".into(),
+            topic: None,
+            channel: "sms".into(),
+        }];
+        assert!(covers(&sms, &topic("offers"), Channel::Sms));
+        assert!(!covers(&sms, &topic("offers"), Channel::Voice));
+        assert!(!covers(&[], &topic("offers"), Channel::Email));
+    }
+}
