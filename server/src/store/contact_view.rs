@@ -195,6 +195,63 @@ pub async fn snapshots_in(
     conn: &mut sqlx::AnyConnection,
     which: Which<'_>,
 ) -> anyhow::Result<Vec<ContactSnapshot>> {
+    let mut found = contacts_in(conn, which).await?;
+    let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
+    let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    for stored in stored_in(conn, &ids).await? {
+        if let Some(&i) = at.get(&stored.contact_id) {
+            found[i].stored.insert(stored.topic_key, stored.preference);
+        }
+    }
+    Ok(found)
+}
+
+/// One stored choice, as [`stored_in`] reads it.
+#[derive(Debug, Clone)]
+pub struct StoredChoice {
+    pub contact_id: i64,
+    pub topic_id: i64,
+    pub topic_key: String,
+    pub preference: Preference,
+}
+
+/// The stored choices of the contacts `ids`, in one query.
+pub async fn stored_in(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[i64],
+) -> anyhow::Result<Vec<StoredChoice>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT p.contact_id, p.topic_id, t.key, p.subscribed, p.channels, p.frequency, p.info_only
+         FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut found = Vec::new();
+    for r in &query.fetch_all(&mut *conn).await? {
+        if let Some(preference) = stored_preference(r, "")? {
+            found.push(StoredChoice {
+                contact_id: r.try_get("contact_id")?,
+                topic_id: r.try_get("topic_id")?,
+                topic_key: r.try_get("key")?,
+                preference,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The live contacts among `which` with their settings and open disputes, and no stored
+/// choices yet ([`stored_in`] reads those): two queries.
+pub async fn contacts_in(
+    conn: &mut sqlx::AnyConnection,
+    which: Which<'_>,
+) -> anyhow::Result<Vec<ContactSnapshot>> {
     let (column, n) = match which {
         Which::Ids(ids) => ("c.id", ids.len()),
         Which::Refs(refs) => ("c.ref", refs.len()),
@@ -279,23 +336,6 @@ pub async fn snapshots_in(
             if !found[i].disputed.contains(&kind) {
                 found[i].disputed.push(kind);
             }
-        }
-    }
-    let sql = format!(
-        "SELECT p.contact_id, t.key, p.subscribed, p.channels, p.frequency, p.info_only
-         FROM preferences p JOIN topics t ON t.id = p.topic_id WHERE p.contact_id IN ({})",
-        placeholders(1, ids.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for id in &ids {
-        query = query.bind(*id);
-    }
-    for r in &query.fetch_all(&mut *conn).await? {
-        let Some(&i) = at.get(&r.try_get::<i64, _>("contact_id")?) else {
-            continue;
-        };
-        if let Some(p) = stored_preference(r, "")? {
-            found[i].stored.insert(r.try_get::<String, _>("key")?, p);
         }
     }
     Ok(found)

@@ -153,7 +153,7 @@ impl Store {
             }
         }
         for state in &loaded {
-            if let Some((&reference, _)) = states.get_key_value(state.reference.as_str()) {
+            if let Some((&reference, _)) = states.get_key_value(&*state.reference) {
                 states.insert(reference, Some(state.clone()));
             }
         }
