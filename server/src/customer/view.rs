@@ -107,7 +107,7 @@ pub(crate) async fn preferences_view(
         quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
         quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
     };
-    let topics = store.list_topics().await?;
+    let topics = store.cached_topics().await?;
     let has_address = |ch: Channel| match ch.address_kind() {
         AddressKind::Email => c.email.is_some() && !c.is_disputed(AddressKind::Email),
         AddressKind::Phone => c.phone.is_some() && !c.is_disputed(AddressKind::Phone),

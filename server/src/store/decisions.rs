@@ -1,12 +1,15 @@
 //! Loading what the decision rules need, and recording sends atomically with the check.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use app::domain::{AddressKind, Channel, ContactRef, Purpose};
 use jiff::Timestamp;
 
 use super::{
-    read_model::{choices_in, covers, load_in, DecisionState, HeldChoice},
+    read_model::{choices_in, covers, load_in, tell_others_in, DecisionState, HeldChoice},
     topics::Topic,
     Store,
 };
@@ -111,6 +114,7 @@ impl Store {
                 .bind(now.as_millisecond())
                 .execute(&mut *tx)
                 .await?;
+                tell_others_in(&mut tx).await?;
                 Some(contact_id)
             }
             _ => None,
@@ -157,24 +161,31 @@ impl Store {
                 states.insert(reference, Some(state.clone()));
             }
         }
-        let mut choices: HashMap<(AddressKind, String), Arc<[HeldChoice]>> = HashMap::new();
+        // Each ask's address (normalised, as choices are held), and the choices held there.
+        let addresses: Vec<Option<(AddressKind, String)>> = asks
+            .iter()
+            .map(|(ask, _)| {
+                states
+                    .get(ask.contact.as_str())
+                    .and_then(|s| s.as_ref())
+                    .and_then(|s| s.address(ask.channel))
+            })
+            .collect();
+        let mut choices: HashMap<&(AddressKind, String), Arc<[HeldChoice]>> = HashMap::new();
         let mut unheld: Vec<(AddressKind, String)> = Vec::new();
-        for (ask, _) in asks {
-            let Some(address) = states
-                .get(ask.contact.as_str())
-                .and_then(|s| s.as_ref())
-                .and_then(|s| s.address(ask.channel))
-            else {
-                continue;
-            };
-            if choices.contains_key(&address) || unheld.contains(&address) {
+        let mut unheld_seen: HashSet<&(AddressKind, String)> = HashSet::new();
+        for address in addresses.iter().flatten() {
+            if choices.contains_key(address) || unheld_seen.contains(address) {
                 continue;
             }
             match model.choices(address.0, &address.1) {
                 Some(held) => {
                     choices.insert(address, held);
                 }
-                None => unheld.push(address),
+                None => {
+                    unheld_seen.insert(address);
+                    unheld.push(address.clone());
+                }
             }
         }
         let mut read_choices = Vec::new();
@@ -184,8 +195,14 @@ impl Store {
                 None => conn.insert(self.reader().acquire().await?),
             };
             read_choices = choices_in(c, &unheld).await?;
-            for (kind, address, held) in &read_choices {
-                choices.insert((*kind, address.clone()), held.clone());
+            let read: HashMap<(AddressKind, &str), &Arc<[HeldChoice]>> = read_choices
+                .iter()
+                .map(|(kind, address, held)| ((*kind, address.as_str()), held))
+                .collect();
+            for address in &unheld_seen {
+                if let Some(held) = read.get(&(address.0, address.1.as_str())) {
+                    choices.insert(address, (*held).clone());
+                }
             }
         }
         drop(conn);
@@ -194,11 +211,12 @@ impl Store {
         }
         Ok(asks
             .iter()
-            .map(|(ask, topic)| {
+            .zip(&addresses)
+            .map(|((ask, topic), address)| {
                 let state = states.get(ask.contact.as_str()).and_then(|s| s.as_deref());
-                let opted_out = state
-                    .and_then(|s| s.address(ask.channel))
-                    .and_then(|a| choices.get(&a))
+                let opted_out = address
+                    .as_ref()
+                    .and_then(|a| choices.get(a))
                     .is_some_and(|c| covers(c, topic, ask.channel));
                 evaluate(state, opted_out, ask, topic, now, Replay::No)
             })

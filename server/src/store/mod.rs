@@ -58,7 +58,7 @@ pub struct Store {
     write: AnyPool,
     /// Topics by key, reloaded when older than a few seconds (decisions read them constantly;
     /// they change rarely).
-    topics_cache: std::sync::Arc<std::sync::RwLock<Option<topics::TopicCache>>>,
+    topics_cache: std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<topics::TopicCache>>>>,
     /// Live API keys (by hash) seen in the last few seconds: every sender request needs one.
     senders_cache: std::sync::Arc<std::sync::RwLock<senders::SenderCache>>,
     /// Rung after a commit that wrote outbox rows, so this process's webhook worker starts at
@@ -70,6 +70,8 @@ pub struct Store {
     group_commit: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// What decisions read, held in memory and kept current from the ledger.
     read_model: std::sync::Arc<read_model::ReadModel>,
+    /// Postgres only: where [`Store::follow_changes`] listens for other instances' changes.
+    listen_url: Option<std::sync::Arc<str>>,
 }
 
 impl Store {
@@ -123,6 +125,7 @@ impl Store {
                     read_model.clone(),
                 )),
                 read_model,
+                listen_url: None,
                 group_commit: std::sync::Arc::new(true.into()),
                 read,
                 write,
@@ -145,6 +148,7 @@ impl Store {
                 senders_cache: Default::default(),
                 outbox_signal: Default::default(),
                 read_model: Default::default(),
+                listen_url: Some(database_url.into()),
                 committer: None,
                 group_commit: std::sync::Arc::new(false.into()),
             }
@@ -206,12 +210,23 @@ impl Store {
     }
 
     /// Keeps the decisions' read model current with changes made by other processes (and
-    /// sends they recorded): reads the ledger every [`read_model::POLL`]. Runs until dropped.
+    /// sends they recorded): reads the ledger when Postgres says another instance committed
+    /// one, and every [`read_model::POLL`] in any case. Runs until dropped.
     pub async fn follow_changes(&self) {
+        let heard = std::sync::Arc::new(tokio::sync::Notify::new());
+        let _listener = self.listen_url.clone().map(|url| {
+            let heard = heard.clone();
+            AbortOnDrop(tokio::spawn(async move {
+                read_model::listen(&url, &heard).await
+            }))
+        });
         let mut every = tokio::time::interval(read_model::POLL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every.tick().await;
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = heard.notified() => {}
+            }
             if let Err(e) = self.read_model.catch_up(self.reader(), true).await {
                 tracing::warn!(error = %format!("{e:#}"), "could not read the ledger for the read model");
             }
@@ -227,6 +242,15 @@ impl Store {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+/// A task that stops when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -10,8 +10,9 @@
 //!   `seq` order is commit order. A commit in this process bumps a counter ([`ReadModel::changed`]);
 //!   the next decision first reads the ledger rows past the last one applied and drops their
 //!   contacts ([`ReadModel::sync`]): a decision reflects every change committed before it was
-//!   asked. Changes made by other processes are read the same way by a poll every
-//!   [`POLL`] (with sends, which have no ledger row, read by their time).
+//!   asked. Changes made by other processes are read the same way when Postgres says there
+//!   are some (`LISTEN`/`NOTIFY` on [`CHANNEL`]) and by a poll every [`POLL`] in any case
+//!   (with sends, which have no ledger row, read by their time).
 //! - **A fill never brings back what a change dropped**: a fill keeps what it read only if
 //!   nothing was dropped since it began ([`ReadModel::generation`]).
 
@@ -42,6 +43,41 @@ pub const CAPACITY: usize = 1 << 20;
 
 /// How often changes made by other processes are looked for.
 pub const POLL: Duration = Duration::from_millis(200);
+
+/// The Postgres channel on which instances tell each other that they committed a change
+/// (`NOTIFY` inside the transaction, so it is heard at commit); the poll stays the fallback.
+pub const CHANNEL: &str = "attune_changes";
+
+/// Inside a transaction that changes what decisions read: on Postgres, has the other instances
+/// told at commit. Elsewhere (one process per SQLite file) nothing; the poll covers the rest.
+pub async fn tell_others_in(conn: &mut AnyConnection) -> sqlx::Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("NOTIFY attune_changes")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Hears other instances' changes on Postgres and rings `heard` for each (a missed one is
+/// only later: the poll reads the ledger anyway). Reconnects after a second when the
+/// connection is lost; runs until dropped.
+pub async fn listen(url: &str, heard: &tokio::sync::Notify) {
+    loop {
+        match sqlx::postgres::PgListener::connect(url).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    while listener.recv().await.is_ok() {
+                        heard.notify_one();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not listen for changes"),
+            },
+            Err(e) => tracing::warn!(error = %e, "could not connect to listen for changes"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
 
 /// How far back the poll for other processes' sends looks beyond its previous run: a send's
 /// time is taken before its transaction commits.
@@ -311,8 +347,8 @@ pub async fn load_in(
         .collect())
 }
 
-/// The choices held at each of `addresses` (normalised), in one query; an address without
-/// any has an empty list.
+/// The choices held at each of `addresses` (normalised; email and phone ones, others are left
+/// out), in one query; an address without any has an empty list.
 pub async fn choices_in(
     conn: &mut AnyConnection,
     addresses: &[(AddressKind, String)],
@@ -320,14 +356,36 @@ pub async fn choices_in(
     if addresses.is_empty() {
         return Ok(Vec::new());
     }
+    // Per kind, so that the primary key (kind, address, …) finds them.
+    let mut clauses = Vec::new();
+    let mut binds: Vec<&str> = Vec::new();
+    for kind in [AddressKind::Email, AddressKind::Phone] {
+        let of_kind: Vec<&str> = addresses
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, a)| a.as_str())
+            .collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        clauses.push(format!(
+            "(a.kind = '{}' AND a.address IN ({}))",
+            kind.as_str(),
+            placeholders(binds.len() + 1, of_kind.len())
+        ));
+        binds.extend(of_kind);
+    }
+    if clauses.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT a.kind, a.address, a.scope, t.key, a.channel FROM address_choices a
-         LEFT JOIN topics t ON t.id = a.topic_id WHERE a.address IN ({})",
-        placeholders(1, addresses.len())
+         LEFT JOIN topics t ON t.id = a.topic_id WHERE {}",
+        clauses.join(" OR ")
     );
     let mut query = sqlx::query_as::<_, (String, String, String, Option<String>, String)>(&sql);
-    for (_, address) in addresses {
-        query = query.bind(address.as_str());
+    for address in binds {
+        query = query.bind(address);
     }
     let mut found: HashMap<(AddressKind, String), Vec<HeldChoice>> = HashMap::new();
     for (kind, address, scope, topic, channel) in query.fetch_all(&mut *conn).await? {
@@ -341,6 +399,7 @@ pub async fn choices_in(
     }
     Ok(addresses
         .iter()
+        .filter(|(kind, _)| slot(*kind).is_some())
         .map(|(kind, address)| {
             let held = found.remove(&(*kind, address.clone())).unwrap_or_default();
             (*kind, address.clone(), held.into())

@@ -124,41 +124,55 @@ fn bind_topic<'q>(
         .bind(now)
 }
 
-/// Live topics by key, and when they were read.
+/// Live topics by key and in display order, and when they were read.
 pub struct TopicCache {
     loaded: std::time::Instant,
     topics: std::collections::HashMap<TopicKey, std::sync::Arc<Topic>>,
+    ordered: Vec<std::sync::Arc<Topic>>,
 }
 
 /// How stale the topic cache may get; an admin's change shows in decisions within this.
 const TOPIC_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Store {
-    /// A live (not archived) topic by key, from a cache at most a few seconds old.
-    pub async fn cached_topic(
-        &self,
-        key: &TopicKey,
-    ) -> anyhow::Result<Option<std::sync::Arc<Topic>>> {
+    /// The live topics, from a cache at most a few seconds old (this process's own changes to
+    /// topics drop it at once).
+    async fn topic_cache(&self) -> anyhow::Result<std::sync::Arc<TopicCache>> {
         {
             let cache = self.topics_cache.read().expect("topic cache lock");
             if let Some(c) = cache
                 .as_ref()
                 .filter(|c| c.loaded.elapsed() < TOPIC_CACHE_TTL)
             {
-                return Ok(c.topics.get(key).cloned());
+                return Ok(c.clone());
             }
         }
-        let topics = self.list_topics().await?;
-        let topics: std::collections::HashMap<_, _> = topics
+        let ordered: Vec<_> = self
+            .list_topics()
+            .await?
             .into_iter()
-            .map(|t| (t.key.clone(), std::sync::Arc::new(t)))
+            .map(std::sync::Arc::new)
             .collect();
-        let found = topics.get(key).cloned();
-        *self.topics_cache.write().expect("topic cache lock") = Some(TopicCache {
+        let cache = std::sync::Arc::new(TopicCache {
             loaded: std::time::Instant::now(),
-            topics,
+            topics: ordered.iter().map(|t| (t.key.clone(), t.clone())).collect(),
+            ordered,
         });
-        Ok(found)
+        *self.topics_cache.write().expect("topic cache lock") = Some(cache.clone());
+        Ok(cache)
+    }
+
+    /// A live (not archived) topic by key, from a cache at most a few seconds old.
+    pub async fn cached_topic(
+        &self,
+        key: &TopicKey,
+    ) -> anyhow::Result<Option<std::sync::Arc<Topic>>> {
+        Ok(self.topic_cache().await?.topics.get(key).cloned())
+    }
+
+    /// Every live topic in display order, from the same cache.
+    pub async fn cached_topics(&self) -> anyhow::Result<Vec<std::sync::Arc<Topic>>> {
+        Ok(self.topic_cache().await?.ordered.clone())
     }
 
     /// Creates or updates topics by key, keeping the given order. One transaction: all or none.

@@ -431,6 +431,7 @@ pub(super) async fn record_in(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    crate::store::read_model::tell_others_in(conn).await?;
 
     // The event as senders receive it (DESIGN §6.1, §7).
     let payload = Event {
