@@ -218,6 +218,36 @@ fn report(name: &str, r: &Row) {
     }
 }
 
+/// Waits until the server's read model holds `contacts` (its `/metrics` gauge says so): it
+/// reads every contact in after a start, and the measurements are of a warm server.
+fn wait_until_warm(base: &str, contacts: u64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let since = std::time::Instant::now();
+        loop {
+            let text = reqwest::get(format!("{base}/metrics"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let held = text
+                .lines()
+                .find_map(|l| l.strip_prefix("attune_read_model_contacts "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.0);
+            if held >= contacts as f64 {
+                return;
+            }
+            assert!(
+                since.elapsed().as_secs() < 600,
+                "the read model holds {held} after 10 minutes"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    })
+}
+
 /// How many changes the freshness measurement makes.
 const LAG_ROUNDS: usize = 20;
 
@@ -290,6 +320,12 @@ fn backend_run(
     let key = out.lines().last().unwrap().to_owned();
     seed(db, contacts);
     let server = common::start(data, db, &[]);
+    let warm = std::time::Instant::now();
+    wait_until_warm(&server.base, contacts);
+    println!(
+        "  read model warm with {contacts} contacts after {:.1} s",
+        warm.elapsed().as_secs_f64()
+    );
     let single = script(data, "single.lua", &key, contacts, 0);
     let batch = script(data, "batch.lua", &key, contacts, BATCH);
     let ssr = with_ssr.then(|| ssr_script(data, db));

@@ -135,7 +135,11 @@ impl Application {
         let purger = tokio::spawn(purge_periodically(store.clone()));
         let follower = {
             let store = store.clone();
-            tokio::spawn(async move { store.follow_changes().await })
+            tokio::spawn(async move {
+                let warming = store.warm_read_model();
+                let following = store.follow_changes();
+                tokio::join!(warming, following)
+            })
         };
         let header_timeout = self.state.config.header_timeout;
         let metrics = self.metrics_listener.map(|listener| {

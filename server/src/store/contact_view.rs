@@ -188,8 +188,9 @@ pub enum Which<'a> {
     Refs(&'a [&'a str]),
 }
 
-/// The snapshots of the live contacts among `which`, in three queries however many there are
-/// (contacts with their settings, open disputes, stored choices), in no particular order.
+/// The snapshots of the live contacts among `which`, in two queries however many there are
+/// (contacts with their settings and open disputes, then stored choices), in no particular
+/// order.
 /// Unknown and erased contacts are left out.
 pub async fn snapshots_in(
     conn: &mut sqlx::AnyConnection,
@@ -247,7 +248,7 @@ pub async fn stored_in(
 }
 
 /// The live contacts among `which` with their settings and open disputes, and no stored
-/// choices yet ([`stored_in`] reads those): two queries.
+/// choices yet ([`stored_in`] reads those): one query.
 pub async fn contacts_in(
     conn: &mut sqlx::AnyConnection,
     which: Which<'_>,
@@ -262,7 +263,11 @@ pub async fn contacts_in(
     let sql = format!(
         "SELECT c.id, c.ref, c.email, c.email_verified, c.phone, c.phone_verified, c.locale,
                 c.time_zone, c.version, g.contact_id AS has_global, g.unsubscribed_all,
-                g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap
+                g.channel_opt_outs, g.paused_until, g.quiet_start, g.quiet_end, g.weekly_cap,
+                EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
+                        AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
+                EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
+                        AND d.kind = 'phone' AND d.resolved_at IS NULL) AS phone_disputed
          FROM contacts c LEFT JOIN global_settings g ON g.contact_id = c.id
          WHERE {column} IN ({}) AND c.erased_at IS NULL",
         placeholders(1, n)
@@ -285,7 +290,6 @@ pub async fn contacts_in(
         return Ok(Vec::new());
     }
     let mut found = Vec::with_capacity(rows.len());
-    let mut at = HashMap::with_capacity(rows.len());
     for c in &rows {
         let global = match c.try_get::<Option<i64>, _>("has_global")? {
             None => GlobalSettings::default(),
@@ -304,10 +308,15 @@ pub async fn contacts_in(
                 }
             }
         };
-        let id: i64 = c.try_get("id")?;
-        at.insert(id, found.len());
+        let mut disputed = Vec::new();
+        if flag(c, "email_disputed")? {
+            disputed.push(AddressKind::Email);
+        }
+        if flag(c, "phone_disputed")? {
+            disputed.push(AddressKind::Phone);
+        }
         found.push(ContactSnapshot {
-            id,
+            id: c.try_get("id")?,
             reference: c.try_get("ref")?,
             email: c.try_get("email")?,
             email_verified: flag(c, "email_verified")?,
@@ -316,27 +325,10 @@ pub async fn contacts_in(
             locale: c.try_get("locale")?,
             time_zone: c.try_get("time_zone")?,
             version: c.try_get("version")?,
-            disputed: Vec::new(),
+            disputed,
             global,
             stored: HashMap::new(),
         });
-    }
-    let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
-    let sql = format!(
-        "SELECT contact_id, kind FROM disputed_addresses
-         WHERE contact_id IN ({}) AND resolved_at IS NULL ORDER BY kind",
-        placeholders(1, ids.len())
-    );
-    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-    for id in &ids {
-        query = query.bind(*id);
-    }
-    for (id, kind) in query.fetch_all(&mut *conn).await? {
-        if let (Some(&i), Ok(kind)) = (at.get(&id), AddressKind::parse(&kind)) {
-            if !found[i].disputed.contains(&kind) {
-                found[i].disputed.push(kind);
-            }
-        }
     }
     Ok(found)
 }

@@ -9,6 +9,7 @@ use app::domain::{AddressKind, Channel, ContactRef, Purpose};
 use jiff::Timestamp;
 
 use super::{
+    contact_view::Which,
     read_model::{choices_in, covers, load_in, tell_others_in, DecisionState, HeldChoice},
     topics::Topic,
     Store,
@@ -69,7 +70,9 @@ impl Store {
         // The time is read once the lock is held, so it is never earlier than a send recorded
         // by whoever held the lock before.
         let now = Timestamp::now();
-        let state = load_in(&mut tx, &[ask.contact.as_str()], now).await?.pop();
+        let state = load_in(&mut tx, Which::Refs(&[ask.contact.as_str()]), now)
+            .await?
+            .pop();
         let choices = match state.as_ref().and_then(|s| s.address(ask.channel)) {
             Some(address) => choices_in(&mut tx, &[address]).await?.pop().map(|c| c.2),
             None => None,
@@ -152,7 +155,7 @@ impl Store {
         let mut loaded = Vec::new();
         if !missing.is_empty() {
             let c = conn.insert(self.reader().acquire().await?);
-            for state in load_in(c, &missing, now).await? {
+            for state in load_in(c, Which::Refs(&missing), now).await? {
                 loaded.push(Arc::new(state));
             }
         }

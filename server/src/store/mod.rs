@@ -209,6 +209,23 @@ impl Store {
         self.outbox_signal.notify_one();
     }
 
+    /// Reads every live contact into the decisions' read model (up to its capacity), and
+    /// says how long it took.
+    pub async fn warm_read_model(&self) {
+        let started = std::time::Instant::now();
+        match self.read_model.warm(self.reader()).await {
+            Ok(n) => {
+                metrics::gauge!("attune_read_model_contacts").set(self.read_model.len() as f64);
+                tracing::info!(
+                    contacts = n,
+                    millis = started.elapsed().as_millis() as u64,
+                    "read model warm"
+                );
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not warm the read model"),
+        }
+    }
+
     /// Keeps the decisions' read model current with changes made by other processes (and
     /// sends they recorded): reads the ledger when Postgres says another instance committed
     /// one, and every [`read_model::POLL`] in any case. Runs until dropped.
@@ -227,6 +244,7 @@ impl Store {
                 _ = every.tick() => {}
                 _ = heard.notified() => {}
             }
+            metrics::gauge!("attune_read_model_contacts").set(self.read_model.len() as f64);
             if let Err(e) = self.read_model.catch_up(self.reader(), true).await {
                 tracing::warn!(error = %format!("{e:#}"), "could not read the ledger for the read model");
             }

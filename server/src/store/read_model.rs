@@ -276,14 +276,14 @@ fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX)
 }
 
-/// Reads the decision state of the live contacts among `refs` (unknown and erased ones are
-/// left out): five queries at most, however many contacts.
+/// Reads the decision state of the live contacts among `which` (unknown and erased ones are
+/// left out): four queries at most, however many contacts.
 pub async fn load_in(
     conn: &mut AnyConnection,
-    refs: &[&str],
+    which: Which<'_>,
     now: Timestamp,
 ) -> anyhow::Result<Vec<DecisionState>> {
-    let snapshots = contacts_in(conn, Which::Refs(refs)).await?;
+    let snapshots = contacts_in(conn, which).await?;
     if snapshots.is_empty() {
         return Ok(Vec::new());
     }
@@ -397,12 +397,17 @@ pub async fn choices_in(
             });
         }
     }
+    // Most addresses hold no choice: they share one empty list.
+    let none: Arc<[HeldChoice]> = Arc::new([]);
     Ok(addresses
         .iter()
         .filter(|(kind, _)| slot(*kind).is_some())
         .map(|(kind, address)| {
-            let held = found.remove(&(*kind, address.clone())).unwrap_or_default();
-            (*kind, address.clone(), held.into())
+            let held = match found.remove(&(*kind, address.clone())) {
+                Some(list) => list.into(),
+                None => none.clone(),
+            };
+            (*kind, address.clone(), held)
         })
         .collect())
 }
@@ -558,6 +563,44 @@ impl ReadModel {
         held.contacts.clear();
         held.refs.clear();
         held.choices = Default::default();
+    }
+
+    /// Reads every live contact in, a page at a time, until the model is full: after a start,
+    /// decisions run at memory speed within seconds instead of as each contact is first asked
+    /// for. A page read while a change was dropping contacts is not kept (its contacts are read
+    /// when asked for). Returns how many contacts were read.
+    pub async fn warm(&self, pool: &AnyPool) -> anyhow::Result<usize> {
+        const PAGE: i64 = 1000;
+        let (mut after, mut read) = (0_i64, 0);
+        while self.len() < self.capacity {
+            let generation = self.generation();
+            let mut conn = pool.acquire().await?;
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM contacts WHERE id > $1 AND erased_at IS NULL ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
+            let Some(&last) = ids.last() else { break };
+            after = last;
+            let states = load_in(&mut conn, Which::Ids(&ids), Timestamp::now()).await?;
+            let mut addresses: Vec<(AddressKind, String)> = states
+                .iter()
+                .flat_map(|s| [s.address(Channel::Email), s.address(Channel::Sms)])
+                .flatten()
+                .collect();
+            addresses.sort();
+            addresses.dedup();
+            let choices = choices_in(&mut conn, &addresses).await?;
+            drop(conn);
+            let states: Vec<Arc<DecisionState>> = states.into_iter().map(Arc::new).collect();
+            read += states.len();
+            self.keep(generation, &states, &choices);
+            // Decisions asked meanwhile go first.
+            tokio::task::yield_now().await;
+        }
+        Ok(read)
     }
 
     /// Brings the model up to date with every change this process has committed: nothing to

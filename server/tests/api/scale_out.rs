@@ -14,7 +14,7 @@ use crate::{
     },
 };
 
-async fn call(
+pub(crate) async fn call(
     client: &reqwest::Client,
     base: &str,
     key: &str,
