@@ -504,16 +504,17 @@ impl ReadModel {
         self.len() == 0
     }
 
-    /// Keeps what a fill read, unless something was dropped since `generation` was taken.
+    /// Keeps what a fill read, unless something was dropped since `generation` was taken;
+    /// says whether it did.
     pub fn keep(
         &self,
         generation: u64,
         states: &[Arc<DecisionState>],
         choices: &[(AddressKind, String, Arc<[HeldChoice]>)],
-    ) {
+    ) -> bool {
         let mut held = self.write();
         if held.generation != generation {
-            return;
+            return false;
         }
         let room = self.capacity;
         for state in states {
@@ -540,6 +541,7 @@ impl ReadModel {
             }
             map.insert(address.as_str().into(), list.clone());
         }
+        true
     }
 
     /// Drops contacts by id, and with `choices` every address's choices (a change may have made
@@ -567,11 +569,12 @@ impl ReadModel {
 
     /// Reads every live contact in, a page at a time, until the model is full: after a start,
     /// decisions run at memory speed within seconds instead of as each contact is first asked
-    /// for. A page read while a change was dropping contacts is not kept (its contacts are read
-    /// when asked for). Returns how many contacts were read.
+    /// for. Returns how many contacts were read.
     pub async fn warm(&self, pool: &AnyPool) -> anyhow::Result<usize> {
         const PAGE: i64 = 1000;
-        let (mut after, mut read) = (0_i64, 0);
+        // The first look at the ledger drops everything; have it done before reading.
+        self.sync(pool).await?;
+        let (mut after, mut read, mut tries) = (0_i64, 0, 0);
         while self.len() < self.capacity {
             let generation = self.generation();
             let mut conn = pool.acquire().await?;
@@ -583,7 +586,6 @@ impl ReadModel {
             .fetch_all(&mut *conn)
             .await?;
             let Some(&last) = ids.last() else { break };
-            after = last;
             let states = load_in(&mut conn, Which::Ids(&ids), Timestamp::now()).await?;
             let mut addresses: Vec<(AddressKind, String)> = states
                 .iter()
@@ -595,8 +597,15 @@ impl ReadModel {
             let choices = choices_in(&mut conn, &addresses).await?;
             drop(conn);
             let states: Vec<Arc<DecisionState>> = states.into_iter().map(Arc::new).collect();
+            // A page a change overtook is read again (twice at most; then its contacts are
+            // read when asked for).
+            tries += 1;
+            if !self.keep(generation, &states, &choices) && tries < 3 {
+                continue;
+            }
             read += states.len();
-            self.keep(generation, &states, &choices);
+            after = last;
+            tries = 0;
             // Decisions asked meanwhile go first.
             tokio::task::yield_now().await;
         }
@@ -709,10 +718,10 @@ mod tests {
         let model = ReadModel::default();
         let before = model.generation();
         model.forget(&[1], false);
-        model.keep(before, &[state(1, "a")], &[]);
+        assert!(!model.keep(before, &[state(1, "a")], &[]));
         assert!(model.contact("a").is_none());
         let now = model.generation();
-        model.keep(now, &[state(1, "a")], &[]);
+        assert!(model.keep(now, &[state(1, "a")], &[]));
         assert_eq!(model.contact("a").map(|s| s.id), Some(1));
     }
 
