@@ -16,7 +16,7 @@ use crate::{
     customer, http,
     links::Links,
     mail::{self},
-    state::AppState,
+    state::{AppParts, AppState},
     store::Store,
     telemetry,
 };
@@ -72,7 +72,7 @@ impl Application {
             .build();
         let mailer = mail::from_url(&config.mail_url, &config.base_url)?;
         http::error::set_problem_base(&config.base_url);
-        let state = AppState {
+        let state = AppState::new(AppParts {
             password_checks: Arc::new(tokio::sync::Semaphore::new(config.password_checks)),
             mailer,
             origin: config.origin().into(),
@@ -81,7 +81,7 @@ impl Application {
             links,
             metrics: telemetry::metrics_handle(),
             leptos_options,
-        };
+        });
         let router = router(state.clone());
         Ok(Application {
             listener,

@@ -164,6 +164,9 @@ impl Store {
         } else {
             drop_choice_in(&mut conn, kind, &address, scope, 0).await?;
         }
+        // No record holds the address, so no ledger row tells the read model; drop what it
+        // holds of addresses' choices here (it reads them again when asked).
+        self.read_model.forget(&[], true);
         Ok(())
     }
 
