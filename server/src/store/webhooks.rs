@@ -81,6 +81,28 @@ pub async fn fan_out_in(
     Ok(done.rows_affected())
 }
 
+/// [`fan_out_in`] for the outbox rows with `seq` from `first` to `last`, already written in this
+/// transaction: one statement for a group commit's rows, in the order one at a time gives.
+pub async fn fan_out_outbox_in(
+    conn: &mut AnyConnection,
+    first: i64,
+    last: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        r#"INSERT INTO webhook_deliveries (endpoint_id, seq, contact_id, status, attempts, next_attempt_at, created_at)
+           SELECT e.id, o.seq, o.contact_id, 'pending', 0, o.created_at, o.created_at
+           FROM outbox o JOIN webhook_endpoints e
+             ON e.disabled_at IS NULL AND (e.events IS NULL OR e.events LIKE '%"' || o.event_type || '"%')
+           WHERE o.seq BETWEEN $1 AND $2
+           ORDER BY o.seq, e.id"#,
+    )
+    .bind(first)
+    .bind(last)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// What a replay did: a disabled endpoint gets nothing, so it is not queued for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replay {

@@ -194,6 +194,20 @@ both_backends! {
         let (store, _db) = fresh_store(db).await;
         let contacts = four_contacts(&store).await;
         let before = count(&store, "ledger").await;
+        // One endpoint wants everything, one only what the changes below are not.
+        let (sender, _) = store.create_sender("crm").await.unwrap();
+        for (id, events) in [("ep-all", None), ("ep-other", Some(r#"["contact.erased"]"#.to_owned()))] {
+            store
+                .create_endpoint(&server::store::endpoints::NewEndpoint {
+                    id,
+                    sender_id: sender,
+                    url: "http://127.0.0.1:9/hook",
+                    events,
+                    secret: "s",
+                })
+                .await
+                .unwrap();
+        }
 
         // 60 changes at once (on SQLite they share group commits): every third is refused after
         // a valid first operation, the others each set a different pause.
@@ -214,18 +228,46 @@ both_backends! {
                 (i, apply_change(&store, &change(contact, ops)).await)
             }));
         }
+        let mut told = Vec::new();
         for t in tasks {
             let (i, result) = t.await.unwrap();
             if i % 3 == 0 {
                 assert!(matches!(result, Err(ChangeError::ChannelNotOffered { .. })), "{i}: {result:?}");
             } else {
                 assert!(matches!(result, Ok(Some(_))), "{i}: {result:?}");
+                let committed = result.unwrap().unwrap();
+                told.push((committed.seq, contacts[(i % 4) as usize], committed.version));
             }
         }
 
         let ledger = seqs(&store, "ledger").await;
         assert_eq!(ledger, (1..=before + 40).collect::<Vec<_>>(), "every accepted change, none refused");
         assert_eq!(seqs(&store, "outbox").await, ledger);
+        // Each caller was told the seq and version of its own ledger row.
+        for (seq, contact, version) in told {
+            let row: (i64, i64) = sqlx::query_as("SELECT contact_id, version FROM ledger WHERE seq = $1")
+                .bind(seq)
+                .fetch_one(store.reader())
+                .await
+                .unwrap();
+            assert_eq!(row, (contact, version), "seq {seq}");
+            let payload: String = sqlx::query_scalar("SELECT payload FROM outbox WHERE seq = $1")
+                .bind(seq)
+                .fetch_one(store.reader())
+                .await
+                .unwrap();
+            let event: serde_json::Value = serde_json::from_str(&payload).unwrap();
+            assert_eq!((event["seq"].as_i64(), event["version"].as_i64()), (Some(seq), Some(version)));
+        }
+        // Every change queued for the endpoint that wants it, and none for the other.
+        let queued: Vec<(String, i64)> =
+            sqlx::query_as("SELECT endpoint_id, seq FROM webhook_deliveries ORDER BY seq, endpoint_id")
+                .fetch_all(store.reader())
+                .await
+                .unwrap();
+        let all: Vec<(String, i64)> =
+            ledger.iter().filter(|&&seq| seq > before).map(|&seq| ("ep-all".to_owned(), seq)).collect();
+        assert_eq!(queued, all);
         assert_eq!(count(&store, "preferences").await, 0, "no refused change left its first half");
         let paused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_settings WHERE paused_until IS NOT NULL")
             .fetch_one(store.reader())

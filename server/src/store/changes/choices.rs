@@ -12,8 +12,8 @@ use sqlx::AnyConnection;
 use super::{
     address::{self, Scope},
     apply::event_type,
-    apply_change_in,
-    write::{load_global, record_in, Record},
+    records::{record_in, Record, Rows},
+    write::{apply_change_with, load_global},
     ChangeError, ChangeOp, ChangeRequest, FieldChange,
 };
 use crate::store::address_choices::{drop_choice_in, made_at_in, put_choice_in};
@@ -107,6 +107,7 @@ fn scope_words(scope: &Scope) -> String {
 /// tells every other live record holding the address, one ledger row each.
 pub(super) async fn address_choices_in(
     conn: &mut AnyConnection,
+    rows: &mut Rows,
     req: &ChangeRequest,
     addresses: &[(AddressKind, Option<&str>)],
     changes: &[FieldChange],
@@ -195,6 +196,7 @@ pub(super) async fn address_choices_in(
         let event_type = event_type(&fields);
         record_in(
             conn,
+            rows,
             Record {
                 contact_id,
                 reference,
@@ -216,11 +218,12 @@ pub(super) async fn address_choices_in(
 /// its own record, in a ledger row of its own (actor `system`).
 pub(super) async fn inherit_in(
     conn: &mut AnyConnection,
+    rows: &mut Rows,
     contact_id: i64,
     kind: AddressKind,
     address: &str,
 ) -> Result<(), ChangeError> {
-    let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
+    let made: Vec<(String, Option<String>, String)> = sqlx::query_as(
         "SELECT a.scope, t.key, a.channel FROM address_choices a
          LEFT JOIN topics t ON t.id = a.topic_id AND t.archived_at IS NULL AND t.kind <> 'required'
          WHERE a.kind = $1 AND a.address = $2
@@ -230,12 +233,12 @@ pub(super) async fn inherit_in(
     .bind(address)
     .fetch_all(&mut *conn)
     .await?;
-    if rows.is_empty() {
+    if made.is_empty() {
         return Ok(());
     }
     let mut ops = Vec::new();
     let mut opt_outs: Option<ChannelSet> = None;
-    for (scope, topic, channel) in rows {
+    for (scope, topic, channel) in made {
         match scope.as_str() {
             "all" => ops.push(ChangeOp::UnsubscribedAll(true)),
             "topic" => {
@@ -272,6 +275,6 @@ pub(super) async fn inherit_in(
         consent_at: None,
         together: Vec::new(),
     };
-    apply_change_in(conn, &req).await?;
+    apply_change_with(conn, &req, rows).await?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Group commit: on SQLite, changes made at the same moment share one transaction and one
-//! commit, each in its own savepoint when one fails.
+//! commit, each in its own savepoint when one fails, and their ledger rows are written together
+//! at the end (`records.rs`).
 
-use super::{apply_change_in, ChangeError, ChangeRequest, Committed};
+use super::{records::Rows, write::apply_change_with, ChangeError, ChangeRequest, Committed};
 
 type Reply = tokio::sync::oneshot::Sender<Result<Option<Committed>, ChangeError>>;
 
@@ -61,16 +62,19 @@ impl Committer {
 /// One transaction for the whole group. Changes rarely fail, so the group is first applied
 /// without savepoints (two statements fewer per change); if any change fails, that attempt is
 /// rolled back and the group is applied again with one savepoint per change, so that a change
-/// that fails rolls back alone. If the commit itself fails, every change in the group fails.
+/// that fails rolls back alone. Either way the group's ledger, outbox and delivery rows are
+/// written at the end, a statement per table for the whole group. If the commit itself fails,
+/// every change in the group fails.
 async fn commit_group(
     pool: &sqlx::AnyPool,
     batch: &[(ChangeRequest, Reply)],
 ) -> Vec<Result<Option<Committed>, ChangeError>> {
     let optimistic = async {
         let mut tx = pool.begin().await?;
+        let mut rows = Rows::held();
         let mut results = Vec::with_capacity(batch.len());
         for (req, _) in batch {
-            match apply_change_in(&mut tx, req).await {
+            match apply_change_with(&mut tx, req, &mut rows).await {
                 Ok(committed) => results.push(committed),
                 Err(_) => {
                     tx.rollback().await?;
@@ -78,35 +82,50 @@ async fn commit_group(
                 }
             }
         }
+        let first = rows.write_held(&mut tx).await?;
         let committing = std::time::Instant::now();
         tx.commit().await?;
         tracing::debug!(
             micros = committing.elapsed().as_micros() as u64,
             "commit written"
         );
-        Ok::<_, sqlx::Error>(Some(results.into_iter().map(Ok).collect::<Vec<_>>()))
+        Ok::<_, sqlx::Error>(Some(
+            results
+                .into_iter()
+                .map(|c| Ok(c.map(|c| numbered(c, first))))
+                .collect::<Vec<_>>(),
+        ))
     };
     let attempt = async {
         if let Some(results) = optimistic.await? {
             return Ok(results);
         }
         let mut tx = pool.begin().await?;
+        let mut rows = Rows::held();
         let mut results = Vec::with_capacity(batch.len());
         for (req, _) in batch {
             let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-            match apply_change_in(&mut savepoint, req).await {
+            let mark = rows.len();
+            match apply_change_with(&mut savepoint, req, &mut rows).await {
                 Ok(committed) => {
                     savepoint.commit().await?;
                     results.push(Ok(committed));
                 }
                 Err(e) => {
                     savepoint.rollback().await?;
+                    rows.truncate(mark);
                     results.push(Err(e));
                 }
             }
         }
+        let first = rows.write_held(&mut tx).await?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(results)
+        Ok::<_, sqlx::Error>(
+            results
+                .into_iter()
+                .map(|r| r.map(|c| c.map(|c| numbered(c, first))))
+                .collect(),
+        )
     };
     match attempt.await {
         Ok(results) => results,
@@ -121,5 +140,13 @@ async fn commit_group(
                 })
                 .collect()
         }
+    }
+}
+
+/// A change whose ledger row was held: its `seq` was its place among the group's rows.
+fn numbered(committed: Committed, first: i64) -> Committed {
+    Committed {
+        seq: first + committed.seq,
+        ..committed
     }
 }

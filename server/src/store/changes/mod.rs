@@ -11,7 +11,8 @@
 //! that has seen `seq = n` will never later find a committed change below `n`.
 //!
 //! `apply.rs` is the pure part (state and operations in, new state and diff out), `write.rs`
-//! reads and writes, `group.rs` commits many changes at once on SQLite. Address choices
+//! reads and writes, `records.rs` writes the ledger rows with their outbox rows and webhook
+//! deliveries, `group.rs` commits many changes at once on SQLite. Address choices
 //! (DESIGN §1.1): `address.rs` says which a change makes or lifts (pure), `choices.rs` writes
 //! them, tells the other records and lets new ones inherit; `consent.rs` is the consent rule.
 
@@ -20,6 +21,7 @@ mod apply;
 mod choices;
 pub mod consent;
 mod group;
+mod records;
 mod write;
 
 use app::domain::{

@@ -4,18 +4,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use app::domain::{Actor, AddressKind, ChannelSet, TopicKey};
-use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
 use super::{
     address,
     apply::{apply, event_type, op_topic, Applied, ContactFields, Global, Preference, State},
     choices::{address_choices_in, inherit_in, refuse_older_consent_in},
-    ChangeError, ChangeOp, ChangeRequest, Committed, FieldChange, QuietHours,
+    records::{record_in, Record, Rows},
+    ChangeError, ChangeOp, ChangeRequest, Committed, QuietHours,
 };
 use crate::store::{
     contact_view::stored_preference,
-    events::{Event, EventActor, EventContact},
     flag, now_ms,
     topics::{Topic, TOPIC_COLUMNS},
 };
@@ -25,6 +24,17 @@ use crate::store::{
 pub async fn apply_change_in(
     conn: &mut AnyConnection,
     req: &ChangeRequest,
+) -> Result<Option<Committed>, ChangeError> {
+    apply_change_with(conn, req, &mut Rows::Now).await
+}
+
+/// [`apply_change_in`], its ledger rows going to `rows`: written at once, or held for the
+/// group-commit writer to write together (then `Committed::seq` is the row's place in `rows`
+/// until the group assigns it).
+pub(super) async fn apply_change_with(
+    conn: &mut AnyConnection,
+    req: &ChangeRequest,
+    rows: &mut Rows,
 ) -> Result<Option<Committed>, ChangeError> {
     let now = now_ms();
     // Lock the contact row (a no-op update takes the row lock on Postgres) and read it.
@@ -262,6 +272,7 @@ pub async fn apply_change_in(
     };
     let (seq, version) = record_in(
         conn,
+        rows,
         Record {
             contact_id: req.contact_id,
             reference: before_contact.reference,
@@ -281,7 +292,7 @@ pub async fn apply_change_in(
         (AddressKind::Email, contact.email.as_deref()),
         (AddressKind::Phone, contact.phone.as_deref()),
     ];
-    address_choices_in(conn, req, &addresses, &changes, now).await?;
+    address_choices_in(conn, rows, req, &addresses, &changes, now).await?;
     // A record given an address (new, or re-addressed) starts with the choices made at it.
     for (kind, before, after) in [
         (AddressKind::Email, &before_contact_email, &contact.email),
@@ -289,7 +300,7 @@ pub async fn apply_change_in(
     ] {
         let normal = |a: &Option<String>| a.as_deref().map(|a| address::normalised(kind, a));
         if let Some(address) = normal(after).filter(|a| Some(a) != normal(before).as_ref()) {
-            Box::pin(inherit_in(conn, req.contact_id, kind, &address)).await?;
+            Box::pin(inherit_in(conn, rows, req.contact_id, kind, &address)).await?;
         }
     }
 
@@ -377,93 +388,4 @@ async fn load_open_disputes(
         .into_iter()
         .filter_map(|(id, kind)| AddressKind::parse(&kind).ok().map(|k| (k, id)))
         .collect())
-}
-
-/// One ledger row to write, with its event.
-pub(super) struct Record<'a> {
-    pub(super) contact_id: i64,
-    pub(super) reference: String,
-    /// The address the event shows (none after an erasure).
-    pub(super) email: Option<String>,
-    pub(super) actor: &'a Actor,
-    pub(super) reason: Option<&'a str>,
-    pub(super) meta: Option<&'a Value>,
-    pub(super) changes: &'a [FieldChange],
-    pub(super) event_type: &'static str,
-}
-
-/// Writes one ledger row, its outbox row and its webhook deliveries, and gives the contact its
-/// next version: `(seq, version)`. The contact's state, if it changed, is already written.
-pub(super) async fn record_in(
-    conn: &mut AnyConnection,
-    r: Record<'_>,
-    now: i64,
-) -> Result<(i64, i64), ChangeError> {
-    // Version, then sequence: the lock order every writer follows.
-    let version: i64 = sqlx::query_scalar(
-        "UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1 RETURNING version",
-    )
-    .bind(r.contact_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE name = 'ledger_seq' RETURNING value",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-
-    let changes_json = serde_json::to_string(r.changes).map_err(anyhow::Error::from)?;
-    sqlx::query(
-        "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id, reason,
-                             changes, request_meta, occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(seq)
-    .bind(r.contact_id)
-    .bind(version)
-    .bind(r.event_type)
-    .bind(r.actor.kind())
-    .bind(r.actor.id())
-    .bind(r.reason)
-    .bind(&changes_json)
-    .bind(r.meta.map(|m| m.to_string()))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    crate::store::read_model::tell_others_in(conn).await?;
-
-    // The event as senders receive it (DESIGN §6.1, §7).
-    let payload = Event {
-        event_type: r.event_type.to_owned(),
-        seq,
-        occurred_at: jiff::Timestamp::from_millisecond(now)
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
-        version,
-        contact: EventContact {
-            reference: r.reference,
-            email: r.email,
-        },
-        actor: EventActor {
-            kind: r.actor.kind().to_owned(),
-            id: r.actor.id().map(|id| id.to_string()),
-        },
-        reason: r.reason.map(str::to_owned),
-        changes: r.changes.to_vec(),
-    };
-    sqlx::query(
-        "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(seq)
-    .bind(r.contact_id)
-    .bind(r.event_type)
-    .bind(payload.to_json())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    // One delivery per interested endpoint, in the same transaction: a committed change can't
-    // miss its webhooks, and a rolled-back one sends none.
-    crate::store::webhooks::fan_out_in(conn, seq, r.contact_id, r.event_type, now).await?;
-    Ok((seq, version))
 }

@@ -1,0 +1,237 @@
+//! Ledger rows (DESIGN §6.1) as changes write them, each with its outbox row and its webhook
+//! deliveries: at once, inside the caller's transaction, or held by the group-commit writer and
+//! written for the whole group together — one counter update and one statement per table for
+//! the group, where one at a time costs four statements per row.
+
+use app::domain::Actor;
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+use super::{ChangeError, FieldChange};
+use crate::store::{
+    events::{Event, EventActor, EventContact},
+    placeholders,
+};
+
+/// One ledger row to write, with its event.
+pub(super) struct Record<'a> {
+    pub(super) contact_id: i64,
+    pub(super) reference: String,
+    /// The address the event shows (none after an erasure).
+    pub(super) email: Option<String>,
+    pub(super) actor: &'a Actor,
+    pub(super) reason: Option<&'a str>,
+    pub(super) meta: Option<&'a Value>,
+    pub(super) changes: &'a [FieldChange],
+    pub(super) event_type: &'static str,
+}
+
+/// Where a change's ledger rows go.
+pub(super) enum Rows {
+    /// Written as each is made.
+    Now,
+    /// Held, in the order made, until [`Rows::write_held`] gives them their `seq`s.
+    Held(Vec<HeldRow>),
+}
+
+/// A ledger row waiting for its `seq`.
+pub(super) struct HeldRow {
+    contact_id: i64,
+    version: i64,
+    actor: (&'static str, Option<i64>),
+    reason: Option<String>,
+    changes: String,
+    meta: Option<String>,
+    at: i64,
+    /// The event as senders receive it, its `seq` still unset.
+    event: Event,
+}
+
+/// The most rows one multi-row statement writes (ten parameters each, well inside SQLite's
+/// limit of 32,766).
+const ROWS_PER_STATEMENT: usize = 500;
+
+impl Rows {
+    /// Rows held for one write at the end.
+    pub(super) fn held() -> Rows {
+        Rows::Held(Vec::new())
+    }
+
+    /// How many rows are held (a mark to go back to when a change rolls back).
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Rows::Now => 0,
+            Rows::Held(rows) => rows.len(),
+        }
+    }
+
+    /// Forgets the rows held after `mark` (those of a change rolled back to its savepoint).
+    pub(super) fn truncate(&mut self, mark: usize) {
+        if let Rows::Held(rows) = self {
+            rows.truncate(mark);
+        }
+    }
+
+    /// Writes the held rows: one counter update gives them their run of `seq`s, in the order
+    /// they were made (the counter row's lock keeps `seq` in commit order, as one at a time);
+    /// then the ledger, outbox and deliveries, one statement each per 500 rows. Returns the
+    /// first `seq`: a held row's is that plus its place.
+    pub(super) async fn write_held(&mut self, conn: &mut AnyConnection) -> sqlx::Result<i64> {
+        let Rows::Held(rows) = self else {
+            return Ok(0);
+        };
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let last: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value + $1 WHERE name = 'ledger_seq' RETURNING value",
+        )
+        .bind(rows.len() as i64)
+        .fetch_one(&mut *conn)
+        .await?;
+        let first = last - rows.len() as i64 + 1;
+        for (i, row) in rows.iter_mut().enumerate() {
+            row.event.seq = first + i as i64;
+        }
+        for (n, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let values = |width: usize| {
+                (0..chunk.len())
+                    .map(|i| format!("({})", placeholders(1 + i * width, width)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let sql = format!(
+                "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id,
+                                     reason, changes, request_meta, occurred_at)
+                 VALUES {}",
+                values(10)
+            );
+            let mut ledger = sqlx::query(&sql);
+            for row in chunk {
+                ledger = ledger
+                    .bind(row.event.seq)
+                    .bind(row.contact_id)
+                    .bind(row.version)
+                    .bind(row.event.event_type.as_str())
+                    .bind(row.actor.0)
+                    .bind(row.actor.1)
+                    .bind(row.reason.as_deref())
+                    .bind(row.changes.as_str())
+                    .bind(row.meta.as_deref())
+                    .bind(row.at);
+            }
+            ledger.execute(&mut *conn).await?;
+            let sql = format!(
+                "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES {}",
+                values(5)
+            );
+            let mut outbox = sqlx::query(&sql);
+            for row in chunk {
+                outbox = outbox
+                    .bind(row.event.seq)
+                    .bind(row.contact_id)
+                    .bind(row.event.event_type.as_str())
+                    .bind(row.event.to_json())
+                    .bind(row.at);
+            }
+            outbox.execute(&mut *conn).await?;
+            let from = first + (n * ROWS_PER_STATEMENT) as i64;
+            crate::store::webhooks::fan_out_outbox_in(conn, from, from + chunk.len() as i64 - 1)
+                .await?;
+        }
+        crate::store::read_model::tell_others_in(conn).await?;
+        rows.clear();
+        Ok(first)
+    }
+}
+
+/// Writes one ledger row, its outbox row and its webhook deliveries (or holds them, see
+/// [`Rows`]), and gives the contact its next version: `(seq, version)`, the `seq` of a held
+/// row being its place among them. The contact's state, if it changed, is already written.
+pub(super) async fn record_in(
+    conn: &mut AnyConnection,
+    rows: &mut Rows,
+    r: Record<'_>,
+    now: i64,
+) -> Result<(i64, i64), ChangeError> {
+    // Version, then sequence: the lock order every writer follows.
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1 RETURNING version",
+    )
+    .bind(r.contact_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let changes = serde_json::to_string(r.changes).map_err(anyhow::Error::from)?;
+    // The event as senders receive it (DESIGN §6.1, §7).
+    let mut event = Event {
+        event_type: r.event_type.to_owned(),
+        seq: 0,
+        occurred_at: jiff::Timestamp::from_millisecond(now)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        version,
+        contact: EventContact {
+            reference: r.reference,
+            email: r.email,
+        },
+        actor: EventActor {
+            kind: r.actor.kind().to_owned(),
+            id: r.actor.id().map(|id| id.to_string()),
+        },
+        reason: r.reason.map(str::to_owned),
+        changes: r.changes.to_vec(),
+    };
+    if let Rows::Held(held) = rows {
+        held.push(HeldRow {
+            contact_id: r.contact_id,
+            version,
+            actor: (r.actor.kind(), r.actor.id()),
+            reason: r.reason.map(str::to_owned),
+            changes,
+            meta: r.meta.map(Value::to_string),
+            at: now,
+            event,
+        });
+        return Ok((held.len() as i64 - 1, version));
+    }
+
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'ledger_seq' RETURNING value",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    event.seq = seq;
+    sqlx::query(
+        "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id, reason,
+                             changes, request_meta, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(seq)
+    .bind(r.contact_id)
+    .bind(version)
+    .bind(r.event_type)
+    .bind(r.actor.kind())
+    .bind(r.actor.id())
+    .bind(r.reason)
+    .bind(&changes)
+    .bind(r.meta.map(Value::to_string))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    crate::store::read_model::tell_others_in(conn).await?;
+    sqlx::query(
+        "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(seq)
+    .bind(r.contact_id)
+    .bind(r.event_type)
+    .bind(event.to_json())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    // One delivery per interested endpoint, in the same transaction: a committed change can't
+    // miss its webhooks, and a rolled-back one sends none.
+    crate::store::webhooks::fan_out_in(conn, seq, r.contact_id, r.event_type, now).await?;
+    Ok((seq, version))
+}
