@@ -15,47 +15,6 @@ const SECONDS: u32 = 5;
 const RUNS: usize = 3;
 const BATCH: usize = 100;
 
-/// Topics beyond the demo's six, so every contact has ten.
-const EXTRA_TOPICS: [&str; 4] = ["events", "product-news", "tips", "partners"];
-
-/// Seeds `n` contacts `bulk-1…bulk-n` with a preference on each of ten topics (subscribed to
-/// offers by email), in one statement per table.
-fn seed(db: &str, n: u64) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = server::store::Store::connect(db).await.unwrap();
-        let numbers = match store.backend {
-            server::store::Backend::Sqlite => format!(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) SELECT i FROM n"
-            ),
-            server::store::Backend::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS i"),
-        };
-        let t = if store.backend == server::store::Backend::Postgres { "TRUE" } else { "1" };
-        for sql in [
-            format!(
-                "INSERT INTO contacts (ref, email, email_verified, time_zone, version, created_at, updated_at)
-                 SELECT 'bulk-' || i, 'bulk' || i || '@example.com', {t}, 'America/Chicago', 1, 0, 0 FROM ({numbers}) AS nums"
-            ),
-            "INSERT INTO global_settings (contact_id, updated_at) SELECT id, 0 FROM contacts WHERE ref LIKE 'bulk-%'".to_owned(),
-            format!(
-                "INSERT INTO topics (key, name, kind, channels, default_subscribed, default_frequency, position, created_at, updated_at)
-                 SELECT k, k, 'optional', 'email,sms', {f}, 'weekly', 100, 0, 0 FROM (SELECT '{}' AS k UNION ALL SELECT '{}' UNION ALL SELECT '{}' UNION ALL SELECT '{}') AS extra",
-                EXTRA_TOPICS[0], EXTRA_TOPICS[1], EXTRA_TOPICS[2], EXTRA_TOPICS[3],
-                f = if t == "TRUE" { "FALSE" } else { "0" }
-            ),
-            format!(
-                "INSERT INTO preferences (contact_id, topic_id, subscribed, channels, frequency, info_only, updated_at)
-                 SELECT c.id, t.id, {t}, 'email', 'immediate', {f}, 0 FROM contacts c, topics t
-                 WHERE c.ref LIKE 'bulk-%'",
-                f = if t == "TRUE" { "FALSE" } else { "0" }
-            ),
-        ] {
-            sqlx::query(&sql).execute(store.writer()).await.unwrap();
-        }
-        store.close().await;
-    });
-}
-
 struct Wrk {
     rps: f64,
     p99_ms: f64,
@@ -318,7 +277,7 @@ fn backend_run(
         c
     });
     let key = out.lines().last().unwrap().to_owned();
-    seed(db, contacts);
+    common::seed(db, contacts);
     let server = common::start(data, db, &[]);
     let warm = std::time::Instant::now();
     wait_until_warm(&server.base, contacts);

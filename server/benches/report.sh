@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark, one table: builds release, runs the link, decision and webhook benchmarks
+# Every benchmark, one table: builds release, runs the link, decision, webhook and driver benchmarks
 # (each starts its own `attune` on a temporary data dir and measures against a trivial handler
 # of the same binary in the same run), adds the front end's download size, and prints the table
 # with the goals beside each row (issue 16 set the current ones). `server/benches/report.sh > BENCHMARKS.md` keeps it.
@@ -11,7 +11,7 @@ trap 'rm -f "$rows" "$log"' EXIT
 export ATTUNE_BENCH_ROWS="$rows"
 
 [ -f target/site/pkg/attune.wasm ] || cargo leptos build --release >&2
-cargo bench -p server --bench links --bench decisions --bench webhooks > "$log" 2>&1 || {
+cargo bench -p server --bench links --bench decisions --bench webhooks --bench drivers > "$log" 2>&1 || {
   cat "$log" >&2
   exit 1
 }
