@@ -5,12 +5,18 @@
 setup:
 	bash .ci/setup
 
-## Only what building and running needs: the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt.
+## Only what building and running needs: the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt,
+## brotli.
 setup-run:
 	bash .ci/setup run
 
+## The front end is also compressed once, at the highest levels, beside each file: the server
+## sends those copies as they are (and drops any older than the file they were made from).
 build: setup-run
 	cargo leptos build --release
+	for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
+	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f"; \
+	done
 
 ## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,
 ## demo data, at http://127.0.0.1:3000. The last line of the demo output is a sign-in link.
@@ -45,5 +51,6 @@ test: setup lint test-rust test-fuzz test-api-fuzz test-e2e sizes
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:
 	@for f in target/site/pkg/attune.wasm target/site/pkg/attune.js target/site/pkg/attune.css; do \
-	  printf '%-32s %8d bytes raw %8d bytes brotli\n' "$$f" "$$(wc -c < $$f)" "$$(brotli -c -q 11 $$f | wc -c)"; \
+	  printf '%-32s %8d bytes raw %8d bytes brotli %8s bytes served (.br)\n' "$$f" "$$(wc -c < $$f)" \
+	    "$$(brotli -c -q 11 $$f | wc -c)" "$$( [ -f $$f.br ] && wc -c < $$f.br || echo none)"; \
 	done

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 
@@ -15,6 +17,26 @@ test("the start page names the product and offers sign-in by email", async ({ pa
 test("the page hydrates only when JavaScript is on", async ({ page, javaScriptEnabled }) => {
   await page.goto("/");
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", javaScriptEnabled ? "true" : "false");
+});
+
+test("the front end crosses the wire as compressed at build time", async ({ page, javaScriptEnabled }) => {
+  const pkg = path.join(__dirname, "..", "..", "target", "site", "pkg");
+  const seen = new Map<string, { encoding?: string; bytes: number }>();
+  page.on("requestfinished", async (request) => {
+    const name = new URL(request.url()).pathname.split("/").pop() ?? "";
+    if (!["attune.wasm", "attune.js"].includes(name)) return;
+    const response = await request.response();
+    const sizes = await request.sizes();
+    seen.set(name, { encoding: response?.headers()["content-encoding"], bytes: sizes.responseBodySize });
+  });
+  await page.goto("/");
+  await page.waitForLoadState("networkidle");
+  // Without JavaScript nothing needs them; whatever a browser does fetch (a preload) comes the same way.
+  if (javaScriptEnabled) await expect.poll(() => seen.size).toBe(2);
+  for (const [name, got] of seen) {
+    // Exactly the `brotli -q 11` copy `make build` left beside the file.
+    expect(got, name).toEqual({ encoding: "br", bytes: fs.statSync(path.join(pkg, `${name}.br`)).size });
+  }
 });
 
 test("asking for a sign-in link gets an answer, with or without JavaScript", async ({ page }) => {

@@ -184,7 +184,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let backend = customer::CustomerBackend::shared(state.clone());
+    // The front end's files as built, compressed once at the highest level beside them
+    // (`make build`): a browser gets `attune.wasm.br` as it is, not a quick on-the-fly brotli.
+    // Without the compressed copies the plain files are served, compressed on the fly.
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    drop_stale_compressed(&pkg);
     Router::new()
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir),
+            tower_http::services::ServeDir::new(pkg)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .route("/preferences/export", axum::routing::get(customer::export))
         .leptos_routes_with_context(
             &state,
@@ -222,6 +233,26 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .with_state(state)
+}
+
+/// Removes compressed copies older than the file they were made from (a front end rebuilt
+/// without `make build`): served, they would pair an old `attune.wasm` with a new `attune.js`.
+fn drop_stale_compressed(pkg: &std::path::Path) {
+    let Ok(files) = std::fs::read_dir(pkg) else {
+        return;
+    };
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    for copy in files.flatten().map(|f| f.path()) {
+        if !copy.extension().is_some_and(|e| e == "br" || e == "gz") {
+            continue;
+        }
+        let source = copy.with_extension("");
+        if modified(&copy) < modified(&source) {
+            if let Err(e) = std::fs::remove_file(&copy) {
+                tracing::warn!(file = %copy.display(), error = %e, "a stale compressed copy of a front-end file could not be removed");
+            }
+        }
+    }
 }
 
 /// Forgets expired sessions, links, idempotency keys and rate-limit windows every ten minutes.

@@ -1,6 +1,6 @@
 //! The site over HTTP: the first page, operations endpoints and request guards.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 both_backends! {
     async fn the_start_page_is_server_rendered_with_the_sign_in_form(db) {
@@ -15,6 +15,53 @@ both_backends! {
         assert!(html.contains(r#"name="email""#));
         assert!(html.contains("Email me a sign-in link"));
         assert!(html.contains("/pkg/attune.js"), "the page loads the hydration script");
+    }
+}
+
+both_backends! {
+    async fn the_front_end_is_served_as_compressed_at_build_time_when_the_browser_takes_it(db) {
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        let script = "console.log('attune');".repeat(40);
+        std::fs::write(pkg.join("attune.js"), &script).unwrap();
+        // Stands in for `brotli -q 11`: what matters is that these exact bytes are served.
+        std::fs::write(pkg.join("attune.js.br"), b"built-at-q11").unwrap();
+        std::fs::write(pkg.join("attune.css"), "body { margin: 0 }".repeat(40)).unwrap();
+        // A copy made before its file was rebuilt would pair old code with new: it goes.
+        std::fs::write(pkg.join("attune.css.br"), b"stale").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(pkg.join("attune.css.br"))
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .unwrap();
+        let root = site.path().to_string_lossy().to_string();
+        let app = spawn_app_with(db, &[("ATTUNE_SITE_ROOT", root.as_str())]).await;
+        let get = |path: &str, encodings: &str| {
+            app.client.get(app.url(path)).header("accept-encoding", encodings).send()
+        };
+
+        let br = get("/pkg/attune.js", "gzip, deflate, br").await.unwrap();
+        assert_eq!(br.status(), 200);
+        assert_eq!(br.headers()["content-encoding"], "br");
+        assert!(br.headers()["content-type"].to_str().unwrap().contains("javascript"));
+        assert_eq!(br.bytes().await.unwrap().as_ref(), b"built-at-q11");
+
+        let plain = get("/pkg/attune.js", "identity").await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        assert_eq!(plain.text().await.unwrap(), script);
+
+        // A file without a compressed copy (here: its stale one removed) is compressed on the fly.
+        assert!(!pkg.join("attune.css.br").exists(), "the stale copy was removed");
+        let css = get("/pkg/attune.css", "br").await.unwrap();
+        assert_eq!(css.status(), 200);
+        assert_eq!(css.headers()["content-encoding"], "br");
+        let body = css.bytes().await.unwrap();
+        assert!(body.len() < 100 && body.as_ref() != b"stale", "{body:?}");
+
+        let missing = get("/pkg/nothing.js", "br").await.unwrap();
+        assert_eq!(missing.status(), 404);
     }
 }
 
