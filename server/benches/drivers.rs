@@ -23,12 +23,12 @@ const WRITES: usize = 400;
 const RUNS: usize = 3;
 
 /// Flags are cast so that one column type decodes from both backends through both drivers.
-const READ_CONTACT: &str = "SELECT c.id, c.email, CAST(c.email_verified AS INTEGER) AS email_verified,
-        c.phone, c.locale, c.time_zone, c.version, CAST(g.unsubscribed_all AS INTEGER) AS unsubscribed_all,
+const READ_CONTACT: &str = "SELECT c.id, c.email, CAST(CAST(c.email_verified AS INTEGER) AS BIGINT) AS email_verified,
+        c.phone, c.locale, c.time_zone, c.version, CAST(CAST(g.unsubscribed_all AS INTEGER) AS BIGINT) AS unsubscribed_all,
         g.channel_opt_outs, g.paused_until, g.weekly_cap
  FROM contacts c LEFT JOIN global_settings g ON g.contact_id = c.id WHERE c.ref = $1";
 const READ_PREFS: &str =
-    "SELECT topic_id, CAST(subscribed AS INTEGER) AS subscribed, channels, frequency
+    "SELECT topic_id, CAST(CAST(subscribed AS INTEGER) AS BIGINT) AS subscribed, channels, frequency
  FROM preferences WHERE contact_id = $1";
 const BUMP_VERSION: &str =
     "UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1 RETURNING version";

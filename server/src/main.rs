@@ -4,6 +4,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use server::{config::Config, demo, startup::Application, store::Store, telemetry};
 
+/// mimalloc instead of glibc's allocator: rendering a page allocates and frees many small
+/// strings across threads, and a profile of SSR had glibc's malloc and free at about a fifth
+/// of the time (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "attune",
