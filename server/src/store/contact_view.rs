@@ -10,7 +10,7 @@ use sqlx::{any::AnyRow, Row};
 
 use super::{
     flag, opt_flag, placeholders,
-    topics::{Topic, TOPIC_COLUMNS},
+    topics::{topic_columns_of, Topic},
     Store,
 };
 
@@ -122,10 +122,6 @@ impl Store {
         contact_id: i64,
         topic_id: i64,
     ) -> anyhow::Result<Option<LinkTarget>> {
-        let topic_columns: Vec<String> = TOPIC_COLUMNS
-            .split(',')
-            .map(|c| format!("t.{}", c.trim()))
-            .collect();
         let Some(row) = sqlx::query(&format!(
             "SELECT c.email, c.phone, c.email_changed_at,
                     EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
@@ -137,7 +133,7 @@ impl Store {
              LEFT JOIN topics t ON t.id = $2
              LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = t.id
              WHERE c.id = $1 AND c.erased_at IS NULL",
-            topic_columns.join(", ")
+            topic_columns_of("t")
         ))
         .bind(contact_id)
         .bind(topic_id)

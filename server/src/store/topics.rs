@@ -58,6 +58,16 @@ impl Topic {
 pub(crate) const TOPIC_COLUMNS: &str = "id, key, name, description, kind, channels, \
     default_subscribed, default_frequency, position, archived_at";
 
+/// [`TOPIC_COLUMNS`] of the table aliased `alias`, for a query that joins topics to another
+/// table with columns of the same names.
+pub(crate) fn topic_columns_of(alias: &str) -> String {
+    TOPIC_COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A topic as written in a topics file (`attune topics import FILE`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 //! record given an address inheriting what was said there. Which choices a change makes or lifts
 //! is `address.rs`'s (pure); storing one is `store/address_choices.rs`'s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use app::domain::{Actor, AddressKind, ChannelSet, TopicKey};
 use serde_json::json;
@@ -16,21 +16,32 @@ use super::{
     write::{apply_change_with, load_global},
     ChangeError, ChangeOp, ChangeRequest, FieldChange,
 };
-use crate::store::address_choices::{drop_choice_in, made_at_in, put_choice_in};
+use crate::store::{
+    address_choices::{drop_choice_in, made_at_in, put_choice_in},
+    topics::Topic,
+};
 
 /// A stored address choice.
 struct StoredChoice {
     made_at: i64,
 }
 
-/// The topic id a scope is stored under (0 unless a topic's).
-async fn scope_topic_id(conn: &mut AnyConnection, scope: &Scope) -> Result<i64, ChangeError> {
+/// The topic id a scope is stored under (0 unless a topic's): from the topics the change read,
+/// so the database is asked only for one it did not.
+async fn scope_topic_id(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    topics: &HashMap<TopicKey, Topic>,
+) -> Result<i64, ChangeError> {
     Ok(match scope {
-        Scope::Topic(key) => sqlx::query_scalar("SELECT id FROM topics WHERE key = $1")
-            .bind(key.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or(0),
+        Scope::Topic(key) => match topics.get(key) {
+            Some(topic) => topic.id,
+            None => sqlx::query_scalar("SELECT id FROM topics WHERE key = $1")
+                .bind(key.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or(0),
+        },
         _ => 0,
     })
 }
@@ -40,8 +51,8 @@ async fn stored_choice(
     kind: AddressKind,
     address: &str,
     scope: &Scope,
+    topic_id: i64,
 ) -> Result<Option<StoredChoice>, ChangeError> {
-    let topic_id = scope_topic_id(conn, scope).await?;
     let made_at = made_at_in(conn, kind, address, scope, topic_id).await?;
     Ok(made_at.map(|made_at| StoredChoice { made_at }))
 }
@@ -73,11 +84,13 @@ pub(super) async fn refuse_older_consent_in(
     req: &ChangeRequest,
     addresses: &[(AddressKind, Option<&str>)],
     changes: &[FieldChange],
+    topics: &HashMap<TopicKey, Topic>,
     now: i64,
 ) -> Result<(), ChangeError> {
     for scope in address::loosened(changes, now) {
         for (kind, address) in holders(&scope, None, addresses) {
-            let Some(choice) = stored_choice(conn, kind, &address, &scope).await? else {
+            let topic_id = scope_topic_id(conn, &scope, topics).await?;
+            let Some(choice) = stored_choice(conn, kind, &address, &scope, topic_id).await? else {
                 continue;
             };
             if req.consent_at.is_none_or(|at| at <= choice.made_at) {
@@ -111,13 +124,14 @@ pub(super) async fn address_choices_in(
     req: &ChangeRequest,
     addresses: &[(AddressKind, Option<&str>)],
     changes: &[FieldChange],
+    topics: &HashMap<TopicKey, Topic>,
     now: i64,
 ) -> Result<(), ChangeError> {
     // (kind, address) → the field changes to tell the other records.
     let mut news: BTreeMap<(AddressKind, String), Vec<FieldChange>> = BTreeMap::new();
     for scope in address::loosened(changes, now) {
         for (kind, address) in holders(&scope, None, addresses) {
-            let topic_id = scope_topic_id(conn, &scope).await?;
+            let topic_id = scope_topic_id(conn, &scope, topics).await?;
             let lifted = drop_choice_in(conn, kind, &address, &scope, topic_id).await?;
             if lifted > 0 {
                 news.entry((kind, address)).or_default().push(FieldChange {
@@ -132,8 +146,10 @@ pub(super) async fn address_choices_in(
     if let Some(said_at) = req.said_at.filter(|_| person) {
         for scope in address::tightened(changes) {
             for (kind, address) in holders(&scope, Some(said_at), addresses) {
-                let topic_id = scope_topic_id(conn, &scope).await?;
-                let fresh = stored_choice(conn, kind, &address, &scope).await?.is_none();
+                let topic_id = scope_topic_id(conn, &scope, topics).await?;
+                let fresh = stored_choice(conn, kind, &address, &scope, topic_id)
+                    .await?
+                    .is_none();
                 put_choice_in(
                     conn,
                     kind,

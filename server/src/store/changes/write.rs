@@ -16,7 +16,7 @@ use super::{
 use crate::store::{
     contact_view::stored_preference,
     flag, now_ms,
-    topics::{Topic, TOPIC_COLUMNS},
+    topics::{topic_columns_of, Topic},
 };
 
 /// Applies a change inside the caller's transaction: the state, the ledger row and the outbox
@@ -67,8 +67,8 @@ pub(super) async fn apply_change_with(
     let mut prefs: BTreeMap<TopicKey, Preference> = BTreeMap::new();
     for key in req.ops.iter().filter_map(op_topic) {
         if !topics.contains_key(key) {
-            let topic = load_topic(conn, key).await?;
-            prefs.insert(key.clone(), load_pref(conn, req.contact_id, &topic).await?);
+            let (topic, pref) = load_topic_choice(conn, key, req.contact_id).await?;
+            prefs.insert(key.clone(), pref);
             topics.insert(key.clone(), topic);
         }
     }
@@ -136,7 +136,7 @@ pub(super) async fn apply_change_with(
             (AddressKind::Email, before_contact.email.as_deref()),
             (AddressKind::Phone, before_contact.phone.as_deref()),
         ];
-        refuse_older_consent_in(conn, req, &addresses, &changes, now).await?;
+        refuse_older_consent_in(conn, req, &addresses, &changes, &topics, now).await?;
     }
 
     if changes.is_empty() {
@@ -292,7 +292,7 @@ pub(super) async fn apply_change_with(
         (AddressKind::Email, contact.email.as_deref()),
         (AddressKind::Phone, contact.phone.as_deref()),
     ];
-    address_choices_in(conn, rows, req, &addresses, &changes, now).await?;
+    address_choices_in(conn, rows, req, &addresses, &changes, &topics, now).await?;
     // A record given an address (new, or re-addressed) starts with the choices made at it.
     for (kind, before, after) in [
         (AddressKind::Email, &before_contact_email, &contact.email),
@@ -312,35 +312,29 @@ pub(super) async fn apply_change_with(
     }))
 }
 
-async fn load_topic(conn: &mut AnyConnection, key: &TopicKey) -> Result<Topic, ChangeError> {
+/// A live topic and the contact's choice for it (the topic's defaults when there is none), in
+/// one query.
+async fn load_topic_choice(
+    conn: &mut AnyConnection,
+    key: &TopicKey,
+    contact_id: i64,
+) -> Result<(Topic, Preference), ChangeError> {
     let row = sqlx::query(&format!(
-        "SELECT {TOPIC_COLUMNS} FROM topics WHERE key = $1 AND archived_at IS NULL"
+        "SELECT {}, p.subscribed AS p_subscribed, p.channels AS p_channels,
+                p.frequency AS p_frequency, p.info_only AS p_info_only
+         FROM topics t
+         LEFT JOIN preferences p ON p.topic_id = t.id AND p.contact_id = $2
+         WHERE t.key = $1 AND t.archived_at IS NULL",
+        topic_columns_of("t")
     ))
     .bind(key.as_str())
+    .bind(contact_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| ChangeError::UnknownTopic(key.clone()))?;
-    Ok(Topic::from_row(&row)?)
-}
-
-async fn load_pref(
-    conn: &mut AnyConnection,
-    contact_id: i64,
-    topic: &Topic,
-) -> Result<Preference, ChangeError> {
-    let row = sqlx::query(
-        "SELECT subscribed, channels, frequency, info_only FROM preferences
-         WHERE contact_id = $1 AND topic_id = $2",
-    )
-    .bind(contact_id)
-    .bind(topic.id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let stored = match row {
-        Some(row) => stored_preference(&row, "")?,
-        None => None,
-    };
-    Ok(stored.unwrap_or_else(|| topic.default_preference()))
+    let topic = Topic::from_row(&row)?;
+    let pref = stored_preference(&row, "p_")?.unwrap_or_else(|| topic.default_preference());
+    Ok((topic, pref))
 }
 
 pub(super) async fn load_global(
