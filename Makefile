@@ -11,11 +11,12 @@ setup-run:
 	bash .ci/setup run
 
 ## The front end is also compressed once, at the highest levels, beside each file: the server
-## sends those copies as they are (and drops any older than the file they were made from).
+## sends those copies as they are (and drops any older than the file they were made from; the
+## tools copy the file's time to the copy, to the second for brotli, hence the touch).
 build: setup-run
 	cargo leptos build --release
 	for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
-	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f"; \
+	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f" && touch "$$f.br" "$$f.gz"; \
 	done
 
 ## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,
