@@ -58,36 +58,10 @@ impl Outcome {
 /// How long after a rotation the previous secret still signs.
 pub const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
 
-/// Queues an event for every live endpoint that wants its type, inside the change's own
-/// transaction. Returns how many deliveries were queued.
-pub async fn fan_out_in(
-    conn: &mut AnyConnection,
-    seq: i64,
-    contact_id: i64,
-    event_type: &str,
-    now: i64,
-) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "INSERT INTO webhook_deliveries (endpoint_id, seq, contact_id, status, attempts, next_attempt_at, created_at)
-         SELECT id, $1, $2, 'pending', 0, $3, $3 FROM webhook_endpoints
-         WHERE disabled_at IS NULL AND (events IS NULL OR events LIKE $4)",
-    )
-    .bind(seq)
-    .bind(contact_id)
-    .bind(now)
-    .bind(format!("%\"{event_type}\"%"))
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// [`fan_out_in`] for the outbox rows with `seq` from `first` to `last`, already written in this
-/// transaction: one statement for a group commit's rows, in the order one at a time gives.
-pub async fn fan_out_outbox_in(
-    conn: &mut AnyConnection,
-    first: i64,
-    last: i64,
-) -> sqlx::Result<u64> {
+/// Queues the outbox rows with `seq` from `first` to `last`, written in this transaction, for
+/// every live endpoint that wants their type, in `seq` order: one statement for one change or a
+/// whole group commit's. Returns how many deliveries were queued.
+pub async fn fan_out_in(conn: &mut AnyConnection, first: i64, last: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
         r#"INSERT INTO webhook_deliveries (endpoint_id, seq, contact_id, status, attempts, next_attempt_at, created_at)
            SELECT e.id, o.seq, o.contact_id, 'pending', 0, o.created_at, o.created_at

@@ -72,77 +72,83 @@ impl Rows {
         }
     }
 
-    /// Writes the held rows: one counter update gives them their run of `seq`s, in the order
-    /// they were made (the counter row's lock keeps `seq` in commit order, as one at a time);
-    /// then the ledger, outbox and deliveries, one statement each per 500 rows. Returns the
-    /// first `seq`: a held row's is that plus its place.
+    /// Writes the held rows (see [`write_rows`]) and returns the first `seq`: a held row's is
+    /// that plus its place.
     pub(super) async fn write_held(&mut self, conn: &mut AnyConnection) -> sqlx::Result<i64> {
-        let Rows::Held(rows) = self else {
-            return Ok(0);
-        };
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let last: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value + $1 WHERE name = 'ledger_seq' RETURNING value",
-        )
-        .bind(rows.len() as i64)
-        .fetch_one(&mut *conn)
-        .await?;
-        let first = last - rows.len() as i64 + 1;
-        for (i, row) in rows.iter_mut().enumerate() {
-            row.event.seq = first + i as i64;
-        }
-        for (n, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
-            let values = |width: usize| {
-                (0..chunk.len())
-                    .map(|i| format!("({})", placeholders(1 + i * width, width)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let sql = format!(
-                "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id,
-                                     reason, changes, request_meta, occurred_at)
-                 VALUES {}",
-                values(10)
-            );
-            let mut ledger = sqlx::query(&sql);
-            for row in chunk {
-                ledger = ledger
-                    .bind(row.event.seq)
-                    .bind(row.contact_id)
-                    .bind(row.version)
-                    .bind(row.event.event_type.as_str())
-                    .bind(row.actor.0)
-                    .bind(row.actor.1)
-                    .bind(row.reason.as_deref())
-                    .bind(row.changes.as_str())
-                    .bind(row.meta.as_deref())
-                    .bind(row.at);
+        match self {
+            Rows::Held(rows) if !rows.is_empty() => {
+                let first = write_rows(conn, rows).await?;
+                rows.clear();
+                Ok(first)
             }
-            ledger.execute(&mut *conn).await?;
-            let sql = format!(
-                "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES {}",
-                values(5)
-            );
-            let mut outbox = sqlx::query(&sql);
-            for row in chunk {
-                outbox = outbox
-                    .bind(row.event.seq)
-                    .bind(row.contact_id)
-                    .bind(row.event.event_type.as_str())
-                    .bind(row.event.to_json())
-                    .bind(row.at);
-            }
-            outbox.execute(&mut *conn).await?;
-            let from = first + (n * ROWS_PER_STATEMENT) as i64;
-            crate::store::webhooks::fan_out_outbox_in(conn, from, from + chunk.len() as i64 - 1)
-                .await?;
+            _ => Ok(0),
         }
-        crate::store::read_model::tell_others_in(conn).await?;
-        rows.clear();
-        Ok(first)
     }
+}
+
+/// Writes ledger rows: one counter update gives them their run of `seq`s, in the order they
+/// were made (the counter row's lock keeps `seq` in commit order); then the ledger, outbox and
+/// deliveries, one statement each per 500 rows. Returns the first `seq`.
+async fn write_rows(conn: &mut AnyConnection, rows: &mut [HeldRow]) -> sqlx::Result<i64> {
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + $1 WHERE name = 'ledger_seq' RETURNING value",
+    )
+    .bind(rows.len() as i64)
+    .fetch_one(&mut *conn)
+    .await?;
+    let first = last - rows.len() as i64 + 1;
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.event.seq = first + i as i64;
+    }
+    for (n, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
+        let values = |width: usize| {
+            (0..chunk.len())
+                .map(|i| format!("({})", placeholders(1 + i * width, width)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id,
+                                 reason, changes, request_meta, occurred_at)
+             VALUES {}",
+            values(10)
+        );
+        let mut ledger = sqlx::query(&sql);
+        for row in chunk {
+            ledger = ledger
+                .bind(row.event.seq)
+                .bind(row.contact_id)
+                .bind(row.version)
+                .bind(row.event.event_type.as_str())
+                .bind(row.actor.0)
+                .bind(row.actor.1)
+                .bind(row.reason.as_deref())
+                .bind(row.changes.as_str())
+                .bind(row.meta.as_deref())
+                .bind(row.at);
+        }
+        ledger.execute(&mut *conn).await?;
+        let sql = format!(
+            "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES {}",
+            values(5)
+        );
+        let mut outbox = sqlx::query(&sql);
+        for row in chunk {
+            outbox = outbox
+                .bind(row.event.seq)
+                .bind(row.contact_id)
+                .bind(row.event.event_type.as_str())
+                .bind(row.event.to_json())
+                .bind(row.at);
+        }
+        outbox.execute(&mut *conn).await?;
+        // One delivery per interested endpoint, in the same transaction: a committed change
+        // can't miss its webhooks, and a rolled-back one sends none.
+        let from = first + (n * ROWS_PER_STATEMENT) as i64;
+        crate::store::webhooks::fan_out_in(conn, from, from + chunk.len() as i64 - 1).await?;
+    }
+    crate::store::read_model::tell_others_in(conn).await?;
+    Ok(first)
 }
 
 /// Writes one ledger row, its outbox row and its webhook deliveries (or holds them, see
@@ -163,75 +169,42 @@ pub(super) async fn record_in(
     .fetch_one(&mut *conn)
     .await?;
     let changes = serde_json::to_string(r.changes).map_err(anyhow::Error::from)?;
-    // The event as senders receive it (DESIGN §6.1, §7).
-    let mut event = Event {
-        event_type: r.event_type.to_owned(),
-        seq: 0,
-        occurred_at: jiff::Timestamp::from_millisecond(now)
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
+    let mut row = HeldRow {
+        contact_id: r.contact_id,
         version,
-        contact: EventContact {
-            reference: r.reference,
-            email: r.email,
-        },
-        actor: EventActor {
-            kind: r.actor.kind().to_owned(),
-            id: r.actor.id().map(|id| id.to_string()),
-        },
+        actor: (r.actor.kind(), r.actor.id()),
         reason: r.reason.map(str::to_owned),
-        changes: r.changes.to_vec(),
-    };
-    if let Rows::Held(held) = rows {
-        held.push(HeldRow {
-            contact_id: r.contact_id,
+        changes,
+        meta: r.meta.map(Value::to_string),
+        at: now,
+        // The event as senders receive it (DESIGN §6.1, §7).
+        event: Event {
+            event_type: r.event_type.to_owned(),
+            seq: 0,
+            occurred_at: jiff::Timestamp::from_millisecond(now)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
             version,
-            actor: (r.actor.kind(), r.actor.id()),
+            contact: EventContact {
+                reference: r.reference,
+                email: r.email,
+            },
+            actor: EventActor {
+                kind: r.actor.kind().to_owned(),
+                id: r.actor.id().map(|id| id.to_string()),
+            },
             reason: r.reason.map(str::to_owned),
-            changes,
-            meta: r.meta.map(Value::to_string),
-            at: now,
-            event,
-        });
-        return Ok((held.len() as i64 - 1, version));
+            changes: r.changes.to_vec(),
+        },
+    };
+    match rows {
+        Rows::Held(held) => {
+            held.push(row);
+            Ok((held.len() as i64 - 1, version))
+        }
+        Rows::Now => Ok((
+            write_rows(conn, std::slice::from_mut(&mut row)).await?,
+            version,
+        )),
     }
-
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE name = 'ledger_seq' RETURNING value",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    event.seq = seq;
-    sqlx::query(
-        "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id, reason,
-                             changes, request_meta, occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(seq)
-    .bind(r.contact_id)
-    .bind(version)
-    .bind(r.event_type)
-    .bind(r.actor.kind())
-    .bind(r.actor.id())
-    .bind(r.reason)
-    .bind(&changes)
-    .bind(r.meta.map(Value::to_string))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    crate::store::read_model::tell_others_in(conn).await?;
-    sqlx::query(
-        "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(seq)
-    .bind(r.contact_id)
-    .bind(r.event_type)
-    .bind(event.to_json())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    // One delivery per interested endpoint, in the same transaction: a committed change can't
-    // miss its webhooks, and a rolled-back one sends none.
-    crate::store::webhooks::fan_out_in(conn, seq, r.contact_id, r.event_type, now).await?;
-    Ok((seq, version))
 }
