@@ -113,7 +113,10 @@ async fn write_rows(conn: &mut AnyConnection, rows: &mut [HeldRow]) -> sqlx::Res
              VALUES {}",
             values(10)
         );
-        let mut ledger = sqlx::query(&sql);
+        // A statement per group size would crowd the hot statements out of the connection's
+        // cache of prepared statements: only the one-row form is kept.
+        let keep = chunk.len() == 1;
+        let mut ledger = sqlx::query(&sql).persistent(keep);
         for row in chunk {
             ledger = ledger
                 .bind(row.event.seq)
@@ -132,7 +135,7 @@ async fn write_rows(conn: &mut AnyConnection, rows: &mut [HeldRow]) -> sqlx::Res
             "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES {}",
             values(5)
         );
-        let mut outbox = sqlx::query(&sql);
+        let mut outbox = sqlx::query(&sql).persistent(keep);
         for row in chunk {
             outbox = outbox
                 .bind(row.event.seq)
