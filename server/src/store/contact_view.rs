@@ -122,8 +122,10 @@ impl Store {
         contact_id: i64,
         topic_id: i64,
     ) -> anyhow::Result<Option<LinkTarget>> {
-        let Some(row) = sqlx::query(&format!(
-            "SELECT c.email, c.phone, c.email_changed_at,
+        // Built once: the one-click path reads a link's target on every POST.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT c.email, c.phone, c.email_changed_at,
                     EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
                             AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
                     {},
@@ -133,12 +135,14 @@ impl Store {
              LEFT JOIN topics t ON t.id = $2
              LEFT JOIN preferences p ON p.contact_id = c.id AND p.topic_id = t.id
              WHERE c.id = $1 AND c.erased_at IS NULL",
-            topic_columns_of("t")
-        ))
-        .bind(contact_id)
-        .bind(topic_id)
-        .fetch_optional(self.reader())
-        .await?
+                topic_columns_of("t")
+            )
+        });
+        let Some(row) = sqlx::query(&SQL)
+            .bind(contact_id)
+            .bind(topic_id)
+            .fetch_optional(self.reader())
+            .await?
         else {
             return Ok(None);
         };

@@ -59,7 +59,7 @@ pub(crate) const TOPIC_COLUMNS: &str = "id, key, name, description, kind, channe
     default_subscribed, default_frequency, position, archived_at";
 
 /// [`TOPIC_COLUMNS`] of the table aliased `alias`, for a query that joins topics to another
-/// table with columns of the same names.
+/// table with columns of the same names (built once, into a `LazyLock` of the whole query).
 pub(crate) fn topic_columns_of(alias: &str) -> String {
     TOPIC_COLUMNS
         .split(',')

@@ -3,6 +3,8 @@
 //! written for the whole group together — one counter update and one statement per table for
 //! the group, where one at a time costs four statements per row.
 
+use std::sync::LazyLock;
+
 use app::domain::Actor;
 use serde_json::Value;
 use sqlx::AnyConnection;
@@ -34,12 +36,12 @@ pub(super) enum Rows {
     Held(Vec<HeldRow>),
 }
 
-/// A ledger row waiting for its `seq`.
+/// A ledger row waiting for its `seq`: its event (type, version, actor kind, reason) and what
+/// the ledger keeps besides.
 pub(super) struct HeldRow {
     contact_id: i64,
-    version: i64,
-    actor: (&'static str, Option<i64>),
-    reason: Option<String>,
+    actor_id: Option<i64>,
+    /// The field changes as JSON.
     changes: String,
     meta: Option<String>,
     at: i64,
@@ -86,6 +88,21 @@ impl Rows {
     }
 }
 
+const LEDGER_INSERT: &str = "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind,
+    actor_id, reason, changes, request_meta, occurred_at) VALUES";
+const OUTBOX_INSERT: &str =
+    "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES";
+static LEDGER_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(LEDGER_INSERT, 10, 1));
+static OUTBOX_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(OUTBOX_INSERT, 5, 1));
+
+/// `head` followed by `n` rows of `width` placeholders.
+fn insert_sql(head: &str, width: usize, n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("({})", placeholders(1 + i * width, width)))
+        .collect();
+    format!("{head} {}", rows.join(", "))
+}
+
 /// Writes ledger rows: one counter update gives them their run of `seq`s, in the order they
 /// were made (the counter row's lock keeps `seq` in commit order); then the ledger, outbox and
 /// deliveries, one statement each per 500 rows. Returns the first `seq`.
@@ -101,41 +118,34 @@ async fn write_rows(conn: &mut AnyConnection, rows: &mut [HeldRow]) -> sqlx::Res
         row.event.seq = first + i as i64;
     }
     for (n, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
-        let values = |width: usize| {
-            (0..chunk.len())
-                .map(|i| format!("({})", placeholders(1 + i * width, width)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let sql = format!(
-            "INSERT INTO ledger (seq, contact_id, version, event_type, actor_kind, actor_id,
-                                 reason, changes, request_meta, occurred_at)
-             VALUES {}",
-            values(10)
-        );
-        // A statement per group size would crowd the hot statements out of the connection's
-        // cache of prepared statements: only the one-row form is kept.
+        // The one-row form (every change committed on its own) is built once and kept
+        // prepared; one statement per group size would crowd the writer's hot statements out
+        // of its cache of prepared statements, so those are not kept.
         let keep = chunk.len() == 1;
-        let mut ledger = sqlx::query(&sql).persistent(keep);
+        let (ledger_sql, outbox_sql) = if keep {
+            (LEDGER_ONE.as_str().into(), OUTBOX_ONE.as_str().into())
+        } else {
+            (
+                std::borrow::Cow::Owned(insert_sql(LEDGER_INSERT, 10, chunk.len())),
+                std::borrow::Cow::Owned(insert_sql(OUTBOX_INSERT, 5, chunk.len())),
+            )
+        };
+        let mut ledger = sqlx::query(&ledger_sql).persistent(keep);
         for row in chunk {
             ledger = ledger
                 .bind(row.event.seq)
                 .bind(row.contact_id)
-                .bind(row.version)
+                .bind(row.event.version)
                 .bind(row.event.event_type.as_str())
-                .bind(row.actor.0)
-                .bind(row.actor.1)
-                .bind(row.reason.as_deref())
+                .bind(row.event.actor.kind.as_str())
+                .bind(row.actor_id)
+                .bind(row.event.reason.as_deref())
                 .bind(row.changes.as_str())
                 .bind(row.meta.as_deref())
                 .bind(row.at);
         }
         ledger.execute(&mut *conn).await?;
-        let sql = format!(
-            "INSERT INTO outbox (seq, contact_id, event_type, payload, created_at) VALUES {}",
-            values(5)
-        );
-        let mut outbox = sqlx::query(&sql).persistent(keep);
+        let mut outbox = sqlx::query(&outbox_sql).persistent(keep);
         for row in chunk {
             outbox = outbox
                 .bind(row.event.seq)
@@ -174,9 +184,7 @@ pub(super) async fn record_in(
     let changes = serde_json::to_string(r.changes).map_err(anyhow::Error::from)?;
     let mut row = HeldRow {
         contact_id: r.contact_id,
-        version,
-        actor: (r.actor.kind(), r.actor.id()),
-        reason: r.reason.map(str::to_owned),
+        actor_id: r.actor.id(),
         changes,
         meta: r.meta.map(Value::to_string),
         at: now,

@@ -319,19 +319,22 @@ async fn load_topic_choice(
     key: &TopicKey,
     contact_id: i64,
 ) -> Result<(Topic, Preference), ChangeError> {
-    let row = sqlx::query(&format!(
-        "SELECT {}, p.subscribed AS p_subscribed, p.channels AS p_channels,
-                p.frequency AS p_frequency, p.info_only AS p_info_only
-         FROM topics t
-         LEFT JOIN preferences p ON p.topic_id = t.id AND p.contact_id = $2
-         WHERE t.key = $1 AND t.archived_at IS NULL",
-        topic_columns_of("t")
-    ))
-    .bind(key.as_str())
-    .bind(contact_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ChangeError::UnknownTopic(key.clone()))?;
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, p.subscribed AS p_subscribed, p.channels AS p_channels,
+                    p.frequency AS p_frequency, p.info_only AS p_info_only
+             FROM topics t
+             LEFT JOIN preferences p ON p.topic_id = t.id AND p.contact_id = $2
+             WHERE t.key = $1 AND t.archived_at IS NULL",
+            topic_columns_of("t")
+        )
+    });
+    let row = sqlx::query(&SQL)
+        .bind(key.as_str())
+        .bind(contact_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| ChangeError::UnknownTopic(key.clone()))?;
     let topic = Topic::from_row(&row)?;
     let pref = stored_preference(&row, "p_")?.unwrap_or_else(|| topic.default_preference());
     Ok((topic, pref))
