@@ -1,5 +1,6 @@
 //! Attune's web front end: compiled into the server for rendering (feature `ssr`) and to
-//! WebAssembly for hydration (feature `hydrate`). Shared domain types live in [`domain`].
+//! WebAssembly for its islands (feature `hydrate`): the pages are server HTML, and only the
+//! components marked `#[island]` run in the browser. Shared domain types live in [`domain`].
 
 pub mod api;
 pub mod app;
@@ -8,10 +9,10 @@ pub mod backend;
 pub mod domain;
 pub mod pages;
 
-/// The browser entry point: attaches the interactive app to the server-rendered page.
+/// The browser entry point: sets up the reactive system; the hydration script then hydrates
+/// each island on the page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

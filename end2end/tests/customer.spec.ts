@@ -3,6 +3,7 @@ import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 import { waitForLink } from "./support/mail";
 import { linksFor } from "./support/links";
+import { change, openTopic, saveTopic } from "./support/topics";
 
 // The whole customer journey, once with JavaScript on and once off, each project as a different
 // demo contact so that the two runs cannot see each other's changes.
@@ -44,23 +45,39 @@ test("a customer signs in by email link, changes every kind of setting, and sees
   await expect(page.getByRole("heading", { name: "Your message preferences" })).toBeVisible();
   await expect(page.getByText(`Signed in as ${email}`)).toBeVisible();
 
-  // A topic: opt in to offers, by SMS only, monthly, information only.
+  // The page reads short: one line per topic, saying what the contact gets.
   const offers = page.getByRole("region", { name: "Offers" });
-  await offers.getByLabel("Send me offers").check();
-  await offers.getByLabel("Text message (SMS)").check();
-  await offers.getByLabel("Email").uncheck();
-  await offers.getByLabel("How often, at most").selectOption("monthly");
-  await offers.getByLabel(/Information only/).check();
-  await saveAndExpect(page, "Save Offers", "Turned on Offers");
-  await expect(page.getByRole("region", { name: /^Saved$/ })).toContainText("Turned off email for Offers");
+  await expect(offers.locator("summary")).toContainText("off");
+  await expect(offers.getByLabel("Send me offers")).toBeHidden();
+
+  // A topic: opt in to offers, by SMS only, monthly, information only. With JavaScript each change
+  // saves itself and says so beside the choices; without, the Save button posts them all.
+  await openTopic(page, "Offers");
+  const js = javaScriptEnabled;
+  await change(offers, js, () => offers.getByLabel("Send me offers").check(), "Turned on Offers");
+  // Texts are already among its channels (a topic's default is every channel it offers).
+  await expect(offers.getByLabel("Text message (SMS)")).toBeChecked();
+  await change(offers, js, () => offers.getByLabel("Email").uncheck(), "Turned off email for Offers");
+  await change(offers, js, () => offers.getByLabel("How often, at most").selectOption("monthly"), "Chose at most once a month for Offers");
+  await change(offers, js, () => offers.getByLabel(/Information only/).check(), "Chose information only, no follow-up, for Offers");
+  if (js) {
+    // Undo puts the last change back, on the form and on the server.
+    await offers.getByRole("button", { name: "Undo" }).click();
+    await expect(offers.getByRole("status")).toContainText("Saved: Allowed follow-ups for Offers again");
+    await expect(offers.getByLabel(/Information only/)).not.toBeChecked();
+    await change(offers, js, () => offers.getByLabel(/Information only/).check(), "Chose information only, no follow-up, for Offers");
+  }
+  await saveTopic(page, offers, "Offers", js, ["Turned on Offers", "Turned off email for Offers"]);
+  await expect(offers.locator("summary")).toContainText("text messages, at most once a month, information only");
 
   // A required topic can't be switched off, but its channels can change.
-  const appointments = page.getByRole("region", { name: "Appointments and reminders" });
+  const appointments = await openTopic(page, "Appointments and reminders");
   await expect(appointments).toContainText("can’t be switched off");
-  await appointments.getByLabel("Phone call").uncheck();
-  await saveAndExpect(page, "Save Appointments and reminders", "Turned off phone calls for Appointments and reminders");
+  await change(appointments, js, () => appointments.getByLabel("Phone call").uncheck(), "Turned off phone calls for Appointments and reminders");
+  await saveTopic(page, appointments, "Appointments and reminders", js, ["Turned off phone calls for Appointments and reminders"]);
 
   // Global settings: a pause, quiet hours, never call.
+  await openTopic(page, "Breaks, quiet hours, calls and texts");
   await page.getByLabel("Pause for 1 week").check();
   await page.getByLabel(/No texts or calls between/).check();
   await page.getByLabel("From", { exact: true }).fill("21:30");
@@ -75,12 +92,18 @@ test("a customer signs in by email link, changes every kind of setting, and sees
   await saveAndExpect(page, "Subscribe again to my topics", "Subscribed again after unsubscribing from everything");
 
   // Contact details.
+  await openTopic(page, "Your details");
   await page.getByLabel("Time zone", { exact: true }).selectOption("Europe/Paris");
   await page.getByLabel("Language", { exact: true }).selectOption("fr");
   await saveAndExpect(page, "Save my details", "Set the time zone to Europe/Paris");
 
   // A reload shows every choice as saved.
   await page.goto("/preferences");
+  await expect(offers.locator("summary")).toContainText("text messages, at most once a month, information only");
+  await openTopic(page, "Offers");
+  await openTopic(page, "Appointments and reminders");
+  await openTopic(page, "Breaks, quiet hours, calls and texts");
+  await openTopic(page, "Your details");
   await expect(offers.getByLabel("Send me offers")).toBeChecked();
   await expect(offers.getByLabel("Text message (SMS)")).toBeChecked();
   await expect(offers.getByLabel("Email")).not.toBeChecked();
@@ -145,7 +168,7 @@ test("a contact without a phone number is told why texts and calls can't be chos
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await page.goto(await waitForLink(email));
   await page.getByRole("button", { name: "Continue" }).click();
-  const offers = page.getByRole("region", { name: "Offers" });
+  const offers = await openTopic(page, "Offers");
   await expect(offers.getByLabel("Text message (SMS)")).toBeDisabled();
   await expect(offers).toContainText("We have no phone number for you");
 });
@@ -161,11 +184,12 @@ test("a person known under two records sees one page, and one save changes both"
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByRole("heading", { name: "Your message preferences" })).toHaveCount(1);
 
-  const surveys = page.getByRole("region", { name: "Surveys" });
-  await surveys.getByLabel("How often, at most").selectOption("weekly");
-  await saveAndExpect(page, "Save Surveys", "Chose at most once a week for Surveys");
+  const surveys = await openTopic(page, "Surveys");
+  const said = "Chose at most once a week for Surveys";
+  await change(surveys, javaScriptEnabled, () => surveys.getByLabel("How often, at most").selectOption("weekly"), said);
+  await saveTopic(page, surveys, "Surveys", javaScriptEnabled, [said]);
 
   // The scheduler's record, opened from a link in the scheduler's own mail, says the same.
   await page.goto(linksFor(other).preferences);
-  await expect(page.getByRole("region", { name: "Surveys" }).getByLabel("How often, at most")).toHaveValue("weekly");
+  await expect((await openTopic(page, "Surveys")).getByLabel("How often, at most")).toHaveValue("weekly");
 });

@@ -14,29 +14,13 @@ test("the start page names the product and offers sign-in by email", async ({ pa
   await expect(page.getByRole("button", { name: "Email me a sign-in link" })).toBeEnabled();
 });
 
-test("the page hydrates only when JavaScript is on", async ({ page, javaScriptEnabled }) => {
-  await page.goto("/");
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", javaScriptEnabled ? "true" : "false");
-});
-
-test("the front end crosses the wire as compressed at build time", async ({ page, javaScriptEnabled }) => {
-  const pkg = path.join(__dirname, "..", "..", "target", "site", "pkg");
-  const seen = new Map<string, { encoding?: string; bytes: number }>();
-  page.on("requestfinished", async (request) => {
-    const name = new URL(request.url()).pathname.split("/").pop() ?? "";
-    if (!["attune.wasm", "attune.js"].includes(name)) return;
-    const response = await request.response();
-    const sizes = await request.sizes();
-    seen.set(name, { encoding: response?.headers()["content-encoding"], bytes: sizes.responseBodySize });
-  });
+test("the start page loads no script file and no WebAssembly", async ({ page }) => {
+  const fetched: string[] = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
   await page.goto("/");
   await page.waitForLoadState("networkidle");
-  // Without JavaScript nothing needs them; whatever a browser does fetch (a preload) comes the same way.
-  if (javaScriptEnabled) await expect.poll(() => seen.size).toBe(2);
-  for (const [name, got] of seen) {
-    // Exactly the `brotli -q 11` copy `make build` left beside the file.
-    expect(got, name).toEqual({ encoding: "br", bytes: fs.statSync(path.join(pkg, `${name}.br`)).size });
-  }
+  await expect(page.locator("script[src], link[rel=modulepreload]")).toHaveCount(0);
+  expect(fetched.filter((p) => /\.(js|wasm)$/.test(p))).toEqual([]);
 });
 
 test("asking for a sign-in link gets an answer, with or without JavaScript", async ({ page }) => {

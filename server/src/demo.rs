@@ -25,6 +25,8 @@ pub const OTHER_CONTACTS: &[(&str, &str, Option<&str>)] = &[
     ("demo-ivy", "ivy.demo@example.com", None),
     ("demo-jo", "jo.demo@example.com", Some("+15555550130")),
     ("demo-kim", "kim.demo@example.com", Some("+15555550131")),
+    ("demo-nia", "nia.demo@example.com", Some("+15555550132")),
+    ("demo-oli", "oli.demo@example.com", Some("+15555550133")),
     // Two people each known to two systems under their own refs (DESIGN §1.1).
     ("crm-lee", "lee.demo@example.com", None),
     ("appt-lee", "Lee.Demo@example.com", None),

@@ -189,6 +189,9 @@ pub fn router(state: AppState) -> Router {
     // Without the compressed copies the plain files are served, compressed on the fly.
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     drop_stale_compressed(&pkg);
+    let style = std::fs::read_to_string(pkg.join(format!("{}.css", options.output_name)))
+        .ok()
+        .map(|css| app::app::InlineStyle(css.into()));
     Router::new()
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
@@ -202,6 +205,9 @@ pub fn router(state: AppState) -> Router {
             routes,
             move || {
                 provide_context(backend.clone());
+                if let Some(style) = &style {
+                    provide_context(style.clone());
+                }
                 // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
                 leptos::nonce::provide_nonce();
             },

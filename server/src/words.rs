@@ -93,25 +93,6 @@ fn channels_of(v: &Value) -> Vec<Channel> {
         .unwrap_or_default()
 }
 
-fn channel_word(c: Channel) -> &'static str {
-    match c {
-        Channel::Email => "email",
-        Channel::Sms => "text messages",
-        Channel::Voice => "phone calls",
-        Channel::Push => "app notifications",
-    }
-}
-
-/// Channels in words, e.g. "text messages and phone calls".
-pub fn channel_words(channels: &[Channel]) -> String {
-    let words: Vec<&str> = channels.iter().map(|c| channel_word(*c)).collect();
-    match words.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 /// Each field change in plain words, e.g. "Turned off text messages for Offers".
 pub fn describe(
     changes: &[FieldChange],
@@ -130,7 +111,7 @@ pub fn describe(
                     .get(t.as_str())
                     .cloned()
                     .unwrap_or_else(|| t.to_string()),
-                Scope::Channel(ch) => channel_word(*ch).to_owned(),
+                Scope::Channel(ch) => ch.word().to_owned(),
             };
             let at = match kind {
                 AddressKind::Phone => "this phone number",
@@ -153,22 +134,16 @@ pub fn describe(
                     "channels" => {
                         let (from, to) = (channels_of(&c.from), channels_of(&c.to));
                         for ch in to.iter().filter(|ch| !from.contains(ch)) {
-                            out.push(format!("Turned on {} for {topic}", channel_word(*ch)));
+                            out.push(format!("Turned on {} for {topic}", ch.word()));
                         }
                         for ch in from.iter().filter(|ch| !to.contains(ch)) {
-                            out.push(format!("Turned off {} for {topic}", channel_word(*ch)));
+                            out.push(format!("Turned off {} for {topic}", ch.word()));
                         }
                         continue;
                     }
                     "frequency" => {
                         let f = c.to.as_str().and_then(|s| Frequency::parse(s).ok());
-                        let how = match f {
-                            Some(Frequency::Immediate) => "as it happens",
-                            Some(Frequency::Daily) => "at most once a day",
-                            Some(Frequency::Weekly) => "at most once a week",
-                            Some(Frequency::Monthly) => "at most once a month",
-                            None => "a new frequency",
-                        };
+                        let how = f.map_or("a new frequency", Frequency::words);
                         format!("Chose {how} for {topic}")
                     }
                     "info_only" if c.to == json!(true) => {
@@ -190,11 +165,11 @@ pub fn describe(
                     out.push(match ch {
                         Channel::Voice => "Asked never to be called".into(),
                         Channel::Sms => "Asked never to be texted".into(),
-                        other => format!("Stopped all {}", channel_word(*other)),
+                        other => format!("Stopped all {}", other.word()),
                     });
                 }
                 for ch in from.iter().filter(|ch| !to.contains(ch)) {
-                    out.push(format!("Allowed {} again", channel_word(*ch)));
+                    out.push(format!("Allowed {} again", ch.word()));
                 }
                 continue;
             }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::{
-    types::{HistoryPage, PreferencesView},
+    types::{HistoryPage, PreferencesView, TopicSaved},
     AppError,
 };
 // What the server functions' bodies decode the forms into: the server's side only.
@@ -41,7 +41,21 @@ fn after_save(saved: Option<i64>, link: Option<&str>) {
     leptos_axum::redirect(&format!("{page}?saved={}", saved.unwrap_or(0)));
 }
 
-/// Saves one topic's form.
+/// Whether the request is a browser's own form post (it takes HTML back), rather than a call
+/// from a page's script.
+#[cfg(feature = "ssr")]
+fn plain_form_post() -> bool {
+    crate::backend::request_parts().is_ok_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Saves one topic's form. A browser's own form post is sent back to the page, which says what
+/// changed; a call from the page's script gets what changed and the topic as it is now.
 #[server(prefix = "/sf", endpoint = "save_topic")]
 #[allow(clippy::too_many_arguments)] // one argument per form field
 pub async fn save_topic(
@@ -54,7 +68,7 @@ pub async fn save_topic(
     ch_voice: Option<String>,
     ch_push: Option<String>,
     link: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<TopicSaved>, AppError> {
     use crate::backend::{backend, current_contact};
     let contact = current_contact(link.as_deref()).await?;
     let channels = [
@@ -68,15 +82,27 @@ pub async fn save_topic(
     .map(|(c, _)| c)
     .collect();
     let form = TopicForm {
-        topic,
+        topic: topic.clone(),
         subscribed: ticked(&subscribed),
         channels,
         frequency,
         info_only: ticked(&info_only),
     };
-    let saved = backend()?.save_topic(contact, form).await?;
-    after_save(saved, link.as_deref());
-    Ok(())
+    let backend = backend()?;
+    let saved = backend.save_topic(contact, form).await?;
+    if plain_form_post() {
+        after_save(saved, link.as_deref());
+        return Ok(None);
+    }
+    let view = backend
+        .preferences(contact, Some(saved.unwrap_or(0)))
+        .await?;
+    let items = view.saved.unwrap_or_default();
+    Ok(view
+        .topics
+        .into_iter()
+        .find(|t| t.key == topic)
+        .map(|topic| TopicSaved { items, topic }))
 }
 
 /// Saves pause, quiet hours and the "never call / never text" switches.

@@ -65,6 +65,16 @@ pub struct TopicPrefView {
     pub channels: Vec<ChannelChoice>,
 }
 
+/// What saving a topic's form changed, for the page to say beside the form when it saved
+/// without a reload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicSaved {
+    /// The change in plain words; empty when nothing changed.
+    pub items: Vec<String>,
+    /// The topic as it is now.
+    pub topic: TopicPrefView,
+}
+
 /// One channel a topic offers, as this contact has it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChoice {

@@ -122,6 +122,38 @@ impl Channel {
             Channel::Push => "App notification",
         }
     }
+
+    /// The channel inside a sentence, e.g. "text messages" in "Turned off text messages".
+    pub fn word(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "text messages",
+            Channel::Voice => "phone calls",
+            Channel::Push => "app notifications",
+        }
+    }
+}
+
+/// Channels in words, e.g. "text messages and phone calls".
+pub fn channel_words(channels: &[Channel]) -> String {
+    let words: Vec<&str> = channels.iter().map(|c| c.word()).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+impl Frequency {
+    /// The frequency inside a sentence, e.g. "at most once a week".
+    pub fn words(self) -> &'static str {
+        match self {
+            Frequency::Immediate => "as it happens",
+            Frequency::Daily => "at most once a day",
+            Frequency::Weekly => "at most once a week",
+            Frequency::Monthly => "at most once a month",
+        }
+    }
 }
 
 string_enum!(

@@ -9,6 +9,7 @@ pub mod preferences;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod staff;
+pub mod topic;
 
 use leptos::prelude::*;
 

@@ -6,10 +6,10 @@ use crate::{
     api::{
         customer::{get_preferences, SaveDetails, SaveGlobal, SaveTopic, SetUnsubscribedAll},
         sign_in::SignOut,
-        types::{PreferencesView, TopicPrefView},
+        types::{GlobalView, PreferencesView},
         AppError,
     },
-    domain::Frequency,
+    pages::topic::TopicCard,
 };
 
 /// `/p/{token}`: the preference page for the contact a link in a message names, without signing
@@ -21,9 +21,11 @@ pub fn LinkPreferencesPage() -> impl IntoView {
     view! { <PreferencesPage link=token/> }
 }
 
-/// `/preferences` (DESIGN §5): per topic and global settings. Every form posts to a server
-/// function, so the page works without JavaScript; hydrated, it saves without a reload.
-/// With `link`, it acts for the contact a preferences link names instead of the signed-in one.
+/// `/preferences` (DESIGN §5): per topic and global settings, rendered on the server. Each topic
+/// is a line that opens to its choices ([`TopicCard`], the page's only island); the global
+/// choices are grouped below. Every form posts to a server function, so the page works without
+/// JavaScript. With `link`, it acts for the contact a preferences link names instead of the
+/// signed-in one.
 #[component]
 pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView {
     let link_value = StoredValue::new(link.clone());
@@ -34,36 +36,16 @@ pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView 
             .get("saved")
             .and_then(|s| s.parse::<i64>().ok())
     };
+    // A form that failed sends the browser back here with the error in the URL; the actions
+    // read it from there.
     let save_topic = ServerAction::<SaveTopic>::new();
     let save_global = ServerAction::<SaveGlobal>::new();
     let unsubscribe_all = ServerAction::<SetUnsubscribedAll>::new();
     let save_details = ServerAction::<SaveDetails>::new();
-    let prefs = Resource::new(
-        move || {
-            (
-                saved(),
-                save_topic.version().get()
-                    + save_global.version().get()
-                    + unsubscribe_all.version().get()
-                    + save_details.version().get(),
-            )
-        },
-        {
-            let link = link.clone();
-            move |(saved, _)| get_preferences(saved, link.clone())
-        },
-    );
-    let pending = move || {
-        save_topic.pending().get()
-            || save_global.pending().get()
-            || unsubscribe_all.pending().get()
-            || save_details.pending().get()
-    };
-    // The latest failure of any form, shown in one place (without JavaScript it arrives in the
-    // URL the server sends the browser back to).
+    let prefs = Resource::new(saved, move |saved| get_preferences(saved, link.clone()));
     let failure = move || {
+        let topic = save_topic.value().get().and_then(Result::err);
         [
-            save_topic.value().get(),
             save_global.value().get(),
             unsubscribe_all.value().get(),
             save_details.value().get(),
@@ -71,9 +53,9 @@ pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView 
         .into_iter()
         .flatten()
         .find_map(Result::err)
+        .or(topic)
     };
     let actions = Actions {
-        save_topic,
         save_global,
         unsubscribe_all,
         save_details,
@@ -81,7 +63,6 @@ pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView 
 
     view! {
         <div class="status-region" role="status" aria-live="polite">
-            {move || pending().then(|| view! { <p class="pending">"Saving…"</p> })}
             {move || failure().map(|e: AppError| view! { <p class="error" role="alert">"Not saved: "{e.to_string()}</p> })}
         </div>
         <Transition fallback=|| view! { <p>"Loading your preferences…"</p> }>
@@ -97,7 +78,6 @@ pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView 
 
 #[derive(Clone, Copy)]
 struct Actions {
-    save_topic: ServerAction<SaveTopic>,
     save_global: ServerAction<SaveGlobal>,
     unsubscribe_all: ServerAction<SetUnsubscribedAll>,
     save_details: ServerAction<SaveDetails>,
@@ -123,6 +103,16 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
             .map(|l| view! { <input type="hidden" name="link" value=l/> })
     };
     let (link_global, link_all) = (link_field(&link), link_field(&link));
+    let global_summary = global_summary(&global);
+    let details_summary = [
+        contact.email.clone(),
+        Some(contact.time_zone.clone()),
+        language_name(&contact.locale).map(str::to_owned),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
 
     view! {
         <section class="card">
@@ -176,45 +166,86 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
         })}
 
         <h2 class="section-heading">"Topics"</h2>
-        {topics.into_iter().map(|t| view! { <TopicForm t action=actions.save_topic link=topic_link.clone()/> }).collect_view()}
+        <p class="hint section-hint">"Open a topic to change it."</p>
+        {topics.into_iter().map(|t| view! { <TopicCard t link=topic_link.clone()/> }).collect_view()}
 
-        <section class="card" aria-labelledby="global-heading">
-            <h2 id="global-heading">"For everything"</h2>
-            <ActionForm action=actions.save_global attr:class="stack">
-                {link_global}
-                <fieldset>
-                    <legend>"Take a break"</legend>
-                    {paused.clone().map(|d| view! {
-                        <label class="choice"><input type="radio" name="pause" value="keep" checked=true/>" Stay paused until "{d}</label>
-                    })}
-                    <label class="choice"><input type="radio" name="pause" value="none" checked=paused.is_none()/>" Not paused"</label>
-                    <label class="choice"><input type="radio" name="pause" value="week"/>" Pause for 1 week"</label>
-                    <label class="choice"><input type="radio" name="pause" value="month"/>" Pause for 1 month"</label>
-                    <label class="choice"><input type="radio" name="pause" value="until"/>" Pause until a date:"</label>
-                    <label for="pause-until" class="sub">"Pause until"</label>
-                    <input id="pause-until" type="date" name="pause_until"/>
-                </fieldset>
-                <fieldset>
-                    <legend>"Quiet hours for texts and calls"</legend>
-                    <label class="choice">
-                        <input type="checkbox" name="quiet_hours" value="on" checked=global.quiet_start.is_some()/>
-                        " No texts or calls between these times (your time zone)"
-                    </label>
-                    <div class="row">
-                        <label for="quiet-start">"From"</label>
-                        <input id="quiet-start" type="time" name="quiet_start" value=global.quiet_start.clone().unwrap_or_else(|| "21:00".into())/>
-                        <label for="quiet-end">"to"</label>
-                        <input id="quiet-end" type="time" name="quiet_end" value=global.quiet_end.clone().unwrap_or_else(|| "08:00".into())/>
-                    </div>
-                </fieldset>
-                <fieldset>
-                    <legend>"Channels"</legend>
-                    <label class="choice"><input type="checkbox" name="never_call" value="on" checked=global.never_call/>" Never call me"</label>
-                    <label class="choice"><input type="checkbox" name="never_text" value="on" checked=global.never_text/>" Never text me"</label>
-                </fieldset>
-                <button type="submit">"Save these settings"</button>
-            </ActionForm>
+        <h2 class="section-heading">"For everything"</h2>
+        <section class="card topic" aria-labelledby="global-heading">
+            <details>
+                <summary>
+                    <h3 id="global-heading">"Breaks, quiet hours, calls and texts"</h3>
+                    <span class="summary">{global_summary}</span>
+                </summary>
+                <ActionForm action=actions.save_global attr:class="stack">
+                    {link_global}
+                    <fieldset>
+                        <legend>"Take a break"</legend>
+                        {paused.clone().map(|d| view! {
+                            <label class="choice"><input type="radio" name="pause" value="keep" checked=true/>" Stay paused until "{d}</label>
+                        })}
+                        <label class="choice"><input type="radio" name="pause" value="none" checked=paused.is_none()/>" Not paused"</label>
+                        <label class="choice"><input type="radio" name="pause" value="week"/>" Pause for 1 week"</label>
+                        <label class="choice"><input type="radio" name="pause" value="month"/>" Pause for 1 month"</label>
+                        <label class="choice"><input type="radio" name="pause" value="until"/>" Pause until a date:"</label>
+                        <label for="pause-until" class="sub">"Pause until"</label>
+                        <input id="pause-until" type="date" name="pause_until"/>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Quiet hours for texts and calls"</legend>
+                        <label class="choice">
+                            <input type="checkbox" name="quiet_hours" value="on" checked=global.quiet_start.is_some()/>
+                            " No texts or calls between these times (your time zone)"
+                        </label>
+                        <div class="row">
+                            <label for="quiet-start">"From"</label>
+                            <input id="quiet-start" type="time" name="quiet_start" value=global.quiet_start.clone().unwrap_or_else(|| "21:00".into())/>
+                            <label for="quiet-end">"to"</label>
+                            <input id="quiet-end" type="time" name="quiet_end" value=global.quiet_end.clone().unwrap_or_else(|| "08:00".into())/>
+                        </div>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Channels"</legend>
+                        <label class="choice"><input type="checkbox" name="never_call" value="on" checked=global.never_call/>" Never call me"</label>
+                        <label class="choice"><input type="checkbox" name="never_text" value="on" checked=global.never_text/>" Never text me"</label>
+                    </fieldset>
+                    <button type="submit">"Save these settings"</button>
+                </ActionForm>
+            </details>
         </section>
+
+        {(!via_link).then(|| view! {
+        <section class="card topic" aria-labelledby="details-heading">
+            <details>
+                <summary>
+                    <h3 id="details-heading">"Your details"</h3>
+                    <span class="summary">{details_summary}</span>
+                </summary>
+                <ActionForm action=actions.save_details attr:class="stack">
+                    <label for="details-email">"Email address"</label>
+                    <input id="details-email" type="email" name="email" autocomplete="email" value=contact.email.clone().unwrap_or_default()/>
+                    <p class="hint">
+                        {if contact.email_verified { "Confirmed." } else { "Not confirmed yet: we sent a link to confirm it." }}
+                        " Changing it sends a confirmation link to the new address."
+                    </p>
+                    <label for="details-tz">"Time zone"</label>
+                    <select id="details-tz" name="time_zone">
+                        {time_zones.into_iter().map(|tz| {
+                            let selected = tz == contact.time_zone;
+                            view! { <option value=tz.clone() selected=selected>{tz.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <label for="details-locale">"Language"</label>
+                    <select id="details-locale" name="locale">
+                        {LANGUAGES.into_iter().map(|(code, name)| {
+                            view! { <option value=code selected=contact.locale == code>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="hint">{contact.phone.clone().map(|p| format!("Phone: {p}")).unwrap_or_else(|| "We have no phone number for you.".into())}</p>
+                    <button type="submit">"Save my details"</button>
+                </ActionForm>
+            </details>
+        </section>
+        })}
 
         <section class="card" aria-labelledby="all-heading">
             <h2 id="all-heading">"Unsubscribe from everything"</h2>
@@ -235,118 +266,35 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
                 }}
             </ActionForm>
         </section>
-
-        {(!via_link).then(|| view! {
-        <section class="card" aria-labelledby="details-heading">
-            <h2 id="details-heading">"Your details"</h2>
-            <ActionForm action=actions.save_details attr:class="stack">
-                <label for="details-email">"Email address"</label>
-                <input id="details-email" type="email" name="email" autocomplete="email" value=contact.email.clone().unwrap_or_default()/>
-                <p class="hint">
-                    {if contact.email_verified { "Confirmed." } else { "Not confirmed yet: we sent a link to confirm it." }}
-                    " Changing it sends a confirmation link to the new address."
-                </p>
-                <label for="details-tz">"Time zone"</label>
-                <select id="details-tz" name="time_zone">
-                    {time_zones.into_iter().map(|tz| {
-                        let selected = tz == contact.time_zone;
-                        view! { <option value=tz.clone() selected=selected>{tz.clone()}</option> }
-                    }).collect_view()}
-                </select>
-                <label for="details-locale">"Language"</label>
-                <select id="details-locale" name="locale">
-                    {[("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")].into_iter().map(|(code, name)| {
-                        view! { <option value=code selected=contact.locale == code>{name}</option> }
-                    }).collect_view()}
-                </select>
-                <p class="hint">{contact.phone.clone().map(|p| format!("Phone: {p}")).unwrap_or_else(|| "We have no phone number for you.".into())}</p>
-                <button type="submit">"Save my details"</button>
-            </ActionForm>
-        </section>
-        })}
     }
 }
 
-#[component]
-fn TopicForm(
-    t: TopicPrefView,
-    action: ServerAction<SaveTopic>,
-    link: Option<String>,
-) -> impl IntoView {
-    let key = t.key.clone();
-    let id = move |part: &str| format!("t-{key}-{part}");
-    let heading = id("heading");
-    let labelled_by = heading.clone();
-    let frequency_id = id("frequency");
-    let frequency_for = frequency_id.clone();
-    let channels = t
-        .channels
-        .iter()
-        .map(|c| {
-            let name = format!("ch_{}", c.channel.as_str());
-            let input_id = id(c.channel.as_str());
-            let label_for = input_id.clone();
-            let note_id = format!("{input_id}-note");
-            let described = c.note.as_ref().map(|_| note_id.clone());
-            view! {
-                <label class="choice" for=label_for>
-                    <input id=input_id type="checkbox" name=name value="on"
-                        checked=c.chosen && c.available disabled=!c.available
-                        aria-describedby=described/>
-                    " " {c.channel.label()}
-                </label>
-                {c.note.clone().map(|n| view! { <p class="hint" id=note_id>{n}</p> })}
-            }
-        })
-        .collect_view();
-    view! {
-        <section class="card topic" aria-labelledby=labelled_by>
-            <h3 id=heading>{t.name.clone()}</h3>
-            <p class="hint">{t.description.clone()}</p>
-            <ActionForm action=action attr:class="stack">
-                <input type="hidden" name="topic" value=t.key.clone()/>
-                {link.map(|l| view! { <input type="hidden" name="link" value=l/> })}
-                {if t.required {
-                    view! {
-                        <input type="hidden" name="subscribed" value="on"/>
-                        <p class="required-note">
-                            "Required: these messages can’t be switched off, because you need them. "
-                            "You can choose how they reach you."
-                        </p>
-                    }.into_any()
-                } else {
-                    view! {
-                        <label class="choice switch">
-                            <input type="checkbox" name="subscribed" value="on" checked=t.subscribed/>
-                            " Send me " {t.name.to_lowercase()}
-                        </label>
-                    }.into_any()
-                }}
-                <fieldset>
-                    <legend>"How"</legend>
-                    {channels}
-                </fieldset>
-                <label for=frequency_for>"How often, at most"</label>
-                <select id=frequency_id name="frequency">
-                    {Frequency::ALL.iter().map(|f| view! {
-                        <option value=f.as_str() selected=*f == t.frequency>{frequency_label(*f)}</option>
-                    }).collect_view()}
-                </select>
-                <label class="choice">
-                    <input type="checkbox" name="info_only" value="on" checked=t.info_only/>
-                    " Information only: never follow up with calls or sales messages"
-                </label>
-                <button type="submit">"Save " {t.name.clone()}</button>
-            </ActionForm>
-        </section>
-    }
+/// The languages a contact can choose, by code.
+const LANGUAGES: [(&str, &str); 4] = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+];
+
+fn language_name(code: &str) -> Option<&'static str> {
+    LANGUAGES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
 
-fn frequency_label(f: Frequency) -> &'static str {
-    match f {
-        Frequency::Immediate => "As it happens",
-        Frequency::Daily => "At most once a day",
-        Frequency::Weekly => "At most once a week",
-        Frequency::Monthly => "At most once a month",
+/// The global choices in one line, e.g. "not paused · quiet 21:00–08:00 · never called".
+fn global_summary(g: &GlobalView) -> String {
+    let mut parts = vec![match &g.paused_until {
+        Some(d) => format!("paused until {d}"),
+        None => "not paused".to_owned(),
+    }];
+    if let (Some(start), Some(end)) = (&g.quiet_start, &g.quiet_end) {
+        parts.push(format!("quiet {start}–{end}"));
     }
+    match (g.never_call, g.never_text) {
+        (true, true) => parts.push("no calls or texts".to_owned()),
+        (true, false) => parts.push("no calls".to_owned()),
+        (false, true) => parts.push("no texts".to_owned()),
+        (false, false) => {}
+    }
+    parts.join(" · ")
 }

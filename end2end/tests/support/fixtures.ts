@@ -1,15 +1,12 @@
 import { test as base, expect, Page } from "@playwright/test";
 
-/** With JavaScript on, waits until the Leptos app has hydrated the page (its `<main>` says so),
- * so that no click or tick lands before the handlers do. Pages outside the app (link pages, the
- * staff console) carry no such mark and are ready when loaded. */
+/** With JavaScript on, waits until every island on the page has hydrated (each says so with
+ * `data-hydrated="true"`), so that a change lands where its handler saves it. Pages without
+ * islands are ready when loaded. */
 export async function hydrated(page: Page, javaScriptEnabled: boolean) {
   if (!javaScriptEnabled) return;
-  const main = page.locator("main[data-hydrated]");
-  if ((await main.count()) > 0) {
-    // Compiling the WebAssembly can take seconds on a loaded two-core machine.
-    await expect(main).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
-  }
+  // Compiling the WebAssembly can take seconds on a loaded two-core machine.
+  await expect(page.locator('[data-hydrated="false"]')).toHaveCount(0, { timeout: 30_000 });
 }
 
 /** Playwright's `test`, whose `page.goto` waits for hydration with JavaScript on. A test that

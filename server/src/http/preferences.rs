@@ -1,7 +1,9 @@
 //! `PATCH /api/v1/contacts/{ref}/preferences`: a change the contact asked for, made on their
 //! behalf by a sender — with a reason, and with consent when it subscribes them.
 
-use app::domain::{Actor, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap};
+use app::domain::{
+    channel_words, Actor, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap,
+};
 use axum::{
     extract::{Path, State},
     Json,
@@ -24,7 +26,6 @@ use crate::{
         changes::consent::{loosenings, Loosening},
         now_ms, ChangeOp, ChangeRequest, FieldChange,
     },
-    words::channel_words,
 };
 
 /// Evidence that the contact asked for what a patch subscribes them to.

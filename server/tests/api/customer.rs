@@ -170,6 +170,46 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_topic_saved_by_the_page_script_says_what_changed_without_sending_the_browser_away(db) {
+        let app = spawn_app(db).await;
+        let token = seed(&app).await;
+        let cookie = sign_in(&app, &token).await;
+        // As the island's script sends it: the form's fields, asking for JSON back.
+        let save = |form: &'static [(&'static str, &'static str)]| {
+            let (app, cookie) = (&app, &cookie);
+            async move {
+                app.client
+                    .post(app.url("/sf/save_topic"))
+                    .header("accept", "application/json")
+                    .header("sec-fetch-site", "same-origin")
+                    .header("cookie", cookie.as_str())
+                    .form(form)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+
+        let res = save(&[("topic", "offers"), ("subscribed", "on"), ("frequency", "monthly"), ("ch_email", "on"), ("ch_sms", "on")]).await;
+
+        assert_eq!(res.status(), 200, "no redirect: the page stays where it is");
+        assert!(res.headers().get("location").is_none());
+        let saved: serde_json::Value = res.json().await.unwrap();
+        let items: Vec<&str> = saved["items"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+        assert!(items.contains(&"Turned on text messages for Offers") && items.contains(&"Chose at most once a month for Offers"), "{saved}");
+        assert_eq!(saved["topic"]["key"], "offers");
+        assert_eq!(saved["topic"]["frequency"], "monthly", "the topic as it is now: {saved}");
+        assert_eq!(saved["topic"]["subscribed"], true);
+
+        // The same form again changes nothing, and says so.
+        let again: serde_json::Value = save(&[("topic", "offers"), ("subscribed", "on"), ("frequency", "monthly"), ("ch_email", "on"), ("ch_sms", "on")]).await.json().await.unwrap();
+        assert_eq!(again["items"], serde_json::json!([]), "{again}");
+        let (_, history) = app.get_page("/history", Some(&cookie)).await;
+        assert_eq!(history.matches("Turned on text messages for Offers").count(), 1, "{history}");
+    }
+}
+
+both_backends! {
     async fn global_settings_and_unsubscribe_all_are_saved_and_explained(db) {
         let app = spawn_app(db).await;
         let token = seed(&app).await;

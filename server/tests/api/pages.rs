@@ -3,7 +3,7 @@
 use crate::helpers::{spawn_app, spawn_app_with};
 
 both_backends! {
-    async fn the_start_page_is_server_rendered_with_the_sign_in_form(db) {
+    async fn the_start_page_is_server_rendered_with_the_sign_in_form_and_loads_no_script_file(db) {
         let app = spawn_app(db).await;
 
         let res = app.client.get(format!("{}/", app.address)).send().await.unwrap();
@@ -14,7 +14,7 @@ both_backends! {
         assert!(html.contains("<title>Attune"), "{html}");
         assert!(html.contains(r#"name="email""#));
         assert!(html.contains("Email me a sign-in link"));
-        assert!(html.contains("/pkg/attune.js"), "the page loads the hydration script");
+        assert!(!html.contains("/pkg/attune.js") && !html.contains("attune_bg.wasm") && !html.contains("attune.wasm"), "a page with no islands loads no script file: {html}");
     }
 }
 
