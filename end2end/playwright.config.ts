@@ -34,8 +34,11 @@ export default defineConfig({
     trace: "off",
   },
   projects: [
-    { name: "js-on", use: { javaScriptEnabled: true } },
-    { name: "js-off", use: { javaScriptEnabled: false } },
+    { name: "js-on", use: { javaScriptEnabled: true }, testIgnore: /slow\.spec\.ts/ },
+    { name: "js-off", use: { javaScriptEnabled: false }, testIgnore: /slow\.spec\.ts/ },
+    // The timed check runs alone: after the others, and one project after the other.
+    { name: "slow-js-on", use: { javaScriptEnabled: true }, testMatch: /slow\.spec\.ts/, dependencies: ["js-on", "js-off"] },
+    { name: "slow-js-off", use: { javaScriptEnabled: false }, testMatch: /slow\.spec\.ts/, dependencies: ["slow-js-on"] },
   ],
   webServer: {
     command: "./serve.sh",
