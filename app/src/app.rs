@@ -7,12 +7,16 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
 };
 
-use crate::pages::{
-    auth::AuthPage,
-    history::HistoryPage,
-    home::HomePage,
-    not_found::NotFound,
-    preferences::{LinkPreferencesPage, PreferencesPage},
+use crate::{
+    i18n::{lang, Lang},
+    pages::{
+        auth::AuthPage,
+        history::HistoryPage,
+        home::HomePage,
+        not_found::NotFound,
+        preferences::{LinkPreferencesPage, PreferencesPage},
+    },
+    tr,
 };
 
 /// The one Content-Security-Policy: nothing from other sites, and scripts only with the
@@ -42,7 +46,6 @@ pub struct InlineStyle(pub std::sync::Arc<str>);
 
 /// The document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
     if let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
@@ -60,7 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang().code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -82,26 +85,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Whether the page being rendered has islands, which the browser runs: only the preference
 /// pages do. Every other page loads no script file and no WebAssembly.
 fn has_islands() -> bool {
-    #[cfg(feature = "ssr")]
-    if let Some(parts) = use_context::<http::request::Parts>() {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
         let path = parts.uri.path();
-        return path == "/preferences" || path.starts_with("/p/");
-    }
-    false
+        path == "/preferences" || path.starts_with("/p/")
+    })
 }
 
 /// The root component: routes and the page frame, rendered on the server.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let lang = lang();
+    let path = use_context::<http::request::Parts>()
+        .and_then(|p| p.uri.path_and_query().map(|p| p.to_string()))
+        .unwrap_or_else(|| "/".to_owned());
 
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
-        <Title text="Attune — your message preferences"/>
-        <Meta name="description" content="Choose which messages you get, how, and how often."/>
+        <Title text=tr!(lang, "site-title")/>
+        <Meta name="description" content=tr!(lang, "site-description")/>
         <Router>
             <header class="site-header">
                 <a class="brand" href="/">"Attune"</a>
+                <LanguageSwitch lang=lang back=path/>
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
@@ -115,8 +121,29 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>"Attune keeps track of the messages you asked for — and only those."</p>
+                <p>{tr!(lang, "site-footer")}</p>
             </footer>
         </Router>
+    }
+}
+
+/// The language switch on every customer page: one button per other language, each named in
+/// its own language, posting to `/language`, which remembers the choice and comes `back`.
+#[component]
+pub fn LanguageSwitch(lang: Lang, back: String) -> impl IntoView {
+    let others: Vec<Lang> = Lang::all()
+        .iter()
+        .filter(|l| **l != lang)
+        .copied()
+        .collect();
+    view! {
+        <form method="post" action="/language" class="language-switch">
+            <input type="hidden" name="back" value=back/>
+            <span class="visually-hidden">{tr!(lang, "language-switch-label")}": "</span>
+            {others.into_iter().map(|l| {
+                let code = l.code();
+                view! { <button type="submit" name="lang" value=code.clone() lang=code class="link-button">{l.name()}</button> }
+            }).collect_view()}
+        </form>
     }
 }

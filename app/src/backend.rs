@@ -8,6 +8,8 @@ use crate::api::{
     AppError,
 };
 use crate::domain::Email;
+use crate::i18n::{lang, Lang};
+use crate::tr;
 
 /// The signed-in contact, from the session cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,19 +44,23 @@ pub trait Backend: Send + Sync + 'static {
     async fn link_contact(&self, token: &str) -> Result<Option<ContactId>, AppError>;
     /// Ends the session the cookie names; returns the cookie that clears it.
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
+    /// The preference page's view, its words in `lang`.
     async fn preferences(
         &self,
         contact: ContactId,
         saved: Option<i64>,
+        lang: &Lang,
     ) -> Result<PreferencesView, AppError>;
     async fn save_topic(&self, contact: ContactId, form: TopicForm) -> Result<Saved, AppError>;
     async fn save_global(&self, contact: ContactId, form: GlobalForm) -> Result<Saved, AppError>;
     async fn set_unsubscribed_all(&self, contact: ContactId, on: bool) -> Result<Saved, AppError>;
     async fn save_details(&self, contact: ContactId, form: DetailsForm) -> Result<Saved, AppError>;
+    /// A page of history, its words in `lang`.
     async fn history(
         &self,
         contact: ContactId,
         before: Option<i64>,
+        lang: &Lang,
     ) -> Result<HistoryPage, AppError>;
 }
 
@@ -75,9 +81,10 @@ pub fn request_parts() -> Result<http::request::Parts, AppError> {
 /// `NotSignedIn`.
 pub async fn current_contact(link: Option<&str>) -> Result<ContactId, AppError> {
     if let Some(token) = link {
-        return backend()?.link_contact(token).await?.ok_or_else(|| {
-            AppError::Invalid("This link doesn’t work any more. Please sign in instead.".into())
-        });
+        return backend()?
+            .link_contact(token)
+            .await?
+            .ok_or_else(|| AppError::Invalid(tr!(lang(), "error-link-dead")));
     }
     let parts = request_parts()?;
     let cookie = parts

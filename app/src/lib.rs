@@ -3,10 +3,13 @@
 //! components marked `#[island]` run in the browser. Shared domain types live in [`domain`].
 
 pub mod api;
+#[cfg(feature = "ssr")]
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod i18n;
 pub mod pages;
 
 /// The browser entry point: sets up the reactive system; the hydration script then hydrates

@@ -12,6 +12,14 @@ pub const DEMO_TOPICS: &str = include_str!("../demo/topics.toml");
 /// The ref of the demo contact whose sign-in link `attune demo` prints.
 pub const DEMO_CONTACT: &str = "demo-ann";
 
+/// Customers who speak another language (the browser tests' journeys in Spanish and German):
+/// (ref, email, phone, locale).
+pub const SPEAKERS: &[(&str, &str, &str, &str)] = &[
+    ("demo-paz", "paz.demo@example.com", "+15555550141", "es"),
+    ("demo-quim", "quim.demo@example.com", "+15555550142", "es"),
+    ("demo-rosa", "rosa.demo@example.com", "+15555550143", "de"),
+];
+
 /// More customers, so that a newcomer (or a browser test) can try several at once:
 /// (ref, email, phone).
 pub const OTHER_CONTACTS: &[(&str, &str, Option<&str>)] = &[
@@ -96,7 +104,13 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
         };
         crate::store::apply_change(store, &req).await?;
     }
-    for (reference, email, phone) in OTHER_CONTACTS {
+    let speakers = SPEAKERS
+        .iter()
+        .map(|(reference, email, phone, locale)| (reference, email, Some(*phone), Some(*locale)));
+    let others = OTHER_CONTACTS
+        .iter()
+        .map(|(reference, email, phone)| (reference, email, *phone, None));
+    for (reference, email, phone, locale) in others.chain(speakers) {
         let mut details = vec![
             ChangeOp::Email {
                 email: Some(Email::parse(email)?),
@@ -109,6 +123,9 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
                 phone: Some(Phone::parse(phone)?),
                 verified: true,
             });
+        }
+        if let Some(locale) = locale {
+            details.push(ChangeOp::Locale(Locale::parse(locale)?));
         }
         store
             .upsert_contact(&ContactRef::parse(reference)?, Actor::System, details)

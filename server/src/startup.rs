@@ -200,6 +200,7 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_gzip(),
         )
         .route("/preferences/export", axum::routing::get(customer::export))
+        .route("/language", axum::routing::post(http::language::switch))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -220,6 +221,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", http::api::router(state.clone()))
         .route("/api/docs", axum::routing::get(http::api::docs))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::language::choose_language,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::security::refuse_cross_site,

@@ -3,7 +3,11 @@
 
 use std::collections::HashMap;
 
-use app::domain::{AddressKind, Channel, Frequency};
+use app::{
+    domain::{AddressKind, Channel, Frequency},
+    i18n::Lang,
+    tr,
+};
 use serde_json::{json, Value};
 
 use crate::store::{changes::address::Scope, ledger::LedgerRecord, FieldChange};
@@ -24,25 +28,26 @@ pub struct LedgerLine {
     pub items: Vec<String>,
 }
 
-/// A ledger row in words for `reader`, with times in `tz` and topics by name.
+/// A ledger row in words for `reader` (the customer in `lang`; staff in English), with times in
+/// `tz` and topics by name.
 pub fn ledger_line(
     row: LedgerRecord,
     names: &HashMap<String, String>,
     tz: &str,
     reader: Reader,
+    lang: &Lang,
 ) -> anyhow::Result<LedgerLine> {
     let changes: Vec<FieldChange> = serde_json::from_str(&row.changes)?;
     let by = match (reader, row.actor_kind.as_str()) {
-        (Reader::Customer, "customer") => "You".to_owned(),
-        (Reader::Customer, "one_click") => "You, from a link in an email".to_owned(),
-        (Reader::Customer, "staff") => "Changed by our staff".to_owned(),
-        (Reader::Customer, "sender") => format!(
-            "Changed by {} on your behalf",
-            row.sender_name.as_deref().unwrap_or("one of our systems")
-        ),
-        // A reply's reason is its words: "You replied STOP by text".
-        (Reader::Customer, "reply") => row.reason.clone().unwrap_or_else(|| "You replied".into()),
-        (Reader::Customer, _) => "Set up by Attune".to_owned(),
+        (Reader::Customer, "customer") => tr!(lang, "by-you"),
+        (Reader::Customer, "one_click") => tr!(lang, "by-you-link"),
+        (Reader::Customer, "staff") => tr!(lang, "by-staff"),
+        (Reader::Customer, "sender") => match row.sender_name.as_deref() {
+            Some(sender) => tr!(lang, "by-sender", sender = sender),
+            None => tr!(lang, "by-our-systems"),
+        },
+        (Reader::Customer, "reply") => reply_in_words(row.reason.as_deref(), lang),
+        (Reader::Customer, _) => tr!(lang, "by-attune"),
         (Reader::Staff, "customer") => "The customer".to_owned(),
         (Reader::Staff, "one_click") => "The customer, from a link in a message".to_owned(),
         (Reader::Staff, "staff") => {
@@ -61,24 +66,39 @@ pub fn ledger_line(
     let reason = row.reason.filter(|_| row.actor_kind != "reply");
     Ok(LedgerLine {
         seq: row.seq,
-        when: format_time(row.occurred_at, tz),
+        when: lang.date_time(row.occurred_at, tz),
         by,
         reason,
-        items: describe(&changes, names, tz),
+        items: describe(&changes, names, tz, lang),
     })
 }
 
-/// "3 May 2026 14:02" in the contact's time zone.
-pub fn format_time(ms: i64, tz: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(tz).strftime("%-d %b %Y %H:%M").to_string())
-        .unwrap_or_default()
+/// A reply's ledger reason is what the person did, in English (the console shows it as it is):
+/// "You replied STOP by text", "You pressed 9 on an automated call", "You replied by email to
+/// unsubscribe". The customer reads it in their language.
+fn reply_in_words(reason: Option<&str>, lang: &Lang) -> String {
+    match reason {
+        Some(r) if r.starts_with("You pressed 9") => tr!(lang, "by-reply-call"),
+        Some(r) if r.starts_with("You replied by email") => tr!(lang, "by-reply-mail"),
+        Some(r) => match r
+            .strip_prefix("You replied ")
+            .and_then(|w| w.strip_suffix(" by text"))
+        {
+            Some(word) => tr!(lang, "by-reply-text", word = word),
+            None => r.to_owned(),
+        },
+        None => tr!(lang, "by-reply"),
+    }
 }
 
-fn format_date(rfc3339: &str, tz: &str) -> String {
+/// "3 May 2026 14:02" in the time zone `tz`: the console's times (in English).
+pub fn format_time(ms: i64, tz: &str) -> String {
+    Lang::english().date_time(ms, tz)
+}
+
+fn format_date(rfc3339: &str, tz: &str, lang: &Lang) -> String {
     match rfc3339.parse::<jiff::Timestamp>() {
-        Ok(t) => format_time(t.as_millisecond(), tz),
+        Ok(t) => lang.date_time(t.as_millisecond(), tz),
         Err(_) => rfc3339.to_owned(),
     }
 }
@@ -93,11 +113,12 @@ fn channels_of(v: &Value) -> Vec<Channel> {
         .unwrap_or_default()
 }
 
-/// Each field change in plain words, e.g. "Turned off text messages for Offers".
+/// Each field change in plain words in `lang`, e.g. "Turned off text messages for Offers".
 pub fn describe(
     changes: &[FieldChange],
     topics: &HashMap<String, String>,
     tz: &str,
+    lang: &Lang,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let email_changed = changes.iter().any(|c| c.field == "contact.email");
@@ -106,21 +127,19 @@ pub fn describe(
         // What the person said at an address another record shares (DESIGN §1.1).
         if let Some((kind, scope)) = Scope::from_field(&c.field) {
             let what = match &scope {
-                Scope::All => "everything optional".to_owned(),
+                Scope::All => tr!(lang, "change-address-all"),
                 Scope::Topic(t) => topics
                     .get(t.as_str())
                     .cloned()
                     .unwrap_or_else(|| t.to_string()),
-                Scope::Channel(ch) => ch.word().to_owned(),
+                Scope::Channel(ch) => lang.channel_word(*ch),
             };
-            let at = match kind {
-                AddressKind::Phone => "this phone number",
-                _ => "this email address",
-            };
-            out.push(if c.to == json!(true) {
-                format!("Stopped {what} at {at}, as asked through another record")
-            } else {
-                format!("Allowed {what} at {at} again")
+            let stopped = c.to == json!(true);
+            out.push(match (kind, stopped) {
+                (AddressKind::Phone, true) => tr!(lang, "change-address-phone", what = what),
+                (AddressKind::Phone, false) => tr!(lang, "change-address-phone-again", what = what),
+                (_, true) => tr!(lang, "change-address-email", what = what),
+                (_, false) => tr!(lang, "change-address-email-again", what = what),
             });
             continue;
         }
@@ -128,98 +147,127 @@ pub fn describe(
         let text = match parts.as_slice() {
             ["preferences", key, field] => {
                 let topic = topics.get(*key).cloned().unwrap_or_else(|| key.to_string());
+                let topic = topic.as_str();
                 match *field {
-                    "subscribed" if c.to == json!(true) => format!("Turned on {topic}"),
-                    "subscribed" => format!("Turned off {topic}"),
+                    "subscribed" if c.to == json!(true) => {
+                        tr!(lang, "change-topic-on", topic = topic)
+                    }
+                    "subscribed" => tr!(lang, "change-topic-off", topic = topic),
                     "channels" => {
                         let (from, to) = (channels_of(&c.from), channels_of(&c.to));
                         for ch in to.iter().filter(|ch| !from.contains(ch)) {
-                            out.push(format!("Turned on {} for {topic}", ch.word()));
+                            let channel = lang.channel_word(*ch);
+                            out.push(tr!(
+                                lang,
+                                "change-channel-on",
+                                channel = channel,
+                                topic = topic
+                            ));
                         }
                         for ch in from.iter().filter(|ch| !to.contains(ch)) {
-                            out.push(format!("Turned off {} for {topic}", ch.word()));
+                            let channel = lang.channel_word(*ch);
+                            out.push(tr!(
+                                lang,
+                                "change-channel-off",
+                                channel = channel,
+                                topic = topic
+                            ));
                         }
                         continue;
                     }
-                    "frequency" => {
-                        let f = c.to.as_str().and_then(|s| Frequency::parse(s).ok());
-                        let how = f.map_or("a new frequency", Frequency::words);
-                        format!("Chose {how} for {topic}")
-                    }
+                    "frequency" => match c.to.as_str().and_then(|s| Frequency::parse(s).ok()) {
+                        Some(f) => {
+                            let how = tr!(lang, "frequency-words", frequency = f.as_str());
+                            tr!(lang, "change-frequency", frequency = how, topic = topic)
+                        }
+                        None => tr!(lang, "change-frequency-unknown", topic = topic),
+                    },
                     "info_only" if c.to == json!(true) => {
-                        format!("Chose information only, no follow-up, for {topic}")
+                        tr!(lang, "change-info-only-on", topic = topic)
                     }
-                    "info_only" => format!("Allowed follow-ups for {topic} again"),
-                    other => format!("Changed {other} for {topic}"),
+                    "info_only" => tr!(lang, "change-info-only-off", topic = topic),
+                    other => tr!(lang, "change-other-topic", field = other, topic = topic),
                 }
             }
             ["global", "unsubscribed_all"] if c.to == json!(true) => {
-                "Unsubscribed from everything optional".into()
+                tr!(lang, "change-unsubscribed-all")
             }
-            ["global", "unsubscribed_all"] => {
-                "Subscribed again after unsubscribing from everything".into()
-            }
+            ["global", "unsubscribed_all"] => tr!(lang, "change-resubscribed-all"),
             ["global", "channel_opt_outs"] => {
                 let (from, to) = (channels_of(&c.from), channels_of(&c.to));
                 for ch in to.iter().filter(|ch| !from.contains(ch)) {
                     out.push(match ch {
-                        Channel::Voice => "Asked never to be called".into(),
-                        Channel::Sms => "Asked never to be texted".into(),
-                        other => format!("Stopped all {}", other.word()),
+                        Channel::Voice => tr!(lang, "change-never-call"),
+                        Channel::Sms => tr!(lang, "change-never-text"),
+                        other => tr!(
+                            lang,
+                            "change-stopped-channel",
+                            channel = lang.channel_word(*other)
+                        ),
                     });
                 }
                 for ch in from.iter().filter(|ch| !to.contains(ch)) {
-                    out.push(format!("Allowed {} again", ch.word()));
+                    out.push(tr!(
+                        lang,
+                        "change-allowed-channel",
+                        channel = lang.channel_word(*ch)
+                    ));
                 }
                 continue;
             }
             ["global", "paused_until"] => match c.to.as_str() {
-                Some(t) => format!("Paused messages until {}", format_date(t, tz)),
-                None => "Ended the pause".into(),
+                Some(t) => tr!(lang, "change-paused", date = format_date(t, tz, lang)),
+                None => tr!(lang, "change-pause-ended"),
             },
             ["global", "quiet_hours"] => match (
                 c.to.get("start").and_then(Value::as_str),
                 c.to.get("end").and_then(Value::as_str),
             ) {
-                (Some(s), Some(e)) => format!("Set quiet hours for texts and calls: {s}–{e}"),
-                _ => "Turned off quiet hours".into(),
+                (Some(s), Some(e)) => tr!(lang, "change-quiet-hours", start = s, end = e),
+                _ => tr!(lang, "change-quiet-hours-off"),
             },
             ["global", "weekly_cap"] => match c.to.as_i64() {
-                Some(n) => format!("Limited messages to {n} a week"),
-                None => "Removed the weekly limit".into(),
+                Some(n) => tr!(lang, "change-weekly-cap", count = n),
+                None => tr!(lang, "change-weekly-cap-off"),
             },
             ["contact", "email"] => match c.to.as_str() {
-                Some(e) => format!("Set the email address to {e}"),
-                None => "Removed the email address".into(),
+                Some(e) => tr!(lang, "change-email", email = e),
+                None => tr!(lang, "change-email-removed"),
             },
             ["contact", "email_verified"] if c.to == json!(true) => {
-                "Confirmed the email address".into()
+                tr!(lang, "change-email-confirmed")
             }
             ["contact", "email_verified"] if !email_changed => {
-                "The email address needs confirming".into()
+                tr!(lang, "change-email-unconfirmed")
             }
             ["contact", "phone"] => match c.to.as_str() {
-                Some(p) => format!("Set the phone number to {p}"),
-                None => "Removed the phone number".into(),
+                Some(p) => tr!(lang, "change-phone", phone = p),
+                None => tr!(lang, "change-phone-removed"),
             },
             ["contact", "phone_verified"] if c.to == json!(true) => {
-                "Confirmed the phone number".into()
+                tr!(lang, "change-phone-confirmed")
             }
             ["contact", "phone_verified"] if !phone_changed => {
-                "The phone number needs confirming".into()
+                tr!(lang, "change-phone-unconfirmed")
             }
             ["contact", "email_verified" | "phone_verified"] => continue,
             ["contact", "locale"] => {
-                format!("Set the language to {}", c.to.as_str().unwrap_or("?"))
+                let code = c.to.as_str().unwrap_or("?");
+                let language = Lang::from_code(code).map_or_else(|| code.to_owned(), |l| l.name());
+                tr!(lang, "change-language", language = language)
             }
             ["contact", "time_zone"] => {
-                format!("Set the time zone to {}", c.to.as_str().unwrap_or("?"))
+                tr!(
+                    lang,
+                    "change-time-zone",
+                    zone = c.to.as_str().unwrap_or("?")
+                )
             }
             ["disputed", kind] if c.to == json!(false) => {
-                format!("Our staff checked the reported {kind} address")
+                tr!(lang, "change-dispute-checked", kind = *kind)
             }
-            ["disputed", kind] => format!("Reported that the {kind} address is not theirs"),
-            _ => format!("Changed {}", c.field),
+            ["disputed", kind] => tr!(lang, "change-disputed", kind = *kind),
+            _ => tr!(lang, "change-other", field = c.field.as_str()),
         };
         out.push(text);
     }
@@ -261,6 +309,7 @@ mod tests {
             ],
             &names(),
             "UTC",
+            &Lang::english(),
         );
         assert_eq!(
             items,
@@ -290,6 +339,7 @@ mod tests {
             ],
             &names(),
             "UTC",
+            &Lang::english(),
         );
         assert_eq!(
             items,

@@ -23,7 +23,9 @@ pub async fn get_preferences(
 ) -> Result<PreferencesView, AppError> {
     use crate::backend::{backend, current_contact};
     let contact = current_contact(link.as_deref()).await?;
-    let mut view = backend()?.preferences(contact, saved).await?;
+    let mut view = backend()?
+        .preferences(contact, saved, &crate::i18n::lang())
+        .await?;
     if link.is_some() {
         view.contact = view.contact.for_link();
     }
@@ -95,7 +97,7 @@ pub async fn save_topic(
         return Ok(None);
     }
     let view = backend
-        .preferences(contact, Some(saved.unwrap_or(0)))
+        .preferences(contact, Some(saved.unwrap_or(0)), &crate::i18n::lang())
         .await?;
     let items = view.saved.unwrap_or_default();
     Ok(view
@@ -166,6 +168,11 @@ pub async fn save_details(
             },
         )
         .await?;
+    // The pages follow the language just chosen, not the language switch's earlier choice.
+    expect_context::<leptos_axum::ResponseOptions>().append_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_static("attune_lang=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"),
+    );
     after_save(saved, None);
     Ok(())
 }
@@ -175,5 +182,7 @@ pub async fn save_details(
 pub async fn get_history(before: Option<i64>) -> Result<HistoryPage, AppError> {
     use crate::backend::{backend, current_contact};
     let contact = current_contact(None).await?;
-    backend()?.history(contact, before).await
+    backend()?
+        .history(contact, before, &crate::i18n::lang())
+        .await
 }

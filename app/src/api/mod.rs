@@ -28,6 +28,20 @@ pub enum AppError {
     Transport(String),
 }
 
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The error as the person reads it, in their language. (`Display` is English: for logs and
+    /// tests.)
+    pub fn in_words(&self, lang: &crate::i18n::Lang) -> String {
+        match self {
+            AppError::Invalid(s) | AppError::RateLimited(s) => s.clone(),
+            AppError::NotSignedIn => crate::tr!(lang, "error-not-signed-in"),
+            AppError::Internal => crate::tr!(lang, "error-internal"),
+            AppError::Transport(_) => crate::tr!(lang, "error-transport"),
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

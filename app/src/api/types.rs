@@ -63,6 +63,33 @@ pub struct TopicPrefView {
     pub frequency: Frequency,
     pub info_only: bool,
     pub channels: Vec<ChannelChoice>,
+    /// The topic in one line, in the page's language, e.g. "email, at most once a week".
+    pub summary: String,
+}
+
+/// The words a topic's card shows in the browser, in the page's language: the browser has no
+/// translation files, so the server sends these along with the card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicWords {
+    pub required_note: String,
+    pub send_me: String,
+    pub how: String,
+    pub how_often: String,
+    /// Each frequency's label, in [`Frequency::ALL`]'s order.
+    pub frequencies: Vec<String>,
+    pub info_only: String,
+    pub save: String,
+    pub saving: String,
+    /// e.g. "Saved: {items}.", with `{items}` put in by the browser.
+    pub saved: String,
+    pub nothing_changed: String,
+    pub undo: String,
+    /// e.g. "Not saved: {error}", with `{error}` put in by the browser.
+    pub not_saved: String,
+    /// What [`crate::api::AppError`]s without words of their own say.
+    pub not_signed_in: String,
+    pub internal: String,
+    pub transport: String,
 }
 
 /// What saving a topic's form changed, for the page to say beside the form when it saved
@@ -79,6 +106,8 @@ pub struct TopicSaved {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChoice {
     pub channel: Channel,
+    /// The channel's name, in the page's language.
+    pub label: String,
     pub chosen: bool,
     /// Whether the contact has an address for it; if not, `note` says why it can't be chosen.
     pub available: bool,
@@ -135,14 +164,15 @@ pub enum ReceiptState {
 }
 
 impl ReceiptState {
-    /// How the state reads after the system's name, e.g. "CRM ✓" or "Marketing — retrying".
-    pub fn label(self) -> &'static str {
+    /// The state's name in the translation files' `history-receipt`, which reads it after the
+    /// system's name, e.g. "CRM ✓" or "Marketing — retrying".
+    pub fn key(self) -> &'static str {
         match self {
-            ReceiptState::Confirmed => "✓",
-            ReceiptState::Sending => "— sending",
-            ReceiptState::Retrying => "— retrying",
-            ReceiptState::Failed => "— failed",
-            ReceiptState::Disabled => "— not delivered (endpoint disabled)",
+            ReceiptState::Confirmed => "confirmed",
+            ReceiptState::Sending => "sending",
+            ReceiptState::Retrying => "retrying",
+            ReceiptState::Failed => "failed",
+            ReceiptState::Disabled => "disabled",
         }
     }
 }

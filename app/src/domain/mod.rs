@@ -9,9 +9,7 @@ use std::fmt;
 #[cfg(feature = "ssr")]
 mod settings;
 #[cfg(feature = "ssr")]
-pub use settings::{
-    Locale, PauseUntil, QuietHours, TimeZoneName, WeeklyCap, LANGUAGES, MAX_WEEKLY_CAP,
-};
+pub use settings::{Locale, PauseUntil, QuietHours, TimeZoneName, WeeklyCap, MAX_WEEKLY_CAP};
 
 /// Why a value from outside was refused. The message is safe to show to the person who sent it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,48 +108,6 @@ impl Channel {
             Channel::Email => AddressKind::Email,
             Channel::Sms | Channel::Voice => AddressKind::Phone,
             Channel::Push => AddressKind::Push,
-        }
-    }
-
-    /// The name a person reads.
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Email => "Email",
-            Channel::Sms => "Text message (SMS)",
-            Channel::Voice => "Phone call",
-            Channel::Push => "App notification",
-        }
-    }
-
-    /// The channel inside a sentence, e.g. "text messages" in "Turned off text messages".
-    pub fn word(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "text messages",
-            Channel::Voice => "phone calls",
-            Channel::Push => "app notifications",
-        }
-    }
-}
-
-/// Channels in words, e.g. "text messages and phone calls".
-pub fn channel_words(channels: &[Channel]) -> String {
-    let words: Vec<&str> = channels.iter().map(|c| c.word()).collect();
-    match words.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-impl Frequency {
-    /// The frequency inside a sentence, e.g. "at most once a week".
-    pub fn words(self) -> &'static str {
-        match self {
-            Frequency::Immediate => "as it happens",
-            Frequency::Daily => "at most once a day",
-            Frequency::Weekly => "at most once a week",
-            Frequency::Monthly => "at most once a month",
         }
     }
 }

@@ -11,10 +11,8 @@ use serde::Serialize;
 
 use super::{err, ParseError};
 
-/// The languages Attune speaks. A locale may add a region (`fr-CA`), kept for the sender's use.
-pub const LANGUAGES: [&str; 4] = ["en", "es", "fr", "de"];
-
-/// A contact's language: one of [`LANGUAGES`], optionally with a region, as `ll` or `ll-RR`
+/// A contact's language: one Attune speaks (a folder under `app/locales/`, see
+/// [`crate::i18n`]), optionally with a region, kept for the sender's use, as `ll` or `ll-RR`
 /// (BCP 47's language and region subtags), normalised to lower-case language, upper-case region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]
@@ -23,10 +21,11 @@ pub struct Locale(String);
 impl Locale {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let s = s.trim();
+        let languages: Vec<String> = crate::i18n::Lang::all().iter().map(|l| l.code()).collect();
         let refuse = || {
             err(format!(
                 "{s:?} is not a language we offer: use one of {} (a region may follow, like fr-CA)",
-                LANGUAGES.join(", ")
+                languages.join(", ")
             ))
         };
         let (language, region) = match s.split_once(['-', '_']) {
@@ -34,7 +33,7 @@ impl Locale {
             None => (s, None),
         };
         let language = language.to_ascii_lowercase();
-        if !LANGUAGES.contains(&language.as_str()) {
+        if !languages.contains(&language) {
             return refuse();
         }
         match region {

@@ -1,9 +1,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{
-    sign_in::{sign_in_link_status, RedeemSignIn, RequestSignIn},
-    types::LinkStatus,
+use crate::{
+    api::{
+        sign_in::{sign_in_link_status, RedeemSignIn, RequestSignIn},
+        types::LinkStatus,
+    },
+    i18n::lang,
+    tr,
 };
 
 /// `GET /auth/{token}`: a page with a Continue button. Looking at it changes nothing (mail
@@ -15,41 +19,43 @@ pub fn AuthPage() -> impl IntoView {
     let status = Resource::new(token, sign_in_link_status);
     let redeem = ServerAction::<RedeemSignIn>::new();
     let request = ServerAction::<RequestSignIn>::new();
+    let lang = lang();
+    let checking = tr!(lang, "auth-checking");
 
     view! {
-        <Transition fallback=|| view! { <p>"Checking your link…"</p> }>
+        <Transition fallback=move || view! { <p>{checking.clone()}</p> }>
             {move || Suspend::new(async move {
                 let problem = match status.await {
                     Ok(LinkStatus::Valid) => None,
-                    Ok(LinkStatus::Used) => Some("This sign-in link has already been used."),
-                    Ok(LinkStatus::Expired) => Some("This sign-in link has expired: links work for 15 minutes."),
-                    Ok(LinkStatus::Unknown) => Some("This sign-in link is not valid. It may have been copied incompletely."),
-                    Err(_) => Some("We could not check this link just now. Please try again."),
+                    Ok(LinkStatus::Used) => Some(tr!(lang, "auth-used")),
+                    Ok(LinkStatus::Expired) => Some(tr!(lang, "auth-expired")),
+                    Ok(LinkStatus::Unknown) => Some(tr!(lang, "auth-unknown")),
+                    Err(_) => Some(tr!(lang, "auth-unchecked")),
                 };
                 match problem {
                     None => view! {
                         <section class="card">
-                            <h1>"Sign in to Attune"</h1>
-                            <p>"Press Continue to sign in on this device."</p>
+                            <h1>{tr!(lang, "auth-heading")}</h1>
+                            <p>{tr!(lang, "auth-press-continue")}</p>
                             <ActionForm action=redeem>
                                 <input type="hidden" name="token" value=token()/>
-                                <button type="submit" disabled=move || redeem.pending().get()>"Continue"</button>
+                                <button type="submit" disabled=move || redeem.pending().get()>{tr!(lang, "auth-continue")}</button>
                             </ActionForm>
                             {move || match redeem.value().get() {
-                                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+                                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.in_words(&lang)}</p> }),
                                 _ => None,
                             }}
                         </section>
                     }.into_any(),
                     Some(problem) => view! {
                         <section class="card">
-                            <h1>"This link can’t sign you in"</h1>
+                            <h1>{tr!(lang, "auth-problem-heading")}</h1>
                             <p>{problem}</p>
-                            <h2>"Email me a new link"</h2>
+                            <h2>{tr!(lang, "auth-new-link")}</h2>
                             <ActionForm action=request attr:class="stack">
-                                <label for="new-link-email">"Email address"</label>
+                                <label for="new-link-email">{tr!(lang, "email-label")}</label>
                                 <input id="new-link-email" type="email" name="email" autocomplete="email" required/>
-                                <button type="submit">"Email me a new link"</button>
+                                <button type="submit">{tr!(lang, "auth-new-link")}</button>
                             </ActionForm>
                         </section>
                     }.into_any(),

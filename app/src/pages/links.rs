@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::Frequency;
+use crate::{domain::Frequency, i18n::Lang, pages::shell::escape_html, tr};
 
 /// An undo button: the form field `action` and an optional `value`.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,7 @@ pub struct Undo {
 /// `GET /u/{token}`: one button, the topic preselected, and the alternatives.
 #[component]
 pub fn UnsubscribeConfirm(
+    lang: Lang,
     /// The form's own URL (`/u/{token}`).
     action_url: String,
     /// The topic's name, or `None` for a link about every optional message.
@@ -32,8 +33,8 @@ pub fn UnsubscribeConfirm(
     preferences_url: String,
 ) -> impl IntoView {
     let title = match &topic {
-        Some(t) => format!("Unsubscribe from {t}?"),
-        None => "Unsubscribe from all optional messages?".to_owned(),
+        Some(t) => tr!(lang, "unsubscribe-topic-heading", topic = t.as_str()),
+        None => tr!(lang, "unsubscribe-all-heading"),
     };
     let less_often = topic.clone().filter(|_| !required).map(|t| {
         let choices: Vec<Frequency> = [Frequency::Weekly, Frequency::Monthly]
@@ -45,20 +46,20 @@ pub fn UnsubscribeConfirm(
     view! {
         <section class="card">
             <h1>{title}</h1>
-            {address.map(|a| view! { <p>"For messages to " <strong>{a}</strong> "."</p> })}
+            {address.map(|a| view! { <p inner_html=tr!(lang, "unsubscribe-for-address", address = escape_html(&a))></p> })}
             {if required {
                 view! {
-                    <p class="required-note">
-                        "These messages are required (such as appointment reminders or security alerts), "
-                        "so they can’t be switched off. You can choose how they reach you on your preferences page."
-                    </p>
+                    <p class="required-note">{tr!(lang, "unsubscribe-required-note")}</p>
                 }.into_any()
             } else {
                 view! {
                     <form method="post" action=action_url.clone() class="stack">
                         <input type="hidden" name="action" value="unsubscribe"/>
                         <button type="submit" class="danger">
-                            {match &topic { Some(t) => format!("Unsubscribe from {t}"), None => "Unsubscribe from everything".to_owned() }}
+                            {match &topic {
+                                Some(t) => tr!(lang, "unsubscribe-topic-button", topic = t.as_str()),
+                                None => tr!(lang, "unsubscribe-all-button"),
+                            }}
                         </button>
                     </form>
                 }.into_any()
@@ -66,32 +67,32 @@ pub fn UnsubscribeConfirm(
         </section>
         {less_often.filter(|(_, c)| !c.is_empty()).map(|(t, choices)| view! {
             <section class="card" aria-labelledby="less-often-heading">
-                <h2 id="less-often-heading">"Less often instead"</h2>
+                <h2 id="less-often-heading">{tr!(lang, "less-often-heading")}</h2>
                 <form method="post" action=action_url.clone() class="stack">
                     <input type="hidden" name="action" value="less_often"/>
-                    <label for="less-often-frequency">{format!("Get {t}")}</label>
+                    <label for="less-often-frequency">{tr!(lang, "less-often-label", topic = t)}</label>
                     <select id="less-often-frequency" name="frequency">
                         {choices.into_iter().map(|f| view! {
-                            <option value=f.as_str()>{match f { Frequency::Weekly => "At most once a week", _ => "At most once a month" }}</option>
+                            <option value=f.as_str()>{tr!(lang, "frequency-option", frequency = f.as_str())}</option>
                         }).collect_view()}
                     </select>
-                    <button type="submit">"Send less often instead"</button>
+                    <button type="submit">{tr!(lang, "less-often-button")}</button>
                 </form>
             </section>
         })}
         {topic.is_some().then(|| view! {
             <section class="card" aria-labelledby="everything-heading">
-                <h2 id="everything-heading">"Stop everything"</h2>
-                <p>"Stop every optional message from us. Required messages, such as sign-in links, still reach you."</p>
+                <h2 id="everything-heading">{tr!(lang, "stop-everything-heading")}</h2>
+                <p>{tr!(lang, "stop-everything-text")}</p>
                 <form method="post" action=action_url.clone()>
                     <input type="hidden" name="action" value="everything"/>
-                    <button type="submit">"Stop everything"</button>
+                    <button type="submit">{tr!(lang, "stop-everything-button")}</button>
                 </form>
             </section>
         })}
         <section class="card">
-            <p><a href=not_me_url>"This isn’t me — I never signed up for these messages"</a></p>
-            <p><a href=preferences_url>"Manage all my preferences"</a></p>
+            <p><a href=not_me_url>{tr!(lang, "link-not-me")}</a></p>
+            <p><a href=preferences_url>{tr!(lang, "link-manage-all")}</a></p>
         </section>
     }
 }
@@ -99,6 +100,7 @@ pub fn UnsubscribeConfirm(
 /// The answer after a choice on a link page, with an undo button when one applies.
 #[component]
 pub fn LinkOutcome(
+    lang: Lang,
     title: String,
     message: String,
     action_url: String,
@@ -117,24 +119,20 @@ pub fn LinkOutcome(
                     <button type="submit">{u.label}</button>
                 </form>
             })}
-            {preferences_url.map(|p| view! { <p><a href=p>"Manage all my preferences"</a></p> })}
+            {preferences_url.map(|p| view! { <p><a href=p>{tr!(lang, "link-manage-all")}</a></p> })}
         </section>
     }
 }
 
 /// `GET /n/{token}`: asks before marking an address as not the contact's.
 #[component]
-pub fn NotMeConfirm(action_url: String, address: String) -> impl IntoView {
+pub fn NotMeConfirm(lang: Lang, action_url: String, address: String) -> impl IntoView {
     view! {
         <section class="card">
-            <h1>"Not you?"</h1>
-            <p>
-                "If " <strong>{address}</strong> " is your address but you never signed up with us, "
-                "someone may have mistyped theirs. Tell us, and we will send nothing more to this address "
-                "until our staff have sorted it out."
-            </p>
+            <h1>{tr!(lang, "not-me-heading")}</h1>
+            <p inner_html=tr!(lang, "not-me-text", address = escape_html(&address))></p>
             <form method="post" action=action_url>
-                <button type="submit" class="danger">"This isn’t me — stop sending to this address"</button>
+                <button type="submit" class="danger">{tr!(lang, "not-me-button")}</button>
             </form>
         </section>
     }
@@ -142,19 +140,29 @@ pub fn NotMeConfirm(action_url: String, address: String) -> impl IntoView {
 
 /// A link that can't be used, with what to do instead.
 #[component]
-pub fn LinkProblem(title: String, message: String) -> impl IntoView {
+pub fn LinkProblem(lang: Lang, title: String, message: String) -> impl IntoView {
     view! {
         <section class="card">
             <h1>{title}</h1>
             <p>{message}</p>
-            <p>"You can still " <a href="/">"sign in with your email address"</a> " to manage your messages."</p>
+            <p inner_html=tr!(lang, "link-still-sign-in")></p>
         </section>
     }
 }
 
-/// A whole page around `body`, rendered on the server, styled, with no scripts.
-#[cfg(feature = "ssr")]
-pub fn render_document(title: &str, body: impl FnOnce() -> AnyView) -> String {
-    use crate::pages::shell::{document, render, Audience, PUBLIC_HEADER};
-    document(Audience::Public, title, PUBLIC_HEADER, &render(body))
+/// A whole page around `body` in `lang`, rendered on the server, styled, with no scripts; its
+/// language switch comes `back` to the page's path.
+pub fn render_document(
+    lang: &Lang,
+    back: &str,
+    title: &str,
+    body: impl FnOnce() -> AnyView,
+) -> String {
+    use crate::pages::shell::{customer_header, document, render, Audience};
+    document(
+        Audience::Public(*lang),
+        title,
+        &customer_header(lang, back),
+        &render(body),
+    )
 }

@@ -6,10 +6,12 @@ use crate::{
     api::{
         customer::{get_preferences, SaveDetails, SaveGlobal, SaveTopic, SetUnsubscribedAll},
         sign_in::SignOut,
-        types::{GlobalView, PreferencesView},
+        types::{GlobalView, PreferencesView, TopicWords},
         AppError,
     },
+    i18n::{lang, Lang},
     pages::topic::TopicCard,
+    tr,
 };
 
 /// `/p/{token}`: the preference page for the contact a link in a message names, without signing
@@ -60,12 +62,14 @@ pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView 
         unsubscribe_all,
         save_details,
     };
+    let lang = lang();
+    let loading = tr!(lang, "prefs-loading");
 
     view! {
         <div class="status-region" role="status" aria-live="polite">
-            {move || failure().map(|e: AppError| view! { <p class="error" role="alert">"Not saved: "{e.to_string()}</p> })}
+            {move || failure().map(|e: AppError| view! { <p class="error" role="alert">{tr!(lang, "not-saved", error = e.in_words(&lang))}</p> })}
         </div>
-        <Transition fallback=|| view! { <p>"Loading your preferences…"</p> }>
+        <Transition fallback=move || view! { <p>{loading.clone()}</p> }>
             {move || Suspend::new(async move {
                 match prefs.await {
                     Ok(p) => view! { <PreferencesForms p actions link=link_value.get_value()/> }.into_any(),
@@ -103,11 +107,12 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
             .map(|l| view! { <input type="hidden" name="link" value=l/> })
     };
     let (link_global, link_all) = (link_field(&link), link_field(&link));
-    let global_summary = global_summary(&global);
+    let lang = lang();
+    let global_summary = global_summary(&lang, &global);
     let details_summary = [
         contact.email.clone(),
         Some(contact.time_zone.clone()),
-        language_name(&contact.locale).map(str::to_owned),
+        Lang::from_code(&contact.locale).map(|l| l.name()),
     ]
     .into_iter()
     .flatten()
@@ -116,28 +121,26 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
 
     view! {
         <section class="card">
-            <h1>"Your message preferences"</h1>
+            <h1>{tr!(lang, "prefs-heading")}</h1>
             <p>
-                "Choose what we send you, how, and how often. "
+                {tr!(lang, "prefs-intro")} " "
                 {contact.email.clone().map(|e| {
-                    let lead = if via_link { "For " } else { "Signed in as " };
-                    view! { {lead} <strong>{e}</strong> "." }
+                    let e = crate::pages::shell::escape_html(&e);
+                    let said = if via_link { tr!(lang, "prefs-for", email = e) } else { tr!(lang, "prefs-signed-in-as", email = e) };
+                    view! { <span inner_html=said></span> }
                 })}
             </p>
             {if via_link {
                 view! {
-                    <p class="hint">
-                        "You opened this page from a link in one of our messages. "
-                        <a href="/">"Sign in"</a> " to see your history, download your data or change your details."
-                    </p>
+                    <p class="hint" inner_html=tr!(lang, "prefs-via-link")></p>
                 }.into_any()
             } else {
                 view! {
                     <nav class="page-nav">
-                        <a href="/history">"Your history"</a>
-                        <a href="/preferences/export" download="attune-my-data.json">"Download my data"</a>
+                        <a href="/history">{tr!(lang, "prefs-history-link")}</a>
+                        <a href="/preferences/export" download="attune-my-data.json">{tr!(lang, "prefs-download")}</a>
                         <ActionForm action=sign_out attr:class="inline">
-                            <button type="submit" class="link-button">"Sign out"</button>
+                            <button type="submit" class="link-button">{tr!(lang, "sign-out")}</button>
                         </ActionForm>
                     </nav>
                 }.into_any()
@@ -147,7 +150,7 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
         {saved.map(|items| view! {
             <section class="card saved" aria-labelledby="saved-heading">
                 <h2 id="saved-heading">
-                    {if items.is_empty() { "Nothing changed" } else { "Saved" }}
+                    {if items.is_empty() { tr!(lang, "saved-nothing-heading") } else { tr!(lang, "saved-heading") }}
                 </h2>
                 <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
             </section>
@@ -155,60 +158,60 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
 
         {unsubscribed_all.then(|| view! {
             <section class="card notice-card">
-                <p>
-                    <strong>"You are unsubscribed from everything optional."</strong>
-                    " You still get required messages, such as appointment reminders and sign-in links."
-                </p>
+                <p inner_html=tr!(lang, "notice-unsubscribed-all")></p>
             </section>
         })}
         {paused.clone().map(|d| view! {
-            <section class="card notice-card"><p><strong>"Paused until "{d}"."</strong>" Required messages still reach you."</p></section>
+            <section class="card notice-card"><p inner_html=tr!(lang, "notice-paused", date = crate::pages::shell::escape_html(&d))></p></section>
         })}
 
-        <h2 class="section-heading">"Topics"</h2>
-        <p class="hint section-hint">"Open a topic to change it."</p>
-        {topics.into_iter().map(|t| view! { <TopicCard t link=topic_link.clone()/> }).collect_view()}
+        <h2 class="section-heading">{tr!(lang, "topics-heading")}</h2>
+        <p class="hint section-hint">{tr!(lang, "topics-hint")}</p>
+        {topics.into_iter().map(|t| {
+            let words = TopicWords::new(&lang, &t);
+            view! { <TopicCard t words link=topic_link.clone()/> }
+        }).collect_view()}
 
-        <h2 class="section-heading">"For everything"</h2>
+        <h2 class="section-heading">{tr!(lang, "everything-heading")}</h2>
         <section class="card topic" aria-labelledby="global-heading">
             <details>
                 <summary>
-                    <h3 id="global-heading">"Breaks, quiet hours, calls and texts"</h3>
+                    <h3 id="global-heading">{tr!(lang, "global-heading")}</h3>
                     <span class="summary">{global_summary}</span>
                 </summary>
                 <ActionForm action=actions.save_global attr:class="stack">
                     {link_global}
                     <fieldset>
-                        <legend>"Take a break"</legend>
+                        <legend>{tr!(lang, "pause-legend")}</legend>
                         {paused.clone().map(|d| view! {
-                            <label class="choice"><input type="radio" name="pause" value="keep" checked=true/>" Stay paused until "{d}</label>
+                            <label class="choice"><input type="radio" name="pause" value="keep" checked=true/>" "{tr!(lang, "pause-keep", date = d)}</label>
                         })}
-                        <label class="choice"><input type="radio" name="pause" value="none" checked=paused.is_none()/>" Not paused"</label>
-                        <label class="choice"><input type="radio" name="pause" value="week"/>" Pause for 1 week"</label>
-                        <label class="choice"><input type="radio" name="pause" value="month"/>" Pause for 1 month"</label>
-                        <label class="choice"><input type="radio" name="pause" value="until"/>" Pause until a date:"</label>
-                        <label for="pause-until" class="sub">"Pause until"</label>
+                        <label class="choice"><input type="radio" name="pause" value="none" checked=paused.is_none()/>" "{tr!(lang, "pause-none")}</label>
+                        <label class="choice"><input type="radio" name="pause" value="week"/>" "{tr!(lang, "pause-week")}</label>
+                        <label class="choice"><input type="radio" name="pause" value="month"/>" "{tr!(lang, "pause-month")}</label>
+                        <label class="choice"><input type="radio" name="pause" value="until"/>" "{tr!(lang, "pause-until-choice")}</label>
+                        <label for="pause-until" class="sub">{tr!(lang, "pause-until-label")}</label>
                         <input id="pause-until" type="date" name="pause_until"/>
                     </fieldset>
                     <fieldset>
-                        <legend>"Quiet hours for texts and calls"</legend>
+                        <legend>{tr!(lang, "quiet-legend")}</legend>
                         <label class="choice">
                             <input type="checkbox" name="quiet_hours" value="on" checked=global.quiet_start.is_some()/>
-                            " No texts or calls between these times (your time zone)"
+                            " " {tr!(lang, "quiet-label")}
                         </label>
                         <div class="row">
-                            <label for="quiet-start">"From"</label>
+                            <label for="quiet-start">{tr!(lang, "quiet-from")}</label>
                             <input id="quiet-start" type="time" name="quiet_start" value=global.quiet_start.clone().unwrap_or_else(|| "21:00".into())/>
-                            <label for="quiet-end">"to"</label>
+                            <label for="quiet-end">{tr!(lang, "quiet-to")}</label>
                             <input id="quiet-end" type="time" name="quiet_end" value=global.quiet_end.clone().unwrap_or_else(|| "08:00".into())/>
                         </div>
                     </fieldset>
                     <fieldset>
-                        <legend>"Channels"</legend>
-                        <label class="choice"><input type="checkbox" name="never_call" value="on" checked=global.never_call/>" Never call me"</label>
-                        <label class="choice"><input type="checkbox" name="never_text" value="on" checked=global.never_text/>" Never text me"</label>
+                        <legend>{tr!(lang, "channels-legend")}</legend>
+                        <label class="choice"><input type="checkbox" name="never_call" value="on" checked=global.never_call/>" "{tr!(lang, "never-call")}</label>
+                        <label class="choice"><input type="checkbox" name="never_text" value="on" checked=global.never_text/>" "{tr!(lang, "never-text")}</label>
                     </fieldset>
-                    <button type="submit">"Save these settings"</button>
+                    <button type="submit">{tr!(lang, "global-save")}</button>
                 </ActionForm>
             </details>
         </section>
@@ -217,51 +220,53 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
         <section class="card topic" aria-labelledby="details-heading">
             <details>
                 <summary>
-                    <h3 id="details-heading">"Your details"</h3>
+                    <h3 id="details-heading">{tr!(lang, "details-heading")}</h3>
                     <span class="summary">{details_summary}</span>
                 </summary>
                 <ActionForm action=actions.save_details attr:class="stack">
-                    <label for="details-email">"Email address"</label>
+                    <label for="details-email">{tr!(lang, "email-label")}</label>
                     <input id="details-email" type="email" name="email" autocomplete="email" value=contact.email.clone().unwrap_or_default()/>
                     <p class="hint">
-                        {if contact.email_verified { "Confirmed." } else { "Not confirmed yet: we sent a link to confirm it." }}
-                        " Changing it sends a confirmation link to the new address."
+                        {if contact.email_verified { tr!(lang, "details-confirmed") } else { tr!(lang, "details-unconfirmed") }}
+                        " " {tr!(lang, "details-email-hint")}
                     </p>
-                    <label for="details-tz">"Time zone"</label>
+                    <label for="details-tz">{tr!(lang, "details-time-zone")}</label>
                     <select id="details-tz" name="time_zone">
                         {time_zones.into_iter().map(|tz| {
                             let selected = tz == contact.time_zone;
                             view! { <option value=tz.clone() selected=selected>{tz.clone()}</option> }
                         }).collect_view()}
                     </select>
-                    <label for="details-locale">"Language"</label>
+                    <label for="details-locale">{tr!(lang, "details-language")}</label>
                     <select id="details-locale" name="locale">
-                        {LANGUAGES.into_iter().map(|(code, name)| {
-                            view! { <option value=code selected=contact.locale == code>{name}</option> }
+                        {Lang::all().iter().map(|l| {
+                            let code = l.code();
+                            let selected = Lang::from_code(&contact.locale).as_ref() == Some(l);
+                            view! { <option value=code.clone() lang=code selected=selected>{l.name()}</option> }
                         }).collect_view()}
                     </select>
-                    <p class="hint">{contact.phone.clone().map(|p| format!("Phone: {p}")).unwrap_or_else(|| "We have no phone number for you.".into())}</p>
-                    <button type="submit">"Save my details"</button>
+                    <p class="hint">{contact.phone.clone().map(|p| tr!(lang, "details-phone", phone = p)).unwrap_or_else(|| tr!(lang, "details-no-phone"))}</p>
+                    <button type="submit">{tr!(lang, "details-save")}</button>
                 </ActionForm>
             </details>
         </section>
         })}
 
         <section class="card" aria-labelledby="all-heading">
-            <h2 id="all-heading">"Unsubscribe from everything"</h2>
+            <h2 id="all-heading">{tr!(lang, "all-heading")}</h2>
             <ActionForm action=actions.unsubscribe_all>
                 {link_all}
                 {if unsubscribed_all {
                     view! {
-                        <p>"You are unsubscribed from all optional messages."</p>
+                        <p>{tr!(lang, "all-is-off")}</p>
                         <input type="hidden" name="on" value="false"/>
-                        <button type="submit">"Subscribe again to my topics"</button>
+                        <button type="submit">{tr!(lang, "all-resubscribe")}</button>
                     }.into_any()
                 } else {
                     view! {
-                        <p>"Stop every optional message at once. Required messages, such as sign-in links, still reach you."</p>
+                        <p>{tr!(lang, "all-explain")}</p>
                         <input type="hidden" name="on" value="true"/>
-                        <button type="submit" class="danger">"Unsubscribe from everything"</button>
+                        <button type="submit" class="danger">{tr!(lang, "all-button")}</button>
                     }.into_any()
                 }}
             </ActionForm>
@@ -269,31 +274,24 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
     }
 }
 
-/// The languages a contact can choose, by code.
-const LANGUAGES: [(&str, &str); 4] = [
-    ("en", "English"),
-    ("es", "Español"),
-    ("fr", "Français"),
-    ("de", "Deutsch"),
-];
-
-fn language_name(code: &str) -> Option<&'static str> {
-    LANGUAGES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
-}
-
-/// The global choices in one line, e.g. "not paused · quiet 21:00–08:00 · never called".
-fn global_summary(g: &GlobalView) -> String {
+/// The global choices in one line, e.g. "not paused · quiet 21:00–08:00 · no calls".
+fn global_summary(lang: &Lang, g: &GlobalView) -> String {
     let mut parts = vec![match &g.paused_until {
-        Some(d) => format!("paused until {d}"),
-        None => "not paused".to_owned(),
+        Some(d) => tr!(lang, "global-summary-paused", date = d.as_str()),
+        None => tr!(lang, "global-summary-not-paused"),
     }];
     if let (Some(start), Some(end)) = (&g.quiet_start, &g.quiet_end) {
-        parts.push(format!("quiet {start}–{end}"));
+        parts.push(tr!(
+            lang,
+            "global-summary-quiet",
+            start = start.as_str(),
+            end = end.as_str()
+        ));
     }
     match (g.never_call, g.never_text) {
-        (true, true) => parts.push("no calls or texts".to_owned()),
-        (true, false) => parts.push("no calls".to_owned()),
-        (false, true) => parts.push("no texts".to_owned()),
+        (true, true) => parts.push(tr!(lang, "global-summary-no-calls-texts")),
+        (true, false) => parts.push(tr!(lang, "global-summary-no-calls")),
+        (false, true) => parts.push(tr!(lang, "global-summary-no-texts")),
         (false, false) => {}
     }
     parts.join(" · ")

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::{app::LanguageSwitch, i18n::Lang, tr};
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -11,33 +13,38 @@ pub fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Who a page is for: the public (customers, senders) or the organisation's staff.
+/// Who a page is for: the public (customers and senders, in their language) or the
+/// organisation's staff (in English).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    Public,
+    Public(Lang),
     Staff,
 }
 
 /// A whole page: `title` (escaped here), then the already rendered `header` and `main`.
 pub fn document(audience: Audience, title: &str, header: &str, main: &str) -> String {
     let title = escape_html(title);
-    let (suffix, robots, body_class, footer) = match audience {
-        Audience::Public => (
+    let (lang, suffix, robots, body_class, footer) = match audience {
+        Audience::Public(lang) => (
+            lang.code(),
             "Attune",
             "",
             "",
-            "<footer class=\"site-footer\"><p>Attune keeps track of the messages you asked for \
-             — and only those.</p></footer>",
+            format!(
+                "<footer class=\"site-footer\"><p>{}</p></footer>",
+                escape_html(&tr!(lang, "site-footer"))
+            ),
         ),
         Audience::Staff => (
+            "en".to_owned(),
             "Attune staff",
             "<meta name=\"robots\" content=\"noindex\">",
             " class=\"staff\"",
-            "",
+            String::new(),
         ),
     };
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{robots}\
          <title>{title} — {suffix}</title><link rel=\"stylesheet\" href=\"/pkg/attune.css\">\
          <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"></head><body{body_class}>\
@@ -48,6 +55,20 @@ pub fn document(audience: Audience, title: &str, header: &str, main: &str) -> St
 /// The public site's header: the brand, linking home.
 pub const PUBLIC_HEADER: &str =
     "<header class=\"site-header\"><a class=\"brand\" href=\"/\">Attune</a></header>";
+
+/// The customer's header: the brand, and the language switch, which comes `back` to this page.
+pub fn customer_header(lang: &Lang, back: &str) -> String {
+    let (lang, back) = (*lang, back.to_owned());
+    render(move || {
+        view! {
+            <header class="site-header">
+                <a class="brand" href="/">"Attune"</a>
+                <LanguageSwitch lang back/>
+            </header>
+        }
+        .into_any()
+    })
+}
 
 /// Renders a view to HTML outside a request's reactive owner.
 pub fn render(view: impl FnOnce() -> AnyView) -> String {
@@ -64,8 +85,16 @@ mod tests {
         let staff = document(Audience::Staff, "<b>Ann & co</b>", "", "<p>x</p>");
         assert!(staff.contains("<title>&lt;b&gt;Ann &amp; co&lt;/b&gt; — Attune staff</title>"));
         assert!(staff.contains("noindex") && staff.contains("<body class=\"staff\">"));
-        let public = document(Audience::Public, "Unsubscribe", PUBLIC_HEADER, "<p>x</p>");
+        let es = Lang::from_code("es").unwrap();
+        let public = document(
+            Audience::Public(es),
+            "Unsubscribe",
+            PUBLIC_HEADER,
+            "<p>x</p>",
+        );
         assert!(!public.contains("noindex") && public.contains("site-footer"));
+        assert!(public.contains("<html lang=\"es\">"));
+        assert!(public.contains(&escape_html(&tr!(es, "site-footer"))));
         assert!(public.contains("<main id=\"main\"><p>x</p></main>"));
     }
 }

@@ -8,33 +8,86 @@ use leptos::prelude::*;
 use crate::{
     api::{
         customer::SaveTopic,
-        types::{TopicPrefView, TopicSaved},
+        types::{TopicPrefView, TopicSaved, TopicWords},
         AppError,
     },
-    domain::{channel_words, Frequency},
+    domain::Frequency,
 };
 
 /// The topic in one line, e.g. "email and text messages, at most once a week, information only".
-pub fn topic_summary(t: &TopicPrefView) -> String {
+#[cfg(feature = "ssr")]
+pub fn topic_summary(lang: &crate::i18n::Lang, t: &TopicPrefView) -> String {
+    use crate::tr;
     if !t.subscribed && !t.required {
-        return "off".to_owned();
+        return tr!(lang, "topic-off");
     }
-    let chosen: Vec<_> = t
+    let chosen: Vec<String> = t
         .channels
         .iter()
         .filter(|c| c.chosen && c.available)
-        .map(|c| c.channel)
+        .map(|c| lang.channel_word(c.channel))
         .collect();
     let mut parts = vec![if chosen.is_empty() {
-        "no channel chosen".to_owned()
+        tr!(lang, "topic-no-channel")
     } else {
-        channel_words(&chosen)
+        lang.list(&chosen)
     }];
-    parts.push(t.frequency.words().to_owned());
+    parts.push(tr!(
+        lang,
+        "frequency-words",
+        frequency = t.frequency.as_str()
+    ));
     if t.info_only {
-        parts.push("information only".to_owned());
+        parts.push(tr!(lang, "topic-info-only"));
     }
     parts.join(", ")
+}
+
+#[cfg(feature = "ssr")]
+impl TopicWords {
+    /// The card's words for topic `t`, in `lang`.
+    pub fn new(lang: &crate::i18n::Lang, t: &TopicPrefView) -> Self {
+        use crate::tr;
+        let name = t.name.as_str();
+        TopicWords {
+            required_note: tr!(lang, "topic-required-note"),
+            send_me: tr!(
+                lang,
+                "topic-send-me",
+                topic = name,
+                topic_lower = name.to_lowercase()
+            ),
+            how: tr!(lang, "topic-how"),
+            how_often: tr!(lang, "topic-how-often"),
+            frequencies: Frequency::ALL
+                .iter()
+                .map(|f| tr!(lang, "frequency-option", frequency = f.as_str()))
+                .collect(),
+            info_only: tr!(lang, "topic-info-only-label"),
+            save: tr!(lang, "topic-save", topic = name),
+            saving: tr!(lang, "topic-saving"),
+            saved: tr!(lang, "topic-saved", items = "{items}"),
+            nothing_changed: tr!(lang, "topic-nothing-changed"),
+            undo: tr!(lang, "topic-undo"),
+            not_saved: tr!(lang, "not-saved", error = "{error}"),
+            not_signed_in: tr!(lang, "error-not-signed-in"),
+            internal: tr!(lang, "error-internal"),
+            transport: tr!(lang, "error-transport"),
+        }
+    }
+}
+
+impl TopicWords {
+    /// An error as the card says it.
+    fn error(&self, e: &AppError) -> String {
+        let said = match e {
+            AppError::Invalid(s) | AppError::RateLimited(s) => s.as_str(),
+            AppError::NotSignedIn => &self.not_signed_in,
+            AppError::Internal => &self.internal,
+            AppError::Transport(_) => &self.transport,
+        };
+        self.not_saved.replace("{error}", said)
+    }
 }
 
 /// What the last save said: what changed, or why it failed.
@@ -95,9 +148,10 @@ impl Card {
     }
 }
 
-/// A topic's card. `link` is the token of the preferences link the page was opened with.
+/// A topic's card, with its `words` in the page's language. `link` is the token of the
+/// preferences link the page was opened with.
 #[island]
-pub fn TopicCard(t: TopicPrefView, link: Option<String>) -> impl IntoView {
+pub fn TopicCard(t: TopicPrefView, words: TopicWords, link: Option<String>) -> impl IntoView {
     // Effects run only in the browser: this says the card is ready for a change to save itself.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -129,32 +183,37 @@ pub fn TopicCard(t: TopicPrefView, link: Option<String>) -> impl IntoView {
                     <input id=input_id type="checkbox" name=format!("ch_{}", c.channel.as_str()) value="on"
                         checked=c.chosen && c.available disabled=!c.available
                         aria-describedby=described/>
-                    " " {c.channel.label()}
+                    " " {c.label.clone()}
                 </label>
                 {c.note.clone().map(|n| view! { <p class="hint" id=note_id>{n}</p> })}
             }
         })
         .collect_view();
+    let words = StoredValue::new(words);
     let said_view = move || {
-        let saving = card.saving.get().then_some("Saving…");
+        let saving = card
+            .saving
+            .get()
+            .then(|| words.with_value(|w| w.saving.clone()));
         let message = card.said.get().map(|s| match s {
-            Ok(items) if items.is_empty() => view! { "Nothing changed." }.into_any(),
+            Ok(items) if items.is_empty() => words.with_value(|w| w.nothing_changed.clone()).into_any(),
             Ok(items) => view! {
-                "Saved: " {items.join("; ")} ". "
-                <button type="button" class="link-button" on:click=move |_| card.undo()>"Undo"</button>
+                {words.with_value(|w| w.saved.replace("{items}", &items.join("; ")))} " "
+                <button type="button" class="link-button" on:click=move |_| card.undo()>{words.with_value(|w| w.undo.clone())}</button>
             }
             .into_any(),
-            Err(e) => view! { <span class="error">"Not saved: " {e.to_string()}</span> }.into_any(),
+            Err(e) => view! { <span class="error">{words.with_value(|w| w.error(&e))}</span> }.into_any(),
         });
         (saving, message)
     };
+    let w = words.get_value();
 
     view! {
         <section class="card topic" aria-labelledby=labelled_by data-hydrated=move || hydrated.get().to_string()>
             <details>
                 <summary>
                     <h3><span id=name_id>{t.name.clone()}</span></h3>
-                    <span class="summary">{move || now.with(topic_summary)}</span>
+                    <span class="summary">{move || now.with(|t| t.summary.clone())}</span>
                 </summary>
                 <p class="hint">{t.description.clone()}</p>
                 <form method="post" action=save_url class="stack" node_ref=form
@@ -168,47 +227,36 @@ pub fn TopicCard(t: TopicPrefView, link: Option<String>) -> impl IntoView {
                     {if t.required {
                         view! {
                             <input type="hidden" name="subscribed" value="on"/>
-                            <p class="required-note">
-                                "Required: these messages can’t be switched off, because you need them. "
-                                "You can choose how they reach you."
-                            </p>
+                            <p class="required-note">{w.required_note.clone()}</p>
                         }.into_any()
                     } else {
                         view! {
                             <label class="choice switch">
                                 <input type="checkbox" name="subscribed" value="on" checked=t.subscribed/>
-                                " Send me " {t.name.to_ascii_lowercase()}
+                                " " {w.send_me.clone()}
                             </label>
                         }.into_any()
                     }}
                     <fieldset>
-                        <legend>"How"</legend>
+                        <legend>{w.how.clone()}</legend>
                         {channels}
                     </fieldset>
-                    <label for=frequency_for>"How often, at most"</label>
+                    <label for=frequency_for>{w.how_often.clone()}</label>
                     <select id=frequency_id name="frequency">
-                        {Frequency::ALL.iter().map(|f| view! {
-                            <option value=f.as_str() selected=*f == t.frequency>{capitalized(f.words())}</option>
+                        {Frequency::ALL.iter().zip(w.frequencies.clone()).map(|(f, label)| view! {
+                            <option value=f.as_str() selected=*f == t.frequency>{label}</option>
                         }).collect_view()}
                     </select>
                     <label class="choice">
                         <input type="checkbox" name="info_only" value="on" checked=t.info_only/>
-                        " Information only: never follow up with calls or sales messages"
+                        " " {w.info_only.clone()}
                     </label>
                     <p class="said" id=said_id role="status" aria-live="polite">{said_view}</p>
-                    <button type="submit">"Save " {t.name.clone()}</button>
+                    <button type="submit">{w.save.clone()}</button>
                 </form>
             </details>
         </section>
     }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut s = s.to_owned();
-    if let Some(first) = s.get_mut(..1) {
-        first.make_ascii_uppercase();
-    }
-    s
 }
 
 /// Posts the form as a browser would, asking for what changed back instead of a new page. (The

@@ -24,6 +24,11 @@ use app::{
 };
 use serde_json::json;
 
+use app::{
+    i18n::{lang, Lang},
+    tr,
+};
+
 use crate::{
     mail::templates,
     state::AppState,
@@ -94,9 +99,10 @@ impl CustomerBackend {
                     .create_token(contact_id, &purpose.stored(to.as_str()), ttl_ms)
                     .await?;
                 let link = state.config.base_url.join(&format!("auth/{token}"))?;
+                let lang = state.store.contact_language(contact_id).await?;
                 let mail = match purpose {
-                    LinkPurpose::SignIn => templates::sign_in(to, link.as_str()),
-                    LinkPurpose::VerifyEmail => templates::verify_email(to, link.as_str()),
+                    LinkPurpose::SignIn => templates::sign_in(&lang, to, link.as_str()),
+                    LinkPurpose::VerifyEmail => templates::verify_email(&lang, to, link.as_str()),
                 };
                 state.mailer.send(mail).await?;
                 if state.mailer.is_local() {
@@ -223,11 +229,7 @@ impl Backend for CustomerBackend {
         email: Email,
         client_ip: Option<IpAddr>,
     ) -> Result<(), AppError> {
-        let too_many = || {
-            AppError::RateLimited(
-                "Too many sign-in requests. Please wait 15 minutes and try again.".into(),
-            )
-        };
+        let too_many = || AppError::RateLimited(tr!(lang(), "error-too-many-sign-ins"));
         if let Some(ip) = client_ip {
             let ok = self
                 .store()
@@ -292,34 +294,16 @@ impl Backend for CustomerBackend {
                 contact_id,
                 purpose,
             } => (contact_id, purpose),
-            Redeemed::Used => {
-                return Err(AppError::Invalid(
-                    "This link has already been used. Ask for a new one below.".into(),
-                ))
-            }
-            Redeemed::Expired => {
-                return Err(AppError::Invalid(
-                    "This link has expired. Ask for a new one below.".into(),
-                ))
-            }
-            Redeemed::Unknown => {
-                return Err(AppError::Invalid(
-                    "This link is not valid. Ask for a new one below.".into(),
-                ))
-            }
+            Redeemed::Used => return Err(AppError::Invalid(tr!(lang(), "redeem-used"))),
+            Redeemed::Expired => return Err(AppError::Invalid(tr!(lang(), "redeem-expired"))),
+            Redeemed::Unknown => return Err(AppError::Invalid(tr!(lang(), "redeem-unknown"))),
         };
         // The link works only while the address it was mailed to is still the contact's and
         // not reported as someone else's: a stranger at a corrected address signs nobody in.
         let contact = self.contact(contact_id).await?;
         let email = contact.mailable_email();
         match LinkPurpose::matching(&purpose, email) {
-            None => {
-                return Err(AppError::Invalid(
-                    "This link was sent to an address that is no longer the one we hold. \
-                     Ask for a new one below."
-                        .into(),
-                ))
-            }
+            None => return Err(AppError::Invalid(tr!(lang(), "redeem-address-changed"))),
             Some(LinkPurpose::SignIn) => {}
             Some(LinkPurpose::VerifyEmail) => {
                 let email = Email::parse(email.unwrap_or_default()).map_err(internal)?;
@@ -390,8 +374,9 @@ impl Backend for CustomerBackend {
         &self,
         contact: ContactId,
         saved: Option<i64>,
+        lang: &Lang,
     ) -> Result<PreferencesView, AppError> {
-        load_preferences(self.store(), contact.0, saved)
+        load_preferences(self.store(), contact.0, saved, lang)
             .await
             .map_err(|e| match e.downcast::<AppError>() {
                 Ok(app) => app,
@@ -402,12 +387,15 @@ impl Backend for CustomerBackend {
     async fn save_topic(&self, contact: ContactId, form: TopicForm) -> Result<Saved, AppError> {
         let key = TopicKey::parse(&form.topic)?;
         let frequency = Frequency::parse(&form.frequency)?;
-        let view = self.preferences(contact, None).await?;
+        let lang = lang();
+        let view = self.preferences(contact, None, &lang).await?;
         let topic = view
             .topics
             .iter()
             .find(|t| t.key == form.topic)
-            .ok_or_else(|| AppError::Invalid(format!("There is no topic {:?}.", form.topic)))?;
+            .ok_or_else(|| {
+                AppError::Invalid(tr!(lang, "error-no-topic", topic = form.topic.as_str()))
+            })?;
         // Channels the contact has no address for are not on the form; keep their stored choice.
         let kept_unavailable = topic
             .channels
@@ -459,12 +447,14 @@ impl Backend for CustomerBackend {
                 let date = form
                     .pause_until
                     .as_deref()
-                    .ok_or_else(|| AppError::Invalid("Choose the date to pause until.".into()))?;
+                    .ok_or_else(|| AppError::Invalid(tr!(lang(), "error-pause-date")))?;
                 Some(Some(PauseUntil::parse_date(date, &tz, now)?))
             }
             other => {
-                return Err(AppError::Invalid(format!(
-                    "Unknown pause choice {other:?}."
+                return Err(AppError::Invalid(tr!(
+                    lang(),
+                    "error-pause-choice",
+                    choice = other
                 )))
             }
         };
@@ -503,9 +493,7 @@ impl Backend for CustomerBackend {
     async fn save_details(&self, contact: ContactId, form: DetailsForm) -> Result<Saved, AppError> {
         let current = self.contact(contact.0).await?.email;
         if form.email.trim().is_empty() {
-            return Err(AppError::Invalid(
-                "Enter an email address: it is how you sign in.".into(),
-            ));
+            return Err(AppError::Invalid(tr!(lang(), "error-email-needed")));
         }
         let email = Email::parse(&form.email)?;
         let mut ops = vec![
@@ -536,6 +524,7 @@ impl Backend for CustomerBackend {
         &self,
         contact: ContactId,
         before: Option<i64>,
+        lang: &Lang,
     ) -> Result<HistoryPage, AppError> {
         const PAGE: i64 = 20;
         let tz = self.contact(contact.0).await?.time_zone;
@@ -550,13 +539,13 @@ impl Backend for CustomerBackend {
             .map_err(internal)?;
         let more = rows.len() as i64 > PAGE;
         let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-        let mut receipts = crate::webhooks::receipts(self.store(), &seqs, &tz)
+        let mut receipts = crate::webhooks::receipts(self.store(), &seqs, &tz, lang)
             .await
             .map_err(|e| internal(format!("{e:#}")))?;
         let mut entries = Vec::new();
         for r in rows.into_iter().take(PAGE as usize) {
             let record = (records.len() > 1).then(|| r.contact_ref.clone());
-            let line = ledger_line(r, &names, &tz, Reader::Customer).map_err(internal)?;
+            let line = ledger_line(r, &names, &tz, Reader::Customer, lang).map_err(internal)?;
             entries.push(HistoryEntry {
                 record,
                 receipts: receipts.remove(&line.seq).unwrap_or_default(),

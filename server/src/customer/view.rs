@@ -8,6 +8,9 @@ use app::{
     },
     backend::Backend,
     domain::{AddressKind, Channel, TopicKind},
+    i18n::Lang,
+    pages::topic::topic_summary,
+    tr,
 };
 use axum::{
     extract::State,
@@ -20,7 +23,7 @@ use super::CustomerBackend;
 use crate::{
     state::AppState,
     store::{contact_view::ContactSnapshot, FieldChange, Store},
-    words::{describe, format_time},
+    words::describe,
 };
 
 /// Time zones offered on the preference page (the contact's own is always added).
@@ -82,19 +85,21 @@ pub async fn load_preferences(
     store: &Store,
     contact_id: i64,
     saved: Option<i64>,
+    lang: &Lang,
 ) -> anyhow::Result<PreferencesView> {
     let snapshot = store
         .contact_view(contact_id)
         .await?
         .ok_or(AppError::NotSignedIn)?;
-    preferences_view(store, snapshot, saved).await
+    preferences_view(store, snapshot, saved, lang).await
 }
 
-/// The preference page's view of a contact snapshot.
+/// The preference page's view of a contact snapshot, its words in `lang`.
 pub(crate) async fn preferences_view(
     store: &Store,
     c: ContactSnapshot,
     saved: Option<i64>,
+    lang: &Lang,
 ) -> anyhow::Result<PreferencesView> {
     let tz = c.time_zone.clone();
     let disputed = c.disputed.clone();
@@ -103,7 +108,7 @@ pub(crate) async fn preferences_view(
         unsubscribed_all: g.unsubscribed_all,
         never_call: g.channel_opt_outs.contains(Channel::Voice),
         never_text: g.channel_opt_outs.contains(Channel::Sms),
-        paused_until: g.pause_in_force().map(|p| format_time(p, &tz)),
+        paused_until: g.pause_in_force().map(|p| lang.date_time(p, &tz)),
         quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
         quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
     };
@@ -118,7 +123,7 @@ pub(crate) async fn preferences_view(
         .map(|t| {
             let p = c.preference(t);
             let chosen = p.channels;
-            TopicPrefView {
+            let mut view = TopicPrefView {
                 key: t.key.to_string(),
                 name: t.name.clone(),
                 description: t.description.clone(),
@@ -133,19 +138,29 @@ pub(crate) async fn preferences_view(
                         let available = has_address(ch);
                         let note = (!available).then(|| match ch.address_kind() {
                             AddressKind::Email if disputed.contains(&AddressKind::Email) => {
-                                "Your email address was reported as not yours; our staff will check it.".to_owned()
+                                tr!(lang, "topic-note-email-disputed")
                             }
                             AddressKind::Phone if disputed.contains(&AddressKind::Phone) => {
-                                "Your phone number was reported as not yours; our staff will check it.".to_owned()
+                                tr!(lang, "topic-note-phone-disputed")
                             }
-                            AddressKind::Email => "We have no email address for you.".to_owned(),
-                            AddressKind::Phone => "We have no phone number for you, so we can’t text or call.".to_owned(),
-                            AddressKind::Push => "Our app is not set up for notifications yet.".to_owned(),
+                            AddressKind::Email => tr!(lang, "topic-note-no-email"),
+                            AddressKind::Phone => tr!(lang, "topic-note-no-phone"),
+                            AddressKind::Push => tr!(lang, "topic-note-no-push"),
                         });
-                        ChannelChoice { channel: ch, chosen: chosen.contains(ch), available, note }
+                        let label = lang.channel_label(ch);
+                        ChannelChoice {
+                            channel: ch,
+                            label,
+                            chosen: chosen.contains(ch),
+                            available,
+                            note,
+                        }
                     })
                     .collect(),
-            }
+                summary: String::new(),
+            };
+            view.summary = topic_summary(lang, &view);
+            view
         })
         .collect();
 
@@ -154,7 +169,7 @@ pub(crate) async fn preferences_view(
         Some(seq) => match store.ledger_changes(c.id, seq).await? {
             Some(json) => {
                 let changes: Vec<FieldChange> = serde_json::from_str(&json)?;
-                Some(describe(&changes, &store.topic_names().await?, &tz))
+                Some(describe(&changes, &store.topic_names().await?, &tz, lang))
             }
             None => None,
         },
@@ -226,7 +241,7 @@ pub async fn export_contact(store: &Store, contact_id: i64) -> anyhow::Result<Va
         .await?
         .ok_or(AppError::NotSignedIn)?;
     let reference = snapshot.reference.clone();
-    let view = preferences_view(store, snapshot, None).await?;
+    let view = preferences_view(store, snapshot, None, &Lang::english()).await?;
     let mut rows = store.ledger_page(contact_id, i64::MAX, i64::MAX).await?;
     rows.reverse();
     let ledger = rows

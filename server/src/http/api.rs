@@ -244,8 +244,9 @@ pub async fn docs() -> Html<String> {
          <code>Authorization: Bearer &lt;key&gt;</code> (<code>attune sender create NAME</code>). \
          Errors are <code>application/problem+json</code>. The machine-readable document is \
          <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p></section>";
+    // For developers: in English.
     Html(document(
-        Audience::Public,
+        Audience::Public(app::i18n::Lang::english()),
         "Sender API",
         PUBLIC_HEADER,
         &format!("{intro}{body}"),

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod feed;
 pub mod form;
 pub mod idempotency;
+pub mod language;
 pub mod listener;
 pub mod ops;
 pub mod page_error;

@@ -1,8 +1,10 @@
 //! `PATCH /api/v1/contacts/{ref}/preferences`: a change the contact asked for, made on their
 //! behalf by a sender — with a reason, and with consent when it subscribes them.
 
-use app::domain::{
-    channel_words, Actor, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap,
+use app::{
+    domain::{Actor, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap},
+    i18n::Lang,
+    tr,
 };
 use axum::{
     extract::{Path, State},
@@ -249,6 +251,11 @@ async fn confirm_loosening_later(
     else {
         return;
     };
+    // In the contact's language.
+    let lang = contact
+        .as_ref()
+        .and_then(|c| Lang::from_code(&c.locale))
+        .unwrap_or_default();
     let preferences = state.links.preferences_url(contact_id);
     let unsubscribe = |topic_id: i64| {
         state.links.url(
@@ -273,40 +280,46 @@ async fn confirm_loosening_later(
         let line = match l {
             Loosening::Subscribed(_) => match &topic {
                 Some(t) => (
-                    format!("You are now subscribed to {name}."),
+                    tr!(lang, "sender-change-subscribed", topic = name),
                     unsubscribe(t.id),
                 ),
                 None => continue,
             },
             Loosening::UnsubscribedAllCleared => (
-                "Your choice to unsubscribe from everything was undone.".to_owned(),
+                tr!(lang, "sender-change-unsubscribed-all-cleared"),
                 unsubscribe(0),
             ),
             Loosening::InfoOnlyCleared(_) => (
-                format!("{name} is no longer marked “information only, no follow-up”."),
+                tr!(lang, "sender-change-info-only-cleared", topic = name),
                 preferences.clone(),
             ),
             Loosening::ChannelsAdded(_, channels) => (
-                format!("{name} now reaches you by {}.", channel_words(channels)),
+                tr!(
+                    lang,
+                    "sender-change-channels",
+                    topic = name,
+                    channels = lang.channel_words(channels)
+                ),
                 preferences.clone(),
             ),
             Loosening::OptOutsRemoved(channels) => (
-                format!("We may contact you by {} again.", channel_words(channels)),
+                tr!(
+                    lang,
+                    "sender-change-channels-again",
+                    channels = lang.channel_words(channels)
+                ),
                 preferences.clone(),
             ),
             Loosening::PauseShortened => (
-                "Your pause on messages was ended or shortened.".to_owned(),
+                tr!(lang, "sender-change-pause-shortened"),
                 preferences.clone(),
             ),
-            Loosening::CapRaised => (
-                "Your limit on messages per week was raised or removed.".to_owned(),
-                preferences.clone(),
-            ),
+            Loosening::CapRaised => (tr!(lang, "sender-change-cap-raised"), preferences.clone()),
         };
         lines.push(line);
     }
     let preferences = state.links.preferences_url(contact_id);
-    let mail = templates::sender_changed(to, sender, &lines, &preferences);
+    let mail = templates::sender_changed(&lang, to, sender, &lines, &preferences);
     let mailer = state.mailer.clone();
     tokio::spawn(async move {
         if let Err(e) = mailer.send(mail).await {

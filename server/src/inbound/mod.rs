@@ -10,6 +10,7 @@ pub mod smtp;
 pub mod twilio;
 
 use app::domain::{Actor, AddressKind, Channel, Phone};
+use app::{i18n::Lang, tr};
 use axum::{
     body::Bytes,
     extract::State,
@@ -208,21 +209,20 @@ async fn text_reply(
         Keyword::Help => None,
     };
     let first = apply_reply(state, &phone, Channel::Sms, out, &said, delivery).await?;
-    let org = &state.config.org_name;
-    let manage = match first {
-        Some(id) => state.links.preferences_url(id),
-        None => state.config.base_url.to_string(),
+    let org = state.config.org_name.as_str();
+    // The answer is in the language of the record the number belongs to.
+    let (manage, lang) = match first {
+        Some(id) => (
+            state.links.preferences_url(id),
+            state.store.contact_language(id).await?,
+        ),
+        None => (state.config.base_url.to_string(), Lang::english()),
     };
+    let link = manage.as_str();
     Ok(Some(match class {
-        Keyword::Stop => format!(
-            "{org}: you will get no more texts from us. Reply START to get them again. Your choices: {manage}"
-        ),
-        Keyword::Start => format!(
-            "{org}: texts are on again. Reply STOP to stop them, HELP for help. Your choices: {manage}"
-        ),
-        Keyword::Help => format!(
-            "{org}: we text you only what you asked for. Reply STOP to stop texts, START to get them again. Your choices: {manage}"
-        ),
+        Keyword::Stop => tr!(lang, "reply-stop", org = org, link = link),
+        Keyword::Start => tr!(lang, "reply-start", org = org, link = link),
+        Keyword::Help => tr!(lang, "reply-help", org = org, link = link),
     }))
 }
 

@@ -7,9 +7,11 @@
 
 use app::{
     domain::{Actor, AddressKind, Email, Frequency, TopicKey, TopicKind},
+    i18n::Lang,
     pages::links::{
         render_document, LinkOutcome, LinkProblem, NotMeConfirm, Undo, UnsubscribeConfirm,
     },
+    tr,
 };
 use axum::{
     body::Bytes,
@@ -47,8 +49,40 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LinkToken {
     ) -> Result<Self, Response> {
         match Path::<String>::from_request_parts(parts, state).await {
             Ok(Path(token)) => Ok(LinkToken(token)),
-            Err(_) => Err(link_problem(LinkError::Malformed)),
+            Err(_) => Err(link_problem(&Page::of(parts), LinkError::Malformed)),
         }
+    }
+}
+
+/// What a page is written for: the request's language (`http::language`), and its path, where
+/// the language switch comes back to.
+struct Page {
+    lang: Lang,
+    path: String,
+}
+
+impl Page {
+    fn of(parts: &axum::http::request::Parts) -> Self {
+        Page {
+            lang: parts.extensions.get::<Lang>().copied().unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+        }
+    }
+
+    /// The page around `body`, titled `title`.
+    fn render(&self, title: &str, body: impl FnOnce() -> AnyView) -> String {
+        render_document(&self.lang, &self.path, title, body)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Page::of(parts))
     }
 }
 
@@ -70,50 +104,63 @@ struct TopicInfo {
 }
 
 /// A page for a link that can't be used; always a 4xx.
-fn problem(status: StatusCode, title: &str, message: &str) -> Response {
-    let (title, message) = (title.to_owned(), message.to_owned());
-    let html = render_document(&title.clone(), move || {
-        view! { <LinkProblem title message/> }.into_any()
+fn problem(page: &Page, status: StatusCode, title: String, message: String) -> Response {
+    let lang = page.lang;
+    let html = page.render(&title.clone(), move || {
+        view! { <LinkProblem lang title message/> }.into_any()
     });
     (status, Html(html)).into_response()
 }
 
-fn link_problem(e: LinkError) -> Response {
+fn link_problem(page: &Page, e: LinkError) -> Response {
+    let lang = &page.lang;
     match e {
         LinkError::Expired => problem(
+            page,
             StatusCode::GONE,
-            "This link has expired",
-            "Links in our messages work for six months. Nothing was changed.",
+            tr!(lang, "link-expired-heading"),
+            tr!(lang, "link-expired-text"),
         ),
         LinkError::WrongKind => problem(
+            page,
             StatusCode::NOT_FOUND,
-            "This link is for another page",
-            "Nothing was changed.",
+            tr!(lang, "link-wrong-kind-heading"),
+            tr!(lang, "link-nothing-changed"),
         ),
         LinkError::Malformed | LinkError::BadSignature | LinkError::UnknownKey => problem(
+            page,
             StatusCode::BAD_REQUEST,
-            "This link doesn’t work",
-            "It may have been cut short or changed when it was copied. Nothing was changed.",
+            tr!(lang, "link-broken-heading"),
+            tr!(lang, "link-broken-text"),
         ),
     }
 }
 
-fn gone_contact() -> Response {
+fn gone_contact(page: &Page) -> Response {
     problem(
+        page,
         StatusCode::NOT_FOUND,
-        "We no longer hold your details",
-        "There is nothing to unsubscribe from: we send nothing to this address.",
+        tr!(page.lang, "link-gone-heading"),
+        tr!(page.lang, "link-gone-text"),
     )
 }
 
-async fn load_target(state: &AppState, token: &str, kind: LinkKind) -> Result<Target, Response> {
-    let claims = state.links.parse(token, kind).map_err(link_problem)?;
+async fn load_target(
+    state: &AppState,
+    page: &Page,
+    token: &str,
+    kind: LinkKind,
+) -> Result<Target, Response> {
+    let claims = state
+        .links
+        .parse(token, kind)
+        .map_err(|e| link_problem(page, e))?;
     let target = state
         .store
         .link_target(claims.contact_id, claims.topic_id)
         .await
         .map_err(server_error)?
-        .ok_or_else(gone_contact)?;
+        .ok_or_else(|| gone_contact(page))?;
     Ok(Target {
         outdated: super::outdated(&claims, &target),
         claims,
@@ -130,7 +177,7 @@ async fn load_target(state: &AppState, token: &str, kind: LinkKind) -> Result<Ta
 
 impl Target {
     /// The address the message went to, partly hidden: links get forwarded.
-    fn masked_address(&self) -> Option<String> {
+    fn masked_address(&self, lang: &Lang) -> Option<String> {
         if self.outdated {
             return None;
         }
@@ -144,7 +191,7 @@ impl Target {
                     .into_iter()
                     .rev()
                     .collect();
-                format!("the phone number ending {tail}")
+                tr!(lang, "unsubscribe-phone-ending", digits = tail)
             }),
             _ => self
                 .email
@@ -163,8 +210,12 @@ impl Target {
 }
 
 /// `GET /u/{token}` (and HEAD): the confirmation page. Changes nothing.
-async fn unsubscribe_page(State(state): State<AppState>, LinkToken(token): LinkToken) -> Response {
-    let target = match load_target(&state, &token, LinkKind::Unsubscribe).await {
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    page: Page,
+    LinkToken(token): LinkToken,
+) -> Response {
+    let target = match load_target(&state, &page, &token, LinkKind::Unsubscribe).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -174,9 +225,10 @@ async fn unsubscribe_page(State(state): State<AppState>, LinkToken(token): LinkT
     let topic = target.topic.as_ref().map(|t| t.name.clone());
     let required = target.topic.as_ref().is_some_and(|t| t.required);
     let frequency = target.topic.as_ref().map(|t| t.frequency);
-    let address = target.masked_address();
-    let html = render_document("Unsubscribe", move || {
-        view! { <UnsubscribeConfirm action_url topic required frequency address not_me_url preferences_url/> }.into_any()
+    let lang = page.lang;
+    let address = target.masked_address(&lang);
+    let html = page.render(&tr!(lang, "unsubscribe-page-title"), move || {
+        view! { <UnsubscribeConfirm lang action_url topic required frequency address not_me_url preferences_url/> }.into_any()
     });
     (
         [
@@ -198,10 +250,12 @@ enum Choice {
 /// `POST /u/{token}`.
 async fn unsubscribe_post(
     State(state): State<AppState>,
+    page: Page,
     LinkToken(token): LinkToken,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let lang = page.lang;
     let fields = match FormFields::read(&headers, body).await {
         Ok(f) => f,
         Err(e) => {
@@ -217,7 +271,7 @@ async fn unsubscribe_post(
         None => Choice::OneClick,
         Some(a) => Choice::Page(a),
     };
-    let target = match load_target(&state, &token, LinkKind::Unsubscribe).await {
+    let target = match load_target(&state, &page, &token, LinkKind::Unsubscribe).await {
         Ok(t) => t,
         Err(r) => {
             return match choice {
@@ -249,97 +303,171 @@ async fn unsubscribe_post(
             .undo_allowed(&target.claims, field("undo").as_deref())
     {
         return problem(
+            &page,
             StatusCode::FORBIDDEN,
-            "This undo has expired",
-            "An undo works for an hour after the change, from the page that made it. Nothing was changed; your preference page lets you choose again.",
+            tr!(lang, "link-undo-expired-heading"),
+            tr!(lang, "link-undo-expired-text"),
         );
     }
-    let (op, actor, title, message, mut undo): (Option<ChangeOp>, Actor, String, String, Option<Undo>) = match action.as_str() {
+    let (op, actor, title, message, mut undo): (
+        Option<ChangeOp>,
+        Actor,
+        String,
+        String,
+        Option<Undo>,
+    ) = match action.as_str() {
         "unsubscribe" => match &target.topic {
             Some(t) if t.required => (
                 None,
                 Actor::OneClick,
-                format!("{} can’t be switched off", t.name),
-                format!("{} are required messages, so they can’t be unsubscribed. Nothing was changed.", t.name),
+                tr!(lang, "outcome-required-heading", topic = t.name.as_str()),
+                tr!(lang, "outcome-required-text", topic = t.name.as_str()),
                 None,
             ),
             Some(t) => (
-                Some(ChangeOp::Subscribed { topic: t.key.clone(), subscribed: false }),
+                Some(ChangeOp::Subscribed {
+                    topic: t.key.clone(),
+                    subscribed: false,
+                }),
                 Actor::OneClick,
-                "You are unsubscribed".to_owned(),
-                format!("You will get no more {} from us.", t.name),
-                Some(Undo { action: "undo_unsubscribe", value: None, label: format!("Undo: keep getting {}", t.name), proof: String::new() }),
+                tr!(lang, "outcome-unsubscribed"),
+                tr!(lang, "outcome-unsubscribed-topic", topic = t.name.as_str()),
+                Some(Undo {
+                    action: "undo_unsubscribe",
+                    value: None,
+                    label: tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
+                    proof: String::new(),
+                }),
             ),
             None => (
                 Some(ChangeOp::UnsubscribedAll(true)),
                 Actor::OneClick,
-                "You are unsubscribed".to_owned(),
-                "You will get no more optional messages from us. Required ones, such as sign-in links, still reach you.".to_owned(),
-                Some(Undo { action: "undo_everything", value: None, label: "Undo: subscribe me again".to_owned(), proof: String::new() }),
+                tr!(lang, "outcome-unsubscribed"),
+                tr!(lang, "outcome-unsubscribed-all"),
+                Some(Undo {
+                    action: "undo_everything",
+                    value: None,
+                    label: tr!(lang, "undo-subscribe-again"),
+                    proof: String::new(),
+                }),
             ),
         },
         "everything" => (
             Some(ChangeOp::UnsubscribedAll(true)),
             Actor::OneClick,
-            "You are unsubscribed from everything".to_owned(),
-            "You will get no more optional messages from us. Required ones, such as sign-in links, still reach you.".to_owned(),
-            Some(Undo { action: "undo_everything", value: None, label: "Undo: subscribe me again".to_owned(), proof: String::new() }),
+            tr!(lang, "outcome-unsubscribed-everything"),
+            tr!(lang, "outcome-unsubscribed-all"),
+            Some(Undo {
+                action: "undo_everything",
+                value: None,
+                label: tr!(lang, "undo-subscribe-again"),
+                proof: String::new(),
+            }),
         ),
         "less_often" => {
             let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
-                return problem(StatusCode::BAD_REQUEST, "Nothing to change", "This link is not about one topic.");
+                return problem(
+                    &page,
+                    StatusCode::BAD_REQUEST,
+                    tr!(lang, "link-no-topic-heading"),
+                    tr!(lang, "link-no-topic-text"),
+                );
             };
             let Some(frequency) = field("frequency").and_then(|f| Frequency::parse(&f).ok()) else {
-                return problem(StatusCode::BAD_REQUEST, "Choose how often", "Pick once a week or once a month.");
+                return problem(
+                    &page,
+                    StatusCode::BAD_REQUEST,
+                    tr!(lang, "link-choose-how-often-heading"),
+                    tr!(lang, "link-choose-how-often-text"),
+                );
             };
             (
-                Some(ChangeOp::Frequency { topic: t.key.clone(), frequency }),
+                Some(ChangeOp::Frequency {
+                    topic: t.key.clone(),
+                    frequency,
+                }),
                 Actor::Customer,
-                "Less often it is".to_owned(),
-                format!("You will get {} {} at most.", t.name, frequency_words(frequency)),
+                tr!(lang, "outcome-less-often"),
+                tr!(
+                    lang,
+                    "outcome-less-often-text",
+                    topic = t.name.as_str(),
+                    frequency = frequency_words(&lang, frequency)
+                ),
                 Some(Undo {
                     action: "undo_frequency",
                     value: Some(t.frequency.as_str().to_owned()),
-                    label: "Undo: as often as before".to_owned(),
+                    label: tr!(lang, "undo-as-before"),
                     proof: String::new(),
                 }),
             )
         }
         "undo_unsubscribe" => {
             let Some(t) = target.topic.as_ref() else {
-                return problem(StatusCode::BAD_REQUEST, "Nothing to undo", "This link is not about one topic.");
+                return problem(
+                    &page,
+                    StatusCode::BAD_REQUEST,
+                    tr!(lang, "link-nothing-to-undo"),
+                    tr!(lang, "link-no-topic-text"),
+                );
             };
             (
-                Some(ChangeOp::Subscribed { topic: t.key.clone(), subscribed: true }),
+                Some(ChangeOp::Subscribed {
+                    topic: t.key.clone(),
+                    subscribed: true,
+                }),
                 Actor::Customer,
-                "You are subscribed again".to_owned(),
-                format!("You will keep getting {}.", t.name),
+                tr!(lang, "outcome-subscribed-again"),
+                tr!(lang, "outcome-keep-getting", topic = t.name.as_str()),
                 None,
             )
         }
         "undo_everything" => (
             Some(ChangeOp::UnsubscribedAll(false)),
             Actor::Customer,
-            "You are subscribed again".to_owned(),
-            "Your earlier choices apply again.".to_owned(),
+            tr!(lang, "outcome-subscribed-again"),
+            tr!(lang, "outcome-earlier-choices"),
             None,
         ),
         "undo_frequency" => {
-            let (Some(t), Some(frequency)) =
-                (target.topic.as_ref(), field("value").and_then(|f| Frequency::parse(&f).ok()))
-            else {
-                return problem(StatusCode::BAD_REQUEST, "Nothing to undo", "The form was incomplete.");
+            let (Some(t), Some(frequency)) = (
+                target.topic.as_ref(),
+                field("value").and_then(|f| Frequency::parse(&f).ok()),
+            ) else {
+                return problem(
+                    &page,
+                    StatusCode::BAD_REQUEST,
+                    tr!(lang, "link-nothing-to-undo"),
+                    tr!(lang, "link-form-incomplete"),
+                );
             };
             (
-                Some(ChangeOp::Frequency { topic: t.key.clone(), frequency }),
+                Some(ChangeOp::Frequency {
+                    topic: t.key.clone(),
+                    frequency,
+                }),
                 Actor::Customer,
-                "Changed back".to_owned(),
-                format!("You will get {} {} again.", t.name, frequency_words(frequency)),
+                tr!(lang, "outcome-changed-back"),
+                tr!(
+                    lang,
+                    "outcome-changed-back-text",
+                    topic = t.name.as_str(),
+                    frequency = frequency_words(&lang, frequency)
+                ),
                 None,
             )
         }
         other => {
-            return problem(StatusCode::BAD_REQUEST, "Unknown choice", &format!("{other:?} is not something this page can do."));
+            return problem(
+                &page,
+                StatusCode::BAD_REQUEST,
+                tr!(lang, "link-unknown-choice-heading"),
+                tr!(
+                    lang,
+                    "link-unknown-choice-text",
+                    choice = format!("{other:?}")
+                ),
+            );
         }
     };
     if let Some(op) = op {
@@ -363,14 +491,15 @@ async fn unsubscribe_post(
                 }
             }
             Ok(None) => undo = None,
-            Err(ChangeError::UnknownContact) => return gone_contact(),
+            Err(ChangeError::UnknownContact) => return gone_contact(&page),
             Err(ChangeError::Database(e)) => return server_error(e),
             Err(ChangeError::Internal(e)) => return server_error(format!("{e:#}")),
             Err(e) => {
                 return problem(
+                    &page,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "That can’t be changed",
-                    &e.to_string(),
+                    tr!(lang, "link-cant-change"),
+                    e.to_string(),
                 )
             }
         }
@@ -389,56 +518,64 @@ async fn unsubscribe_post(
             // Signed only for the page: a one-click answer carries no links.
             let preferences_url = state.links.sibling(&target.claims, LinkKind::Preferences);
             let action_url = format!("/u/{token}");
-            let html = render_document(&title.clone(), move || {
-                view! { <LinkOutcome title message action_url undo preferences_url=Some(preferences_url)/> }.into_any()
+            let html = page.render(&title.clone(), move || {
+                view! { <LinkOutcome lang title message action_url undo preferences_url=Some(preferences_url)/> }.into_any()
             });
             ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
         }
     }
 }
 
-fn frequency_words(f: Frequency) -> &'static str {
-    match f {
-        Frequency::Immediate => "as it happens",
-        Frequency::Daily => "once a day",
-        Frequency::Weekly => "once a week",
-        Frequency::Monthly => "once a month",
-    }
+/// "once a week", as in "You will get Offers once a week at most".
+fn frequency_words(lang: &Lang, f: Frequency) -> String {
+    tr!(lang, "link-frequency", frequency = f.as_str())
 }
 
 /// `GET /n/{token}`: asks first; changes nothing.
-async fn not_me_page(State(state): State<AppState>, LinkToken(token): LinkToken) -> Response {
-    let target = match load_target(&state, &token, LinkKind::NotMe).await {
+async fn not_me_page(
+    State(state): State<AppState>,
+    page: Page,
+    LinkToken(token): LinkToken,
+) -> Response {
+    let target = match load_target(&state, &page, &token, LinkKind::NotMe).await {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let Some(address) = target.masked_address() else {
+    let lang = page.lang;
+    let Some(address) = target.masked_address(&lang) else {
         return problem(
+            &page,
             StatusCode::NOT_FOUND,
-            "Nothing to report",
-            "We hold no address for this link any more.",
+            tr!(lang, "not-me-nothing-heading"),
+            tr!(lang, "not-me-nothing-text"),
         );
     };
     let action_url = format!("/n/{token}");
-    let html = render_document("Not you?", move || {
-        view! { <NotMeConfirm action_url address/> }.into_any()
+    let html = page.render(&tr!(lang, "not-me-page-title"), move || {
+        view! { <NotMeConfirm lang action_url address/> }.into_any()
     });
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
 /// `POST /n/{token}`: the address is disputed; nothing more is sent to it until staff resolve it.
-async fn not_me_post(State(state): State<AppState>, LinkToken(token): LinkToken) -> Response {
-    let target = match load_target(&state, &token, LinkKind::NotMe).await {
+async fn not_me_post(
+    State(state): State<AppState>,
+    page: Page,
+    LinkToken(token): LinkToken,
+) -> Response {
+    let target = match load_target(&state, &page, &token, LinkKind::NotMe).await {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let Some(address) = target.masked_address() else {
+    let lang = page.lang;
+    let Some(address) = target.masked_address(&lang) else {
         // The report is about an address the contact no longer has: nothing to dispute, and
         // the contact's current address must not be.
         return problem(
+            &page,
             StatusCode::NOT_FOUND,
-            "Nothing to report",
-            "We hold no address for this link any more. Nothing was changed.",
+            tr!(lang, "not-me-nothing-heading"),
+            tr!(lang, "not-me-nothing-changed"),
         );
     };
     let req = ChangeRequest {
@@ -454,15 +591,13 @@ async fn not_me_post(State(state): State<AppState>, LinkToken(token): LinkToken)
     };
     match apply_change(&state.store, &req).await {
         Ok(_) | Err(ChangeError::NoAddress(_)) => {}
-        Err(ChangeError::UnknownContact) => return gone_contact(),
+        Err(ChangeError::UnknownContact) => return gone_contact(&page),
         Err(e) => return server_error(e),
     }
-    let title = "Thank you".to_owned();
-    let message = format!(
-        "We will send nothing more to {address} until our staff have checked it. You don’t need to do anything else."
-    );
-    let html = render_document("Thank you", move || {
-        view! { <LinkOutcome title message action_url=String::new() undo=None preferences_url=None/> }.into_any()
+    let title = tr!(lang, "not-me-thanks-heading");
+    let message = tr!(lang, "not-me-thanks-text", address = address);
+    let html = page.render(&title.clone(), move || {
+        view! { <LinkOutcome lang title message action_url=String::new() undo=None preferences_url=None/> }.into_any()
     });
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }

@@ -244,7 +244,11 @@ mod tests {
         let to = app::domain::Email::parse("ann.demo@example.com").unwrap();
 
         let err = mailer
-            .send(templates::sign_in(to, "https://prefs.example.com/auth/x"))
+            .send(templates::sign_in(
+                &app::i18n::Lang::english(),
+                to,
+                "https://prefs.example.com/auth/x",
+            ))
             .await
             .unwrap_err();
 

@@ -1,123 +1,177 @@
-//! Every message Attune sends, in one file: the words of each, in plain text and HTML.
+//! Every message Attune sends, in one file: each in plain text and HTML, in the contact's
+//! language. The words are in `app/locales/<language>/messages.ftl`.
 
-use app::domain::Email;
+use app::{domain::Email, i18n::Lang, tr};
 
 use super::{html_escape, OutgoingMail};
 
-/// A magic sign-in link (DESIGN §4).
-pub fn sign_in(to: Email, link: &str) -> OutgoingMail {
-    let text = format!(
-        "Hello,\n\nUse this link to sign in and manage the messages you get from us:\n\n{link}\n\n\
-         It works once, for 15 minutes. If you did not ask for it, you can ignore this email: \
-         nothing changes until the link is used.\n"
-    );
-    let l = html_escape(link);
-    let html = format!(
-        "<p>Hello,</p><p>Use this link to sign in and manage the messages you get from us:</p>\
-         <p><a href=\"{l}\">Sign in to your preferences</a></p><p>Or copy this address: {l}</p>\
-         <p>It works once, for 15 minutes. If you did not ask for it, you can ignore this email.</p>"
-    );
-    OutgoingMail {
-        to,
-        subject: "Your sign-in link".into(),
-        text,
-        html,
+/// A message's body, written once and put out as plain text and as HTML.
+#[derive(Default)]
+struct Body {
+    text: String,
+    html: String,
+}
+
+impl Body {
+    fn new(lang: &Lang) -> Self {
+        Body::default().para(&tr!(lang, "hello"))
+    }
+
+    /// A paragraph of plain words.
+    fn para(mut self, words: &str) -> Self {
+        self.text.push_str(&format!("{words}\n\n"));
+        self.html
+            .push_str(&format!("<p>{}</p>", html_escape(words)));
+        self
+    }
+
+    /// A paragraph for the HTML version only (the text version shows the address already).
+    fn html_para(mut self, words: &str) -> Self {
+        self.html
+            .push_str(&format!("<p>{}</p>", html_escape(words)));
+        self
+    }
+
+    /// A link: its address on a line of its own in text, a named link in HTML.
+    fn link(mut self, name: &str, url: &str) -> Self {
+        self.text.push_str(&format!("{url}\n\n"));
+        self.html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            html_escape(url),
+            html_escape(name)
+        ));
+        self
+    }
+
+    /// A list of lines, each with an optional link after it.
+    fn list(mut self, items: &[(String, Option<(String, String)>)]) -> Self {
+        let mut html = String::from("<ul>");
+        for (line, link) in items {
+            self.text.push_str(&format!("- {line}\n"));
+            html.push_str(&format!("<li>{}", html_escape(line)));
+            if let Some((name, url)) = link {
+                self.text.push_str(&format!("  {name}: {url}\n"));
+                html.push_str(&format!(
+                    " <a href=\"{}\">{}</a>",
+                    html_escape(url),
+                    html_escape(name)
+                ));
+            }
+            html.push_str("</li>");
+        }
+        self.text.push('\n');
+        self.html.push_str(&html);
+        self.html.push_str("</ul>");
+        self
+    }
+
+    fn mail(self, to: Email, subject: String) -> OutgoingMail {
+        OutgoingMail {
+            to,
+            subject,
+            text: self.text,
+            html: self.html,
+        }
     }
 }
 
+/// A magic sign-in link (DESIGN §4).
+pub fn sign_in(lang: &Lang, to: Email, link: &str) -> OutgoingMail {
+    Body::new(lang)
+        .para(&tr!(lang, "mail-sign-in-intro"))
+        .link(&tr!(lang, "mail-sign-in-button"), link)
+        .html_para(&tr!(lang, "mail-copy-address", link = link))
+        .para(&tr!(lang, "mail-sign-in-outro"))
+        .mail(to, tr!(lang, "mail-sign-in-subject"))
+}
+
 /// Confirms a new email address.
-pub fn verify_email(to: Email, link: &str) -> OutgoingMail {
-    let text = format!(
-        "Hello,\n\nPlease confirm that this is your email address by opening this link:\n\n{link}\n\n\
-         If you did not change your email address with us, ignore this email.\n"
-    );
-    let l = html_escape(link);
-    let html = format!(
-        "<p>Hello,</p><p>Please confirm that this is your email address:</p><p><a href=\"{l}\">Confirm my email address</a></p>\
-         <p>Or copy this address: {l}</p><p>If you did not change your email address with us, ignore this email.</p>"
-    );
-    OutgoingMail {
-        to,
-        subject: "Confirm your email address".into(),
-        text,
-        html,
-    }
+pub fn verify_email(lang: &Lang, to: Email, link: &str) -> OutgoingMail {
+    Body::new(lang)
+        .para(&tr!(lang, "mail-verify-intro"))
+        .link(&tr!(lang, "mail-verify-button"), link)
+        .html_para(&tr!(lang, "mail-copy-address", link = link))
+        .para(&tr!(lang, "mail-verify-outro"))
+        .mail(to, tr!(lang, "mail-verify-subject"))
 }
 
 /// To an address that was replaced on a contact's record. It may be a stranger's (a mistyped
 /// address corrected), so it says nothing of the customer: no name, no new address, no link.
-pub fn address_removed(to: Email) -> OutgoingMail {
-    let text = "Hello,\n\nThis email address has been removed from an account with us, so you \
-        will not receive messages about that account here any more.\n\n\
-        If you expected this, there is nothing to do. If you think it is a mistake, please \
-        contact us the way you usually do.\n"
-        .to_owned();
-    let html = "<p>Hello,</p><p>This email address has been removed from an account with us, so \
-        you will not receive messages about that account here any more.</p>\
-        <p>If you expected this, there is nothing to do. If you think it is a mistake, please \
-        contact us the way you usually do.</p>"
-        .to_owned();
-    OutgoingMail {
-        to,
-        subject: "An email address was removed from an account".into(),
-        text,
-        html,
-    }
+pub fn address_removed(lang: &Lang, to: Email) -> OutgoingMail {
+    Body::new(lang)
+        .para(&tr!(lang, "mail-removed-text"))
+        .para(&tr!(lang, "mail-removed-outro"))
+        .mail(to, tr!(lang, "mail-removed-subject"))
 }
 
 /// Staff changed a contact's preferences: what, why, and where to review or undo it.
-pub fn changed_for_you(to: Email, items: &[String], reason: &str, review: &str) -> OutgoingMail {
-    let list: String = items.iter().map(|i| format!("- {i}\n")).collect();
-    let text = format!(
-        "Hello,\n\nOur staff changed your message preferences for you:\n\n{list}\n\
-         Reason given: {reason}\n\n\
-         Review your preferences: {review}\n\n\
-         Undo: if this is not what you wanted, open the same page and change it back — it takes \
-         effect at once: {review}\n"
-    );
-    let list_html: String = items
-        .iter()
-        .map(|i| format!("<li>{}</li>", html_escape(i)))
-        .collect();
-    let r = html_escape(review);
-    let html = format!(
-        "<p>Hello,</p><p>Our staff changed your message preferences for you:</p><ul>{list_html}</ul>\
-         <p>Reason given: {}</p>\
-         <p><a href=\"{r}\">Review your preferences</a></p>\
-         <p><a href=\"{r}\">Undo</a>: if this is not what you wanted, change it back on your \
-         preference page; it takes effect at once.</p>",
-        html_escape(reason)
-    );
-    OutgoingMail {
-        to,
-        subject: "We changed your message preferences for you".into(),
-        text,
-        html,
-    }
+pub fn changed_for_you(
+    lang: &Lang,
+    to: Email,
+    items: &[String],
+    reason: &str,
+    review: &str,
+) -> OutgoingMail {
+    let items: Vec<_> = items.iter().map(|i| (i.clone(), None)).collect();
+    Body::new(lang)
+        .para(&tr!(lang, "mail-staff-changed-intro"))
+        .list(&items)
+        .para(&tr!(lang, "mail-reason", reason = reason))
+        .link(&tr!(lang, "mail-review"), review)
+        .para(&tr!(lang, "mail-staff-undo"))
+        .link(&tr!(lang, "mail-undo"), review)
+        .mail(to, tr!(lang, "mail-staff-changed-subject"))
 }
 
 /// A sender changed a contact's preferences in a way that needs their consent: each change with
 /// an undo link, and the way to review everything.
 pub fn sender_changed(
+    lang: &Lang,
     to: Email,
     sender: &str,
     lines: &[(String, String)],
     preferences: &str,
 ) -> OutgoingMail {
-    let text = format!(
-        "Hello,\n\n{sender} changed your message preferences on your behalf:\n\n{}\n\nIf you did not ask for this, undo it with the link above, or review everything: {preferences}\n",
-        lines.iter().map(|(l, u)| format!("- {l}\n  Undo: {u}")).collect::<Vec<_>>().join("\n")
-    );
-    let html = format!(
-        "<p>Hello,</p><p>{} changed your message preferences on your behalf:</p><ul>{}</ul><p>If you did not ask for this, undo it, or <a href=\"{}\">review all your preferences</a>.</p>",
-        html_escape(sender),
-        lines.iter().map(|(l, u)| format!("<li>{} <a href=\"{}\">Undo</a></li>", html_escape(l), html_escape(u))).collect::<String>(),
-        html_escape(preferences)
-    );
-    OutgoingMail {
-        to,
-        subject: "We changed your preferences — please check".into(),
-        text,
-        html,
+    let undo = tr!(lang, "mail-undo");
+    let items: Vec<_> = lines
+        .iter()
+        .map(|(line, url)| (line.clone(), Some((undo.clone(), url.clone()))))
+        .collect();
+    Body::new(lang)
+        .para(&tr!(lang, "mail-sender-changed-intro", sender = sender))
+        .list(&items)
+        .para(&tr!(lang, "mail-sender-changed-outro"))
+        .link(&tr!(lang, "mail-review"), preferences)
+        .mail(to, tr!(lang, "mail-sender-changed-subject"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mail_is_written_in_the_contacts_language_in_text_and_html() {
+        let to = Email::parse("ana@example.com").unwrap();
+        let es = Lang::from_code("es").unwrap();
+        let mail = sign_in(&es, to.clone(), "https://prefs.example.com/auth/x?a=1&b=2");
+        assert_eq!(mail.subject, tr!(es, "mail-sign-in-subject"));
+        assert_ne!(mail.subject, "Your sign-in link");
+        assert!(mail.text.starts_with(&tr!(es, "hello")));
+        assert!(mail
+            .text
+            .contains("https://prefs.example.com/auth/x?a=1&b=2\n"));
+        assert!(mail
+            .html
+            .contains("href=\"https://prefs.example.com/auth/x?a=1&amp;b=2\""));
+        let english = changed_for_you(
+            &Lang::english(),
+            to,
+            &["Turned off <Offers>".to_owned()],
+            "You asked by phone",
+            "https://prefs.example.com/p/t",
+        );
+        assert!(english.text.contains("- Turned off <Offers>\n"));
+        assert!(english.html.contains("<li>Turned off &lt;Offers&gt;</li>"));
+        assert!(english.text.contains("Reason given: You asked by phone"));
     }
 }

@@ -10,15 +10,25 @@ pub async fn receipts(
     seqs: &[i64],
     tz: &str,
 ) -> anyhow::Result<HashMap<i64, Vec<String>>> {
-    Ok(crate::webhooks::receipts(store, seqs, tz)
+    // The console is in English.
+    let english = app::i18n::Lang::english();
+    Ok(crate::webhooks::receipts(store, seqs, tz, &english)
         .await?
         .into_iter()
         .map(|(seq, receipts)| {
             let words = receipts
                 .into_iter()
-                .map(|r| match r.when {
-                    Some(when) => format!("{} {} ({when})", r.system, r.state.label()),
-                    None => format!("{} {}", r.system, r.state.label()),
+                .map(|r| {
+                    let said = app::tr!(
+                        english,
+                        "history-receipt",
+                        system = r.system,
+                        state = r.state.key()
+                    );
+                    match r.when {
+                        Some(when) => format!("{said} ({when})"),
+                        None => said,
+                    }
                 })
                 .collect();
             (seq, words)

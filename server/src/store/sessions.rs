@@ -164,6 +164,37 @@ impl Store {
         .await?)
     }
 
+    /// The language of the contact a live customer session is for (the page's language).
+    pub async fn session_locale(&self, id: &str) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT c.locale FROM sessions s JOIN contacts c ON c.id = s.contact_id
+             WHERE s.id_hash = $1 AND s.kind = 'customer' AND s.expires_at > $2 AND c.erased_at IS NULL",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(now_ms())
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    /// The language to write to a contact in: theirs, else English.
+    pub async fn contact_language(&self, contact_id: i64) -> anyhow::Result<app::i18n::Lang> {
+        Ok(self
+            .contact_locale(contact_id)
+            .await?
+            .and_then(|l| app::i18n::Lang::from_code(&l))
+            .unwrap_or_default())
+    }
+
+    /// A contact's language, unless the contact was erased.
+    pub async fn contact_locale(&self, contact_id: i64) -> anyhow::Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT locale FROM contacts WHERE id = $1 AND erased_at IS NULL")
+                .bind(contact_id)
+                .fetch_optional(self.reader())
+                .await?,
+        )
+    }
+
     /// Ends a session.
     pub async fn delete_session(&self, id: &str) -> anyhow::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")

@@ -57,12 +57,13 @@ pub async fn replay(
     Ok(replay)
 }
 
-/// For each change (by `seq`), which sending systems have confirmed it, with times in `tz`.
-/// A system with several endpoints is named with each endpoint's host.
+/// For each change (by `seq`), which sending systems have confirmed it, with times in `tz` as
+/// `lang` writes them. A system with several endpoints is named with each endpoint's host.
 pub async fn receipts(
     store: &Store,
     seqs: &[i64],
     tz: &str,
+    lang: &app::i18n::Lang,
 ) -> anyhow::Result<HashMap<i64, Vec<Receipt>>> {
     let mut out = HashMap::new();
     for (seq, states) in store.delivery_states(seqs).await? {
@@ -84,7 +85,7 @@ pub async fn receipts(
                     _ if d.attempts > 0 => ReceiptState::Retrying,
                     _ => ReceiptState::Sending,
                 };
-                let when = d.delivered_at.map(|ms| crate::words::format_time(ms, tz));
+                let when = d.delivered_at.map(|ms| lang.date_time(ms, tz));
                 Receipt {
                     system,
                     state,

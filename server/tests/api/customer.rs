@@ -241,7 +241,7 @@ both_backends! {
         let cookie = sign_in(&app, &token).await;
 
         let res = app.post_form("/sf/save_details", Some(&cookie), &[
-            ("email", "ann.new@example.org"), ("time_zone", "Europe/Paris"), ("locale", "fr"),
+            ("email", "ann.new@example.org"), ("time_zone", "Europe/Paris"), ("locale", "en"),
         ]).await;
         let mails = app.wait_for_mails(1).await;
         let (_, page) = app.get_page(res.headers()["location"].to_str().unwrap(), Some(&cookie)).await;
@@ -272,7 +272,7 @@ both_backends! {
         let ledger = count(&app.store, "ledger").await;
 
         let res = app.post_form_from("/preferences", "/sf/save_details", Some(&cookie), &[
-            ("email", "Ben.Demo@example.com"), ("time_zone", "Europe/Paris"), ("locale", "fr"),
+            ("email", "Ben.Demo@example.com"), ("time_zone", "Europe/Paris"), ("locale", "en"),
         ]).await;
         let (_, page) = app.get_page(res.headers()["location"].to_str().unwrap(), Some(&cookie)).await;
 
@@ -451,5 +451,74 @@ both_backends! {
         assert!(newest < older_change, "the 25th change (an unsubscribe) comes first");
         assert!(second.contains("Set up by Attune"), "the oldest page reaches the contact's creation: {second}");
         assert!(!second.contains("href=\"/history?before="), "the last page has no older link");
+    }
+}
+
+both_backends! {
+    async fn a_page_speaks_the_browsers_language_until_the_switch_chooses_another(db) {
+        let app = spawn_app(db).await;
+        let page = |lang: &'static str, cookie: Option<&'static str>| {
+            let mut req = app.client.get(app.url("/")).header("accept-language", lang);
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            async move { req.send().await.unwrap().text().await.unwrap() }
+        };
+        let (es, de) = (app::i18n::Lang::from_code("es").unwrap(), app::i18n::Lang::from_code("de").unwrap());
+
+        let spanish = page("es-ES,es;q=0.9,en;q=0.5", None).await;
+        assert!(spanish.contains("<html lang=\"es\""), "{spanish}");
+        assert!(spanish.contains(&app::tr!(es, "home-heading")), "{spanish}");
+        let unknown = page("ja", None).await;
+        assert!(unknown.contains("<html lang=\"en\"") && unknown.contains("Your messages, your way"), "{unknown}");
+
+        // The switch: a form post that remembers the choice and goes back to the page.
+        let res = app.post_form("/language", None, &[("lang", "de"), ("back", "/?signed_out=1")]).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/?signed_out=1");
+        let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(set_cookie.starts_with("attune_lang=de;") && set_cookie.contains("HttpOnly"), "{set_cookie}");
+        let german = page("es-ES", Some("attune_lang=de")).await;
+        assert!(german.contains("<html lang=\"de\"") && german.contains(&app::tr!(de, "home-heading")), "{german}");
+
+        // Only back to this site, only a language there is, and only from this site.
+        let away = app.post_form("/language", None, &[("lang", "fr"), ("back", "//evil.example/")]).await;
+        assert_eq!(away.headers()["location"], "/");
+        let unknown = app.post_form("/language", None, &[("lang", "xx"), ("back", "/")]).await;
+        assert_eq!(unknown.status(), 400);
+        let forged = app.client.post(app.url("/language")).header("origin", "https://evil.example")
+            .form(&[("lang", "fr"), ("back", "/")]).send().await.unwrap();
+        assert_eq!(forged.status(), 403);
+    }
+}
+
+both_backends! {
+    async fn a_contact_who_speaks_spanish_gets_the_sign_in_mail_and_the_preference_page_in_spanish(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let es = app::i18n::Lang::from_code("es").unwrap();
+
+        // The browser says English; the contact's own language wins for what is theirs.
+        let res = app.post_form("/sf/request_sign_in", None, &[("email", "paz.demo@example.com")]).await;
+        assert_eq!(res.status(), 302);
+        let mails = app.wait_for_mails(1).await;
+        assert!(mails[0].contains(&app::tr!(es, "hello")), "{}", mails[0]);
+        assert!(!mails[0].contains("Use this link to sign in"), "{}", mails[0]);
+
+        let cookie = sign_in(&app, &link_token(&mails[0])).await;
+        let (status, page) = app.get_page("/preferences", Some(&cookie)).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<html lang=\"es\""), "{page}");
+        assert!(page.contains(&app::tr!(es, "prefs-heading")), "{page}");
+        assert!(page.contains(&app::tr!(es, "frequency-option", frequency = "weekly")), "{page}");
+
+        // Saving "Your details" in English makes the pages English, whatever the switch said.
+        let res = app.post_form_from("/preferences", "/sf/save_details", Some(&cookie),
+            &[("email", "paz.demo@example.com"), ("time_zone", "Europe/London"), ("locale", "en")]).await;
+        assert_eq!(res.status(), 302);
+        let cleared = res.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("attune_lang=;"));
+        assert!(cleared, "the switch's choice is cleared");
+        let (_, page) = app.get_page("/preferences", Some(&cookie)).await;
+        assert!(page.contains("<html lang=\"en\"") && page.contains("Your message preferences"), "{page}");
     }
 }

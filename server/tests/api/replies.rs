@@ -321,3 +321,29 @@ both_backends! {
         assert_eq!(too_big, 413);
     }
 }
+
+both_backends! {
+    async fn a_stop_from_a_spanish_speakers_number_is_answered_in_spanish_and_their_history_reads_in_spanish(db) {
+        let app = app(db).await;
+        let api = two_records(&app).await;
+        for reference in ["crm-5", "appt-5"] {
+            api.put(&format!("/contacts/{reference}"), json!({"locale": "es-MX"})).await;
+        }
+        let es = app::i18n::Lang::from_code("es").unwrap();
+
+        let (status, answer) = text(&app, "SM1", "STOP").await;
+
+        assert_eq!(status, 200);
+        let said = app::tr!(es, "reply-stop", org = "Northside Clinic", link = "LINK");
+        let (before_link, _) = said.split_once("LINK").unwrap();
+        assert!(answer.contains(&format!("<Message>{}", before_link.replace('&', "&amp;"))), "{answer}");
+        assert!(!answer.contains("you will get no more texts"), "{answer}");
+
+        let crm_5 = app.store.contact_id(&app::domain::ContactRef::parse("crm-5").unwrap()).await.unwrap().unwrap();
+        let cookie = sign_in(&app, &app.store.create_sign_in_token(crm_5).await.unwrap()).await;
+        let (_, history) = app.get_page("/history", Some(&cookie)).await;
+        assert!(history.contains("<html lang=\"es\""), "{history}");
+        assert!(history.contains(&app::tr!(es, "by-reply-text", word = "STOP")), "{history}");
+        assert!(history.contains(&app::tr!(es, "change-never-text")), "{history}");
+    }
+}

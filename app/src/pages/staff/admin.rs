@@ -43,7 +43,7 @@ fn topic_fields(t: &TopicRow, prefix: String, new: bool) -> impl IntoView {
         <fieldset>
             <legend>"Channels offered"</legend>
             {Channel::ALL.iter().map(|c| view! {
-                <label class="choice"><input type="checkbox" name="channels" value=c.as_str() checked=t.channels.contains(c)/>{c.label()}</label>
+                <label class="choice"><input type="checkbox" name="channels" value=c.as_str() checked=t.channels.contains(c)/>{crate::i18n::Lang::english().channel_label(*c)}</label>
             }).collect_view()}
         </fieldset>
         <label class="choice"><input type="checkbox" name="default_subscribed" value="on" checked=t.default_subscribed/>"Subscribed by default (optional topics)"</label>

@@ -263,7 +263,7 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                         <fieldset>
                             <legend>{format!("Channels for {}", t.name)}</legend>
                             {t.channels.iter().map(|(c, on)| view! {
-                                <label class="choice"><input type="checkbox" name="channels" value=c.as_str() checked=*on/>{c.label()}</label>
+                                <label class="choice"><input type="checkbox" name="channels" value=c.as_str() checked=*on/>{crate::i18n::Lang::english().channel_label(*c)}</label>
                             }).collect_view()}
                         </fieldset>
                         <label for=id("frequency")>{format!("How often: {}", t.name)}</label>
@@ -376,7 +376,7 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                 <fieldset>
                     <legend>"Never use these channels"</legend>
                     {opt_outs.into_iter().map(|(c, on)| view! {
-                        <label class="choice"><input type="checkbox" name="opt_outs" value=c.as_str() checked=on/>{c.label()}</label>
+                        <label class="choice"><input type="checkbox" name="opt_outs" value=c.as_str() checked=on/>{crate::i18n::Lang::english().channel_label(c)}</label>
                     }).collect_view()}
                 </fieldset>
                 <p>{match global.paused_until.clone() { Some(p) => format!("Paused until {p}."), None => "Not paused.".to_owned() }}</p>

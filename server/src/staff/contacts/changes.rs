@@ -416,6 +416,8 @@ fn notify_contact_later(
             };
             let email = contact.mailable_email().and_then(|e| Email::parse(e).ok());
             let tz = contact.time_zone.clone();
+            // In the contact's language (the console is English).
+            let lang = app::i18n::Lang::from_code(&contact.locale).unwrap_or_default();
             // A replaced address hears only that it was removed: it may be a stranger's (the
             // mistyped address being corrected), so it learns nothing of the customer. One that
             // was replaced because it was reported as someone else's hears nothing at all.
@@ -431,15 +433,20 @@ fn notify_contact_later(
                         .is_none_or(|new| !new.as_str().eq_ignore_ascii_case(old.as_str()))
                 });
             if let Some(old) = previous {
-                state.mailer.send(templates::address_removed(old)).await?;
+                state
+                    .mailer
+                    .send(templates::address_removed(&lang, old))
+                    .await?;
             }
             if let Some(to) = email {
                 let names = state.store.topic_names().await?;
-                let items = describe(&changes, &names, &tz);
+                let items = describe(&changes, &names, &tz, &lang);
                 let review = state.links.preferences_url(contact_id);
                 state
                     .mailer
-                    .send(templates::changed_for_you(to, &items, &reason, &review))
+                    .send(templates::changed_for_you(
+                        &lang, to, &items, &reason, &review,
+                    ))
                     .await?;
             }
             anyhow::Ok(())

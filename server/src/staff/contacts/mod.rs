@@ -242,7 +242,7 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
     let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
     let mut ledger = Vec::new();
     for r in rows {
-        let line = ledger_line(r, &names, &tz, Reader::Staff)?;
+        let line = ledger_line(r, &names, &tz, Reader::Staff, &app::i18n::Lang::english())?;
         ledger.push(StaffLedgerEntry {
             receipts: receipts.remove(&line.seq).unwrap_or_default(),
             seq: line.seq,

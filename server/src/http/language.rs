@@ -1,0 +1,175 @@
+//! The language a customer's page is in (`app::i18n`): the choice made with the language switch
+//! on this browser (a cookie), else the language of the contact the request is for (a link's
+//! contact, or the signed-in one), else the browser's `Accept-Language`, else English. The staff
+//! console, the API and the providers' webhooks stay English and skip this.
+//!
+//! The switch is a form on every page (`POST /language`): it sets the cookie and sends the
+//! browser back where it was. Choosing "Language" under "Your details" is what changes the
+//! language of the mail and texts a contact gets; saving it clears the switch's cookie
+//! (`app::api::customer::save_details`), so the pages follow it too.
+
+use app::i18n::Lang;
+use axum::{
+    body::Bytes,
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use super::form::FormFields;
+use crate::{links::LinkKind, state::AppState};
+
+/// The switch's cookie: a language code, nothing personal.
+pub const COOKIE: &str = "attune_lang";
+
+/// Paths whose answers are for staff, senders, providers or caches, not customers.
+fn not_for_customers(path: &str) -> bool {
+    [
+        "/api/",
+        "/pkg/",
+        "/staff",
+        "/inbound/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+        || path == "/api"
+}
+
+/// Decides the request's language and puts it on the request for the pages to read.
+pub async fn choose_language(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if not_for_customers(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let lang = decide(&state, req.headers(), req.uri().path()).await;
+    req.extensions_mut().insert(lang);
+    let mut response = next.run(req).await;
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Accept-Language"));
+    response
+}
+
+async fn decide(state: &AppState, headers: &HeaderMap, path: &str) -> Lang {
+    let cookies = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|h| cookie::Cookie::split_parse(h).flatten())
+    };
+    if let Some(chosen) = cookies()
+        .find(|c| c.name() == COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+    {
+        return chosen;
+    }
+    if let Some(lang) = contact_language(state, path, cookies().collect()).await {
+        return lang;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// The language of the contact a link in the path names, else of the signed-in contact.
+async fn contact_language(
+    state: &AppState,
+    path: &str,
+    cookies: Vec<cookie::Cookie<'_>>,
+) -> Option<Lang> {
+    let link = [
+        ("/p/", LinkKind::Preferences),
+        ("/u/", LinkKind::Unsubscribe),
+        ("/n/", LinkKind::NotMe),
+    ]
+    .into_iter()
+    .find_map(|(prefix, kind)| path.strip_prefix(prefix).map(|token| (token, kind)));
+    let locale = match link {
+        Some((token, kind)) => {
+            let claims = state.links.parse(token, kind).ok()?;
+            state.store.contact_locale(claims.contact_id).await
+        }
+        None => {
+            // The session cookie's name depends on the scheme (`__Host-` on https).
+            let session = cookies
+                .iter()
+                .find(|c| c.name().ends_with("attune_session"))?;
+            state.store.session_locale(session.value()).await
+        }
+    };
+    match locale {
+        Ok(locale) => locale.as_deref().and_then(Lang::from_code),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "could not read a contact's language");
+            None
+        }
+    }
+}
+
+/// `POST /language`: the language switch. Sets the cookie for a year and sends the browser back
+/// to the page it was on (a path on this site only).
+pub async fn switch(State(state): State<AppState>, body: Bytes) -> Response {
+    let form = FormFields::parse(&body);
+    let Some(lang) = form.get("lang").and_then(|c| Lang::from_code(&c)) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Choose one of the languages offered.\n",
+        )
+            .into_response();
+    };
+    let back = form
+        .raw("back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = cookie::Cookie::build((COOKIE, lang.code()))
+        .http_only(true)
+        .secure(!state.config.is_plain_http_localhost())
+        .same_site(cookie::SameSite::Lax)
+        .path("/")
+        .max_age(cookie::time::Duration::days(365))
+        .build()
+        .to_string();
+    let mut response = Redirect::to(&back).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_api_and_provider_paths_are_left_in_english() {
+        for path in [
+            "/api/v1/decisions",
+            "/staff/contacts",
+            "/inbound/sms",
+            "/pkg/attune.js",
+        ] {
+            assert!(not_for_customers(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/preferences",
+            "/p/abc",
+            "/u/abc",
+            "/history",
+            "/auth/x",
+            "/sf/save_topic",
+        ] {
+            assert!(!not_for_customers(path), "{path}");
+        }
+    }
+}
