@@ -94,7 +94,10 @@ test.describe("in Spanish", () => {
 test.describe("in German on a narrow phone", () => {
   test.use({ locale: "de-DE", viewport: { width: 360, height: 780 } });
 
-  test("the German preference page fits 360 px without sideways scrolling, every group open", async ({ page }) => {
+  test("the German preference page fits 360 px without sideways scrolling, every group open", async ({
+    page,
+    javaScriptEnabled,
+  }) => {
     const de = words("de");
     await page.goto("/");
     await expect(page.locator("html")).toHaveAttribute("lang", "de");
@@ -102,7 +105,7 @@ test.describe("in German on a narrow phone", () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await fits();
 
-    await signIn(page, "rosa.demo@example.com", de);
+    await signIn(page, javaScriptEnabled ? "rosa.demo@example.com" : "sven.demo@example.com", de);
     await expect(page.getByRole("heading", { name: de("prefs-heading") })).toBeVisible();
     for (const summary of await page.locator("details > summary").all()) await summary.click();
     await expect(page.locator("details:not([open])")).toHaveCount(0);

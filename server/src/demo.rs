@@ -18,6 +18,7 @@ pub const SPEAKERS: &[(&str, &str, &str, &str)] = &[
     ("demo-paz", "paz.demo@example.com", "+15555550141", "es"),
     ("demo-quim", "quim.demo@example.com", "+15555550142", "es"),
     ("demo-rosa", "rosa.demo@example.com", "+15555550143", "de"),
+    ("demo-sven", "sven.demo@example.com", "+15555550144", "de"),
 ];
 
 /// More customers, so that a newcomer (or a browser test) can try several at once:
