@@ -112,6 +112,12 @@ fn problem(page: &Page, status: StatusCode, title: String, message: String) -> R
     (status, Html(html)).into_response()
 }
 
+/// A 400 page: the messages `heading` and `text` in the page's language.
+fn refused(page: &Page, heading: &str, text: &str) -> Response {
+    let lang = &page.lang;
+    problem(page, StatusCode::BAD_REQUEST, lang.t(heading), lang.t(text))
+}
+
 fn link_problem(page: &Page, e: LinkError) -> Response {
     let lang = &page.lang;
     match e {
@@ -366,19 +372,13 @@ async fn unsubscribe_post(
         ),
         "less_often" => {
             let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
-                return problem(
-                    &page,
-                    StatusCode::BAD_REQUEST,
-                    tr!(lang, "link-no-topic-heading"),
-                    tr!(lang, "link-no-topic-text"),
-                );
+                return refused(&page, "link-no-topic-heading", "link-no-topic-text");
             };
             let Some(frequency) = field("frequency").and_then(|f| Frequency::parse(&f).ok()) else {
-                return problem(
+                return refused(
                     &page,
-                    StatusCode::BAD_REQUEST,
-                    tr!(lang, "link-choose-how-often-heading"),
-                    tr!(lang, "link-choose-how-often-text"),
+                    "link-choose-how-often-heading",
+                    "link-choose-how-often-text",
                 );
             };
             (
@@ -404,12 +404,7 @@ async fn unsubscribe_post(
         }
         "undo_unsubscribe" => {
             let Some(t) = target.topic.as_ref() else {
-                return problem(
-                    &page,
-                    StatusCode::BAD_REQUEST,
-                    tr!(lang, "link-nothing-to-undo"),
-                    tr!(lang, "link-no-topic-text"),
-                );
+                return refused(&page, "link-nothing-to-undo", "link-no-topic-text");
             };
             (
                 Some(ChangeOp::Subscribed {
@@ -434,12 +429,7 @@ async fn unsubscribe_post(
                 target.topic.as_ref(),
                 field("value").and_then(|f| Frequency::parse(&f).ok()),
             ) else {
-                return problem(
-                    &page,
-                    StatusCode::BAD_REQUEST,
-                    tr!(lang, "link-nothing-to-undo"),
-                    tr!(lang, "link-form-incomplete"),
-                );
+                return refused(&page, "link-nothing-to-undo", "link-form-incomplete");
             };
             (
                 Some(ChangeOp::Frequency {
