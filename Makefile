@@ -13,8 +13,16 @@ setup-run:
 ## The front end is also compressed once, at the highest levels, beside each file: the server
 ## sends those copies as they are (and drops any older than the file they were made from; the
 ## tools copy the file's time to the copy, to the second for brotli, hence the touch).
+## The islands' WebAssembly is built on nightly, with its own copy of the standard library
+## (-Zbuild-std), panics that abort at once and Debug that writes nothing: no panic messages,
+## file names or Debug text in the browser's download (91 → 76 KB brotli; the page shows none
+## of them). The server is built on stable.
+WASM_RUSTFLAGS = -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none
+
 build: setup-run
-	cargo leptos build --release
+	cargo leptos build --release --server-only
+	RUSTFLAGS="$(WASM_RUSTFLAGS)" cargo +nightly leptos build --release --frontend-only \
+	  --lib-cargo-args="-Zbuild-std=std,panic_abort"
 	for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
 	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f" && touch "$$f.br" "$$f.gz"; \
 	done
