@@ -129,7 +129,7 @@ pub async fn switch(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let back = form
         .raw("back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .filter(|b| is_local_path(b))
         .unwrap_or_else(|| "/".to_owned());
     let cookie = cookie::Cookie::build((COOKIE, lang.code()))
         .http_only(true)
@@ -146,9 +146,34 @@ pub async fn switch(State(state): State<AppState>, body: Bytes) -> Response {
     response
 }
 
+/// A path on this site: it starts with one `/`, and holds no backslash, space or control
+/// character (browsers drop tabs and newlines from URLs, so "/\t/evil" would read as "//evil").
+fn is_local_path(back: &str) -> bool {
+    back.starts_with('/')
+        && !back.starts_with("//")
+        && back.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_switch_goes_back_only_to_a_path_on_this_site() {
+        for ok in ["/", "/p/abc?saved=3", "/history?before=12"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "",
+            "/a b",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn staff_api_and_provider_paths_are_left_in_english() {
