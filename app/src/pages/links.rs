@@ -16,6 +16,18 @@ pub struct Undo {
     pub proof: String,
 }
 
+impl Undo {
+    /// An undo button not yet signed: the change it undoes signs it once it is made.
+    pub fn new(action: &'static str, value: Option<String>, label: String) -> Self {
+        Undo {
+            action,
+            value,
+            label,
+            proof: String::new(),
+        }
+    }
+}
+
 /// `GET /u/{token}`: one button, the topic preselected, and the alternatives.
 #[component]
 pub fn UnsubscribeConfirm(

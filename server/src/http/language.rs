@@ -1,7 +1,8 @@
 //! The language a customer's page is in (`app::i18n`): the choice made with the language switch
 //! on this browser (a cookie), else the language of the contact the request is for (a link's
 //! contact, or the signed-in one), else the browser's `Accept-Language`, else English. The staff
-//! console, the API and the providers' webhooks stay English and skip this.
+//! console, the API and the providers' webhooks stay English and skip this; the `/u/` and `/n/`
+//! link pages apply the same order themselves (`links::pages`), from the contact they read anyway.
 //!
 //! The switch is a form on every page (`POST /language`): it sets the cookie and sends the
 //! browser back where it was. Choosing "Language" under "Your details" is what changes the
@@ -23,9 +24,11 @@ use crate::{links::LinkKind, state::AppState};
 /// The switch's cookie: a language code, nothing personal.
 pub const COOKIE: &str = "attune_lang";
 
-/// Paths whose answers are for staff, senders, providers or caches, not customers.
-fn not_for_customers(path: &str) -> bool {
-    [
+/// Paths whose answers are for staff, senders, providers or caches, not customers; and the
+/// link pages `/u/` and `/n/`, which decide for themselves once they have read the link's contact
+/// (a one-click unsubscribe, on the hot path, reads it once, not twice).
+fn decided_elsewhere(path: &str) -> bool {
+    const PREFIXES: [&str; 9] = [
         "/api/",
         "/pkg/",
         "/staff",
@@ -33,10 +36,10 @@ fn not_for_customers(path: &str) -> bool {
         "/healthz",
         "/readyz",
         "/metrics",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-        || path == "/api"
+        "/u/",
+        "/n/",
+    ];
+    PREFIXES.iter().any(|p| path.starts_with(p)) || path == "/api"
 }
 
 /// Decides the request's language and puts it on the request for the pages to read.
@@ -45,7 +48,7 @@ pub async fn choose_language(
     mut req: Request,
     next: Next,
 ) -> Response {
-    if not_for_customers(req.uri().path()) {
+    if decided_elsewhere(req.uri().path()) {
         return next.run(req).await;
     }
     let lang = decide(&state, req.headers(), req.uri().path()).await;
@@ -58,54 +61,54 @@ pub async fn choose_language(
 }
 
 async fn decide(state: &AppState, headers: &HeaderMap, path: &str) -> Lang {
-    let cookies = || {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|h| cookie::Cookie::split_parse(h).flatten())
-    };
-    if let Some(chosen) = cookies()
-        .find(|c| c.name() == COOKIE)
-        .and_then(|c| Lang::from_code(c.value()))
-    {
+    if let Some(chosen) = chosen(headers) {
         return chosen;
     }
-    if let Some(lang) = contact_language(state, path, cookies().collect()).await {
+    let session = session_cookie(headers);
+    if let Some(lang) = contact_language(state, path, session.as_deref()).await {
         return lang;
     }
+    from_browser(headers).unwrap_or_default()
+}
+
+/// The language switch's choice on this browser, if any.
+pub fn chosen(headers: &HeaderMap) -> Option<Lang> {
+    cookie_value(headers, |name| name == COOKIE).and_then(|v| Lang::from_code(&v))
+}
+
+/// The first language of the browser's `Accept-Language` that Attune speaks.
+pub fn from_browser(headers: &HeaderMap) -> Option<Lang> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::from_accept_language)
-        .unwrap_or_default()
 }
 
-/// The language of the contact a link in the path names, else of the signed-in contact.
-async fn contact_language(
-    state: &AppState,
-    path: &str,
-    cookies: Vec<cookie::Cookie<'_>>,
-) -> Option<Lang> {
-    let link = [
-        ("/p/", LinkKind::Preferences),
-        ("/u/", LinkKind::Unsubscribe),
-        ("/n/", LinkKind::NotMe),
-    ]
-    .into_iter()
-    .find_map(|(prefix, kind)| path.strip_prefix(prefix).map(|token| (token, kind)));
-    let locale = match link {
-        Some((token, kind)) => {
-            let claims = state.links.parse(token, kind).ok()?;
+/// The customer session's id. Its cookie's name depends on the scheme (`__Host-` on https).
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, |name| name.ends_with("attune_session"))
+}
+
+fn cookie_value(headers: &HeaderMap, wanted: impl Fn(&str) -> bool) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|h| cookie::Cookie::split_parse(h).flatten())
+        .find(|c| wanted(c.name()))
+        .map(|c| c.value().to_owned())
+}
+
+/// The language of the contact a preferences link in the path names, else of the signed-in
+/// contact. (The `/u/` and `/n/` pages read their contact anyway, and take its language from
+/// that read: `links::pages`.)
+async fn contact_language(state: &AppState, path: &str, session: Option<&str>) -> Option<Lang> {
+    let locale = match path.strip_prefix("/p/") {
+        Some(token) => {
+            let claims = state.links.parse(token, LinkKind::Preferences).ok()?;
             state.store.contact_locale(claims.contact_id).await
         }
-        None => {
-            // The session cookie's name depends on the scheme (`__Host-` on https).
-            let session = cookies
-                .iter()
-                .find(|c| c.name().ends_with("attune_session"))?;
-            state.store.session_locale(session.value()).await
-        }
+        None => state.store.session_locale(session?).await,
     };
     match locale {
         Ok(locale) => locale.as_deref().and_then(Lang::from_code),
@@ -176,25 +179,27 @@ mod tests {
     }
 
     #[test]
-    fn staff_api_and_provider_paths_are_left_in_english() {
-        for path in [
+    fn staff_api_and_provider_paths_are_left_in_english_and_link_pages_decide_for_themselves() {
+        let elsewhere = [
             "/api/v1/decisions",
             "/staff/contacts",
             "/inbound/sms",
             "/pkg/attune.js",
-        ] {
-            assert!(not_for_customers(path), "{path}");
+            "/u/abc",
+            "/n/abc",
+        ];
+        for path in elsewhere {
+            assert!(decided_elsewhere(path), "{path}");
         }
         for path in [
             "/",
             "/preferences",
             "/p/abc",
-            "/u/abc",
             "/history",
             "/auth/x",
             "/sf/save_topic",
         ] {
-            assert!(!not_for_customers(path), "{path}");
+            assert!(!decided_elsewhere(path), "{path}");
         }
     }
 }

@@ -26,7 +26,7 @@ use serde_json::json;
 
 use super::{LinkClaims, LinkError, LinkKind};
 use crate::{
-    http::{form::FormFields, page_error::server_error, security::is_same_site},
+    http::{form::FormFields, language, page_error::server_error, security::is_same_site},
     state::AppState,
     store::{apply_change, ChangeError, ChangeOp, ChangeRequest},
 };
@@ -54,18 +54,32 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LinkToken {
     }
 }
 
-/// What a page is written for: the request's language (`http::language`), and its path, where
-/// the language switch comes back to.
+/// What a page is written for: its language, and its path, where the language switch comes
+/// back to. The language is the switch's choice, else the link's contact's once it is read
+/// ([`Page::follow`]), else the browser's (`http::language`).
 struct Page {
     lang: Lang,
+    /// Whether the language switch chose it: then the contact's language does not override it.
+    chosen: bool,
     path: String,
 }
 
 impl Page {
     fn of(parts: &axum::http::request::Parts) -> Self {
+        let chosen = language::chosen(&parts.headers);
         Page {
-            lang: parts.extensions.get::<Lang>().copied().unwrap_or_default(),
+            lang: chosen
+                .or_else(|| language::from_browser(&parts.headers))
+                .unwrap_or_default(),
+            chosen: chosen.is_some(),
             path: parts.uri.path().to_owned(),
+        }
+    }
+
+    /// Writes in the link's contact's language, unless the switch chose another.
+    fn follow(&mut self, locale: &str) {
+        if let (false, Some(lang)) = (self.chosen, Lang::from_code(locale)) {
+            self.lang = lang;
         }
     }
 
@@ -151,9 +165,10 @@ fn gone_contact(page: &Page) -> Response {
     )
 }
 
+/// The link's target; `page` follows its contact's language from here on.
 async fn load_target(
     state: &AppState,
-    page: &Page,
+    page: &mut Page,
     token: &str,
     kind: LinkKind,
 ) -> Result<Target, Response> {
@@ -167,6 +182,7 @@ async fn load_target(
         .await
         .map_err(server_error)?
         .ok_or_else(|| gone_contact(page))?;
+    page.follow(&target.locale);
     Ok(Target {
         outdated: super::outdated(&claims, &target),
         claims,
@@ -218,10 +234,10 @@ impl Target {
 /// `GET /u/{token}` (and HEAD): the confirmation page. Changes nothing.
 async fn unsubscribe_page(
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     LinkToken(token): LinkToken,
 ) -> Response {
-    let target = match load_target(&state, &page, &token, LinkKind::Unsubscribe).await {
+    let target = match load_target(&state, &mut page, &token, LinkKind::Unsubscribe).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -256,12 +272,11 @@ enum Choice {
 /// `POST /u/{token}`.
 async fn unsubscribe_post(
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     LinkToken(token): LinkToken,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let lang = page.lang;
     let fields = match FormFields::read(&headers, body).await {
         Ok(f) => f,
         Err(e) => {
@@ -277,7 +292,7 @@ async fn unsubscribe_post(
         None => Choice::OneClick,
         Some(a) => Choice::Page(a),
     };
-    let target = match load_target(&state, &page, &token, LinkKind::Unsubscribe).await {
+    let target = match load_target(&state, &mut page, &token, LinkKind::Unsubscribe).await {
         Ok(t) => t,
         Err(r) => {
             return match choice {
@@ -291,6 +306,7 @@ async fn unsubscribe_post(
             };
         }
     };
+    let lang = page.lang;
     let action = match &choice {
         Choice::OneClick => "unsubscribe".to_owned(),
         Choice::Page(a) => a.clone(),
@@ -338,24 +354,22 @@ async fn unsubscribe_post(
                 Actor::OneClick,
                 tr!(lang, "outcome-unsubscribed"),
                 tr!(lang, "outcome-unsubscribed-topic", topic = t.name.as_str()),
-                Some(Undo {
-                    action: "undo_unsubscribe",
-                    value: None,
-                    label: tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
-                    proof: String::new(),
-                }),
+                Some(Undo::new(
+                    "undo_unsubscribe",
+                    None,
+                    tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
+                )),
             ),
             None => (
                 Some(ChangeOp::UnsubscribedAll(true)),
                 Actor::OneClick,
                 tr!(lang, "outcome-unsubscribed"),
                 tr!(lang, "outcome-unsubscribed-all"),
-                Some(Undo {
-                    action: "undo_everything",
-                    value: None,
-                    label: tr!(lang, "undo-subscribe-again"),
-                    proof: String::new(),
-                }),
+                Some(Undo::new(
+                    "undo_everything",
+                    None,
+                    tr!(lang, "undo-subscribe-again"),
+                )),
             ),
         },
         "everything" => (
@@ -363,12 +377,11 @@ async fn unsubscribe_post(
             Actor::OneClick,
             tr!(lang, "outcome-unsubscribed-everything"),
             tr!(lang, "outcome-unsubscribed-all"),
-            Some(Undo {
-                action: "undo_everything",
-                value: None,
-                label: tr!(lang, "undo-subscribe-again"),
-                proof: String::new(),
-            }),
+            Some(Undo::new(
+                "undo_everything",
+                None,
+                tr!(lang, "undo-subscribe-again"),
+            )),
         ),
         "less_often" => {
             let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
@@ -394,12 +407,11 @@ async fn unsubscribe_post(
                     topic = t.name.as_str(),
                     frequency = frequency_words(&lang, frequency)
                 ),
-                Some(Undo {
-                    action: "undo_frequency",
-                    value: Some(t.frequency.as_str().to_owned()),
-                    label: tr!(lang, "undo-as-before"),
-                    proof: String::new(),
-                }),
+                Some(Undo::new(
+                    "undo_frequency",
+                    Some(t.frequency.as_str().to_owned()),
+                    tr!(lang, "undo-as-before"),
+                )),
             )
         }
         "undo_unsubscribe" => {
@@ -524,10 +536,10 @@ fn frequency_words(lang: &Lang, f: Frequency) -> String {
 /// `GET /n/{token}`: asks first; changes nothing.
 async fn not_me_page(
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     LinkToken(token): LinkToken,
 ) -> Response {
-    let target = match load_target(&state, &page, &token, LinkKind::NotMe).await {
+    let target = match load_target(&state, &mut page, &token, LinkKind::NotMe).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -550,10 +562,10 @@ async fn not_me_page(
 /// `POST /n/{token}`: the address is disputed; nothing more is sent to it until staff resolve it.
 async fn not_me_post(
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     LinkToken(token): LinkToken,
 ) -> Response {
-    let target = match load_target(&state, &page, &token, LinkKind::NotMe).await {
+    let target = match load_target(&state, &mut page, &token, LinkKind::NotMe).await {
         Ok(t) => t,
         Err(r) => return r,
     };

@@ -103,6 +103,8 @@ pub struct LinkTarget {
     pub email_changed_at: Option<i64>,
     /// Whether the email address has an open "not me" report.
     pub email_disputed: bool,
+    /// The contact's language (a link page is written in it).
+    pub locale: String,
 }
 
 impl LinkTarget {
@@ -125,7 +127,7 @@ impl Store {
         // Built once: the one-click path reads a link's target on every POST.
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
-                "SELECT c.email, c.phone, c.email_changed_at,
+                "SELECT c.email, c.phone, c.email_changed_at, c.locale,
                     EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
                             AND d.kind = 'email' AND d.resolved_at IS NULL) AS email_disputed,
                     {},
@@ -161,6 +163,7 @@ impl Store {
             topic,
             email_changed_at: row.try_get("email_changed_at")?,
             email_disputed: flag(&row, "email_disputed")?,
+            locale: row.try_get("locale")?,
         }))
     }
 

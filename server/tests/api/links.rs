@@ -387,3 +387,33 @@ both_backends! {
         assert!(mails[0].contains("To: ben.demo@example.com"), "only the undisputed address got mail");
     }
 }
+
+both_backends! {
+    async fn a_link_page_is_in_its_contacts_language_unless_the_switch_chose_another(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        let (paz, _) = ids(&app.store, "demo-paz", "offers").await;
+        subscribe(&app.store, paz, "offers").await;
+        let path = link(&app, LinkKind::Unsubscribe, "demo-paz", "offers").await;
+        let es = app::i18n::Lang::from_code("es").unwrap();
+        let fr = app::i18n::Lang::from_code("fr").unwrap();
+        let get = |cookie: Option<&'static str>| {
+            let mut req = app.client.get(app.url(&path)).header("accept-language", "en");
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            async move { req.send().await.unwrap().text().await.unwrap() }
+        };
+
+        let spanish = get(None).await;
+        assert!(spanish.contains("<html lang=\"es\""), "{spanish}");
+        assert!(spanish.contains(&app::tr!(es, "unsubscribe-topic-heading", topic = "Offers")), "{spanish}");
+        let french = get(Some("attune_lang=fr")).await;
+        assert!(french.contains("<html lang=\"fr\"") && french.contains(&app::tr!(fr, "stop-everything-heading")), "{french}");
+
+        // A link that doesn't work has no contact to follow: the browser's language, here English.
+        let (status, broken) = app.get_page("/u/not-a-token", None).await;
+        assert_eq!(status, 400);
+        assert!(broken.contains("<html lang=\"en\"") && broken.contains("This link doesn’t work"), "{broken}");
+    }
+}
