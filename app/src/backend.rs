@@ -11,9 +11,18 @@ use crate::domain::Email;
 use crate::i18n::{lang, Lang};
 use crate::tr;
 
-/// The signed-in contact, from the session cookie.
+/// The contact a request acts for, and the credential that named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContactId(pub i64);
+pub struct ContactId(pub i64, pub Via);
+
+/// How a request reached its contact: what it may do follows (DESIGN §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The session cookie.
+    Session,
+    /// A preferences link sent to the contact's address of this kind.
+    Link(crate::domain::AddressKind),
+}
 
 /// A started session: the cookie to set.
 pub struct NewSession {
@@ -44,6 +53,12 @@ pub trait Backend: Send + Sync + 'static {
     async fn link_contact(&self, token: &str) -> Result<Option<ContactId>, AppError>;
     /// Ends the session the cookie names; returns the cookie that clears it.
     async fn sign_out(&self, cookie_header: Option<&str>) -> Result<String, AppError>;
+    /// The `?saved=` value that lets a link's page describe change `seq` just made through it:
+    /// the seq itself when signed in; through a link, a short-lived signed proof of it, so that
+    /// a forwarded link cannot walk the record's ledger (DESIGN §3.2).
+    fn saved_token(&self, contact: ContactId, seq: i64) -> String;
+    /// The change a `?saved=` value names, if it may be described to this request.
+    fn saved_seq(&self, contact: ContactId, saved: &str) -> Option<i64>;
     /// The preference page's view, its words in `lang`.
     async fn preferences(
         &self,

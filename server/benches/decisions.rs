@@ -132,7 +132,10 @@ fn ssr_script(dir: &Path, db: &str) -> std::path::PathBuf {
         let store = server::store::Store::connect(db).await.unwrap();
         let reference = app::domain::ContactRef::parse(server::demo::DEMO_CONTACT).unwrap();
         let id = store.contact_id(&reference).await.unwrap().unwrap();
-        let session = store.create_customer_session(id).await.unwrap();
+        let session = store
+            .create_customer_session(id, "ann.demo@example.com")
+            .await
+            .unwrap();
         store.close().await;
         session
     });

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::domain::{Actor, ContactRef, Email, TopicKey};
+use app::domain::{ContactRef, Email, TopicKey};
 use hmac::{Hmac, Mac};
 use server::{
     config::Config,
@@ -161,7 +161,7 @@ async fn bench_one_click() {
         let (id, _) = store
             .upsert_contact(
                 &ContactRef::parse(&format!("bench-{i}")).unwrap(),
-                Actor::System,
+                server::store::Grant::system(),
                 vec![
                     ChangeOp::Email {
                         email: Some(Email::parse(&format!("b{i}@example.com")).unwrap()),

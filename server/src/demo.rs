@@ -1,7 +1,7 @@
 //! `attune demo`: a realistic organisation to click around in, on a fresh database.
 
 use app::domain::{
-    Actor, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, Phone, TimeZoneName, TopicKey,
+    Channel, ChannelSet, ContactRef, Email, Frequency, Locale, Phone, TimeZoneName, TopicKey,
 };
 
 use crate::store::{parse_topics_toml_checked, ChangeOp, Store};
@@ -54,7 +54,7 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
     let (id, created) = store
         .upsert_contact(
             &reference,
-            Actor::System,
+            crate::store::Grant::system(),
             vec![
                 ChangeOp::Email {
                     email: Some(Email::parse("ann.demo@example.com")?),
@@ -73,7 +73,8 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
         // Ann asked for offers by email once a week, and for information only.
         let req = crate::store::ChangeRequest {
             contact_id: id,
-            actor: Actor::Customer,
+            // As Ann did it herself, signed in by her address.
+            grant: crate::store::Grant::session("ann.demo@example.com"),
             reason: None,
             meta: Some(serde_json::json!({"source": "attune demo"})),
             ops: vec![
@@ -129,7 +130,11 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
             details.push(ChangeOp::Locale(Locale::parse(locale)?));
         }
         store
-            .upsert_contact(&ContactRef::parse(reference)?, Actor::System, details)
+            .upsert_contact(
+                &ContactRef::parse(reference)?,
+                crate::store::Grant::system(),
+                details,
+            )
             .await?;
     }
     let token = store.create_sign_in_token(id).await?;

@@ -74,3 +74,5 @@ not-me-nothing-text = Zu diesem Link ist bei uns keine Adresse mehr gespeichert.
 not-me-nothing-changed = Zu diesem Link ist bei uns keine Adresse mehr gespeichert. Es wurde nichts geändert.
 not-me-thanks-heading = Vielen Dank
 not-me-thanks-text = Wir senden nichts mehr an { $address }, bis unser Team die Adresse geprüft hat. Sie müssen nichts weiter tun.
+link-outdated-heading = Dieser Link galt einer früheren Adresse
+link-outdated-text = Dieser Link wurde an eine Adresse gesendet, die wir für Sie nicht mehr führen; er kann daher nichts ändern. Es wurde nichts geändert.

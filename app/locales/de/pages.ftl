@@ -121,6 +121,7 @@ global-save = Diese Einstellungen speichern
 details-heading = Ihre Angaben
 details-confirmed = Bestätigt.
 details-unconfirmed = Noch nicht bestätigt: Wir haben Ihnen einen Link zur Bestätigung gesendet.
+details-pending = Wartet auf Bestätigung: Wir haben einen Link an { $email } gesendet. Bis er verwendet wird, schreiben wir weiter an die Adresse oben.
 details-email-hint = Wenn Sie die Adresse ändern, senden wir einen Bestätigungslink an die neue Adresse.
 details-time-zone = Zeitzone
 details-language = Sprache

@@ -74,3 +74,5 @@ not-me-nothing-text = We hold no address for this link any more.
 not-me-nothing-changed = We hold no address for this link any more. Nothing was changed.
 not-me-thanks-heading = Thank you
 not-me-thanks-text = We will send nothing more to { $address } until our staff have checked it. You don’t need to do anything else.
+link-outdated-heading = This link was for an earlier address
+link-outdated-text = This link was sent to an address we no longer hold for you, so it can’t change anything. Nothing was changed.

@@ -121,6 +121,7 @@ global-save = Save these settings
 details-heading = Your details
 details-confirmed = Confirmed.
 details-unconfirmed = Not confirmed yet: we sent a link to confirm it.
+details-pending = Waiting for confirmation: we sent a link to { $email }. Until it is used, we keep writing to the address above.
 details-email-hint = Changing it sends a confirmation link to the new address.
 details-time-zone = Time zone
 details-language = Language

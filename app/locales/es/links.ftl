@@ -74,3 +74,5 @@ not-me-nothing-text = Ya no tenemos ninguna dirección asociada a este enlace.
 not-me-nothing-changed = Ya no tenemos ninguna dirección asociada a este enlace. No se ha cambiado nada.
 not-me-thanks-heading = Gracias
 not-me-thanks-text = No volveremos a usar { $address } para enviar mensajes hasta que nuestro personal lo haya comprobado. No es necesario que haga nada más.
+link-outdated-heading = Este enlace era para una dirección anterior
+link-outdated-text = Este enlace se envió a una dirección que ya no tenemos registrada para usted, así que no puede cambiar nada. No se ha cambiado nada.

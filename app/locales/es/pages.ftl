@@ -121,6 +121,7 @@ global-save = Guardar estos ajustes
 details-heading = Sus datos
 details-confirmed = Se ha confirmado.
 details-unconfirmed = Aún no se ha confirmado: le hemos enviado un enlace de confirmación.
+details-pending = Pendiente de confirmación: hemos enviado un enlace a { $email }. Hasta que se use, seguiremos escribiendo a la dirección de arriba.
 details-email-hint = Si la cambia, enviaremos un enlace de confirmación a la nueva dirección.
 details-time-zone = Zona horaria
 details-language = Idioma

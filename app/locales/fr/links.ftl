@@ -74,3 +74,5 @@ not-me-nothing-text = Nous ne détenons plus aucune adresse associée à ce lien
 not-me-nothing-changed = Nous ne détenons plus aucune adresse associée à ce lien. Aucune modification n’a été effectuée.
 not-me-thanks-heading = Merci
 not-me-thanks-text = Nous cessons tout envoi vers { $address } jusqu’à ce que notre équipe ait fait les vérifications nécessaires. Vous n’avez rien d’autre à faire.
+link-outdated-heading = Ce lien concernait une ancienne adresse
+link-outdated-text = Ce lien a été envoyé à une adresse que nous n’avons plus pour vous : il ne peut donc rien modifier. Rien n’a été modifié.

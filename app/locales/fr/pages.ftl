@@ -121,6 +121,7 @@ global-save = Enregistrer ces réglages
 details-heading = Vos coordonnées
 details-confirmed = Confirmation effectuée.
 details-unconfirmed = Confirmation en attente : nous vous avons envoyé un lien de confirmation.
+details-pending = En attente de confirmation : nous avons envoyé un lien à { $email }. Tant qu’il n’a pas été utilisé, nous continuons d’écrire à l’adresse ci-dessus.
 details-email-hint = Si vous la modifiez, un lien de confirmation sera envoyé à la nouvelle adresse.
 details-time-zone = Fuseau horaire
 details-language = Langue

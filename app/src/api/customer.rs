@@ -18,12 +18,16 @@ use crate::domain::Channel;
 /// The signed-in contact's preferences; `saved` names a change of theirs to describe.
 #[server(prefix = "/sf", endpoint = "get_preferences")]
 pub async fn get_preferences(
-    saved: Option<i64>,
+    saved: Option<String>,
     link: Option<String>,
 ) -> Result<PreferencesView, AppError> {
     use crate::backend::{backend, current_contact};
     let contact = current_contact(link.as_deref()).await?;
-    let mut view = backend()?
+    let backend = backend()?;
+    let saved = saved
+        .as_deref()
+        .and_then(|saved| backend.saved_seq(contact, saved));
+    let mut view = backend
         .preferences(contact, saved, &crate::i18n::lang())
         .await?;
     if link.is_some() {
@@ -35,12 +39,16 @@ pub async fn get_preferences(
 /// After a save, the page shows what changed: it reloads with `?saved=<seq>` (or without, when
 /// nothing changed), with and without JavaScript.
 #[cfg(feature = "ssr")]
-fn after_save(saved: Option<i64>, link: Option<&str>) {
+fn after_save(contact: crate::backend::ContactId, saved: Option<i64>, link: Option<&str>) {
     let page = match link {
         Some(token) => format!("/p/{token}"),
         None => "/preferences".to_owned(),
     };
-    leptos_axum::redirect(&format!("{page}?saved={}", saved.unwrap_or(0)));
+    let saved = match (saved, crate::backend::backend()) {
+        (Some(seq), Ok(backend)) => backend.saved_token(contact, seq),
+        _ => "0".to_owned(),
+    };
+    leptos_axum::redirect(&format!("{page}?saved={saved}"));
 }
 
 /// Whether the request is a browser's own form post (it takes HTML back), rather than a call
@@ -93,7 +101,7 @@ pub async fn save_topic(
     let backend = backend()?;
     let saved = backend.save_topic(contact, form).await?;
     if plain_form_post() {
-        after_save(saved, link.as_deref());
+        after_save(contact, saved, link.as_deref());
         return Ok(None);
     }
     let view = backend
@@ -132,7 +140,7 @@ pub async fn save_global(
         never_text: ticked(&never_text),
     };
     let saved = backend()?.save_global(contact, form).await?;
-    after_save(saved, link.as_deref());
+    after_save(contact, saved, link.as_deref());
     Ok(())
 }
 
@@ -144,7 +152,7 @@ pub async fn set_unsubscribed_all(on: String, link: Option<String>) -> Result<()
     let saved = backend()?
         .set_unsubscribed_all(contact, on == "true")
         .await?;
-    after_save(saved, link.as_deref());
+    after_save(contact, saved, link.as_deref());
     Ok(())
 }
 
@@ -173,7 +181,7 @@ pub async fn save_details(
         http::header::SET_COOKIE,
         http::HeaderValue::from_static("attune_lang=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"),
     );
-    after_save(saved, None);
+    after_save(contact, saved, None);
     Ok(())
 }
 

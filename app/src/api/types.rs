@@ -21,6 +21,8 @@ pub struct PreferencesView {
 pub struct ContactView {
     pub email: Option<String>,
     pub email_verified: bool,
+    /// A new address typed on the page, waiting for its confirmation link to be used.
+    pub pending_email: Option<String>,
     pub phone: Option<String>,
     pub locale: String,
     pub time_zone: String,
@@ -37,6 +39,7 @@ impl ContactView {
                 .and_then(|e| crate::domain::Email::parse(&e).ok())
                 .map(|e| e.masked()),
             phone: None,
+            pending_email: None,
             ..self
         }
     }

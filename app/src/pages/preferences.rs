@@ -32,12 +32,7 @@ pub fn LinkPreferencesPage() -> impl IntoView {
 pub fn PreferencesPage(#[prop(optional)] link: Option<String>) -> impl IntoView {
     let link_value = StoredValue::new(link.clone());
     let query = use_query_map();
-    let saved = move || {
-        query
-            .read()
-            .get("saved")
-            .and_then(|s| s.parse::<i64>().ok())
-    };
+    let saved = move || query.read().get("saved").filter(|s| s.len() <= 100);
     // A form that failed sends the browser back here with the error in the URL; the actions
     // read it from there.
     let save_topic = ServerAction::<SaveTopic>::new();
@@ -230,6 +225,9 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
                         {if contact.email_verified { tr!(lang, "details-confirmed") } else { tr!(lang, "details-unconfirmed") }}
                         " " {tr!(lang, "details-email-hint")}
                     </p>
+                    {contact.pending_email.clone().map(|pending| view! {
+                        <p class="hint" role="status">{tr!(lang, "details-pending", email = pending)}</p>
+                    })}
                     <label for="details-tz">{tr!(lang, "details-time-zone")}</label>
                     <select id="details-tz" name="time_zone">
                         {time_zones.into_iter().map(|tz| {

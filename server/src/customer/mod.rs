@@ -16,10 +16,10 @@ use app::{
         },
         AppError,
     },
-    backend::{Backend, ContactId, NewSession, Saved},
+    backend::{Backend, ContactId, NewSession, Saved, Via},
     domain::{
-        Actor, Channel, ChannelSet, Email, Frequency, Locale, PauseUntil, QuietHours, TimeZoneName,
-        TopicKey,
+        AddressKind, Channel, ChannelSet, Email, Frequency, Locale, PauseUntil, QuietHours,
+        TimeZoneName, TopicKey,
     },
 };
 use serde_json::json;
@@ -37,7 +37,7 @@ use crate::{
         contact_view::ContactSnapshot,
         contacts::SIGN_IN_TOKEN_TTL_MS,
         sessions::{LinkPurpose, Redeemed, SESSION_TTL_MS},
-        sha256_hex, ChangeError, ChangeOp, ChangeRequest, Store,
+        sha256_hex, ChangeError, ChangeOp, ChangeRequest, Grant, Store,
     },
     words::{ledger_line, Reader},
 };
@@ -47,6 +47,15 @@ const WINDOW_MS: i64 = 15 * 60 * 1000;
 const PER_ADDRESS_LIMIT: i64 = 5;
 /// How long an email confirmation link works.
 const VERIFY_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// What one request may change, from its credential.
+struct Reach {
+    grant: Grant,
+    records: Vec<i64>,
+    /// The session to keep when the change ends the contact's others.
+    keep_session: Option<String>,
+    said_at: AddressKind,
+}
 
 /// The server side of the pages' server functions.
 pub struct CustomerBackend {
@@ -119,42 +128,22 @@ impl CustomerBackend {
     }
 
     async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
-        // A change made through a link (no session) keeps none.
-        let keep_session = self.request_session();
-        // Signed in by email, the person's page covers every live record holding that address
-        // (DESIGN §1.1): one save, one ledger row per record, one transaction. A link opens
-        // its own record only, and a new address is the signed-in record's alone.
-        let signed_in = match &keep_session {
-            Some(id) => {
-                self.store().customer_session(id).await.map_err(internal)? == Some(contact.0)
-            }
-            None => false,
-        };
-        let readdresses = ops
-            .iter()
-            .any(|op| matches!(op, ChangeOp::Email { .. } | ChangeOp::Phone { .. }));
-        let records = if signed_in && !readdresses {
-            self.store()
-                .records_of_person(contact.0)
-                .await
-                .map_err(internal)?
-        } else {
-            vec![contact.0]
-        };
-        let reqs: Vec<ChangeRequest> = records
+        let reach = self.reach(contact).await?;
+        let reqs: Vec<ChangeRequest> = reach
+            .records
             .iter()
             .map(|&contact_id| ChangeRequest {
                 contact_id,
-                actor: Actor::Customer,
+                grant: reach.grant.clone(),
                 reason: None,
                 meta: Some(json!({"source": "preferences page"})),
                 ops: ops.clone(),
-                // The page is reached by email (a sign-in or a mailed link): what the person
-                // says there, they say at their email address (DESIGN §1.1).
-                said_at: Some(app::domain::AddressKind::Email),
+                // What the person says on the page, they say at the address the session or the
+                // link proved (DESIGN §1.1).
+                said_at: Some(reach.said_at),
                 consent_at: None,
-                together: records.clone(),
-                keep_session: keep_session.clone(),
+                together: reach.records.clone(),
+                keep_session: reach.keep_session.clone(),
             })
             .collect();
         match apply_changes(self.store(), &reqs).await {
@@ -164,26 +153,96 @@ impl CustomerBackend {
         }
     }
 
-    /// The records the page covers: signed in by email, every live record holding that address
-    /// (DESIGN §1.1), the signed-in one first; through a link, the link's record only.
-    async fn records(
-        &self,
-        contact: ContactId,
-        session: Option<&str>,
-    ) -> Result<Vec<i64>, AppError> {
-        let signed_in = match session {
-            Some(id) => {
-                self.store().customer_session(id).await.map_err(internal)? == Some(contact.0)
+    /// What the request's credential reaches (DESIGN §3.2). Signed in: every live record whose
+    /// verified email is the address the session was signed in by, the signed-in one first.
+    /// Through a link: the link's record, for the channels it was sent on.
+    async fn reach(&self, contact: ContactId) -> Result<Reach, AppError> {
+        match contact.1 {
+            Via::Session => {
+                let session = self.request_session().ok_or(AppError::NotSignedIn)?;
+                let (id, email) = self
+                    .store()
+                    .customer_session_email(&session)
+                    .await
+                    .map_err(internal)?
+                    .filter(|(id, _)| *id == contact.0)
+                    .ok_or(AppError::NotSignedIn)?;
+                let records = self
+                    .store()
+                    .records_verified_at(id, &email)
+                    .await
+                    .map_err(internal)?;
+                if records.is_empty() {
+                    return Err(AppError::NotSignedIn);
+                }
+                Ok(Reach {
+                    grant: Grant::session(&email),
+                    records,
+                    keep_session: Some(session),
+                    said_at: AddressKind::Email,
+                })
             }
-            None => false,
-        };
-        if !signed_in {
-            return Ok(vec![contact.0]);
+            Via::Link(kind) => Ok(Reach {
+                grant: Grant::preferences_link(contact.0, kind),
+                records: vec![contact.0],
+                keep_session: None,
+                said_at: kind,
+            }),
         }
-        self.store()
-            .records_of_person(contact.0)
+    }
+
+    /// The address a used link proved, once it has done what it was for. A sign-in link works
+    /// only while the address it was mailed to is still the contact's and not reported as
+    /// someone else's (a stranger at a corrected address signs nobody in), and it confirms that
+    /// address; a confirmation link works only for the address still waiting for it, which then
+    /// becomes the contact's (DESIGN §4).
+    async fn redeemed_address(&self, contact_id: i64, purpose: &str) -> Result<String, AppError> {
+        let contact = self.contact(contact_id).await?;
+        let current = contact.mailable_email();
+        let pending = self
+            .store()
+            .pending_email(contact_id)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        let (email, verified) = match (
+            LinkPurpose::matching(purpose, current),
+            LinkPurpose::matching(purpose, pending.as_deref()),
+        ) {
+            (Some(LinkPurpose::SignIn), _) => (current, contact.email_verified),
+            (_, Some(LinkPurpose::VerifyEmail)) => (pending.as_deref(), false),
+            _ => return Err(AppError::Invalid(tr!(lang(), "redeem-address-changed"))),
+        };
+        let email = Email::parse(email.unwrap_or_default()).map_err(internal)?;
+        if !verified {
+            let req = ChangeRequest {
+                contact_id,
+                grant: Grant::confirm_email(contact_id, email.as_str()),
+                reason: None,
+                meta: Some(json!({"source": "confirmation link"})),
+                ops: vec![ChangeOp::Email {
+                    email: Some(email.clone()),
+                    verified: true,
+                }],
+                said_at: None,
+                consent_at: None,
+                together: Vec::new(),
+                keep_session: None,
+            };
+            crate::store::apply_change(self.store(), &req)
+                .await
+                .map_err(change_error)?;
+        }
+        if pending.is_some()
+            && email
+                .as_str()
+                .eq_ignore_ascii_case(pending.as_deref().unwrap_or_default())
+        {
+            self.store()
+                .set_pending_email(contact_id, None)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(email.as_str().to_owned())
     }
 
     /// The session cookie's value on the request being handled, if any.
@@ -298,28 +357,10 @@ impl Backend for CustomerBackend {
             Redeemed::Expired => return Err(AppError::Invalid(tr!(lang(), "redeem-expired"))),
             Redeemed::Unknown => return Err(AppError::Invalid(tr!(lang(), "redeem-unknown"))),
         };
-        // The link works only while the address it was mailed to is still the contact's and
-        // not reported as someone else's: a stranger at a corrected address signs nobody in.
-        let contact = self.contact(contact_id).await?;
-        let email = contact.mailable_email();
-        match LinkPurpose::matching(&purpose, email) {
-            None => return Err(AppError::Invalid(tr!(lang(), "redeem-address-changed"))),
-            Some(LinkPurpose::SignIn) => {}
-            Some(LinkPurpose::VerifyEmail) => {
-                let email = Email::parse(email.unwrap_or_default()).map_err(internal)?;
-                self.change(
-                    ContactId(contact_id),
-                    vec![ChangeOp::Email {
-                        email: Some(email),
-                        verified: true,
-                    }],
-                )
-                .await?;
-            }
-        }
+        let email = self.redeemed_address(contact_id, &purpose).await?;
         let session = self
             .store()
-            .create_customer_session(contact_id)
+            .create_customer_session(contact_id, &email)
             .await
             .map_err(internal)?;
         Ok(NewSession {
@@ -339,7 +380,7 @@ impl Backend for CustomerBackend {
             .customer_session(&id)
             .await
             .map_err(internal)?
-            .map(ContactId))
+            .map(|id| ContactId(id, Via::Session)))
     }
 
     async fn link_contact(&self, token: &str) -> Result<Option<ContactId>, AppError> {
@@ -357,7 +398,12 @@ impl Backend for CustomerBackend {
                     .map_err(internal)?;
                 Ok(target
                     .filter(|t| crate::links::opens_preferences(&claims, t))
-                    .map(|_| ContactId(claims.contact_id)))
+                    .map(|_| {
+                        ContactId(
+                            claims.contact_id,
+                            Via::Link(crate::links::address_kind(&claims)),
+                        )
+                    }))
             }
             Err(_) => Ok(None),
         }
@@ -368,6 +414,22 @@ impl Backend for CustomerBackend {
             self.store().delete_session(&id).await.map_err(internal)?;
         }
         Ok(self.session_cookie("", 0))
+    }
+
+    fn saved_token(&self, contact: ContactId, seq: i64) -> String {
+        match contact.1 {
+            Via::Session => seq.to_string(),
+            Via::Link(_) => self.state.links.saved_proof(contact.0, seq),
+        }
+    }
+
+    fn saved_seq(&self, contact: ContactId, saved: &str) -> Option<i64> {
+        match contact.1 {
+            Via::Session => saved.parse().ok(),
+            // A link's page describes only the change made through it just now.
+            Via::Link(_) if saved == "0" => Some(0),
+            Via::Link(_) => self.state.links.saved_seq(contact.0, saved),
+        }
     }
 
     async fn preferences(
@@ -397,12 +459,23 @@ impl Backend for CustomerBackend {
                 AppError::Invalid(tr!(lang, "error-no-topic", topic = form.topic.as_str()))
             })?;
         // Channels the contact has no address for are not on the form; keep their stored choice.
-        let kept_unavailable = topic
-            .channels
-            .iter()
-            .filter(|c| !c.available && c.chosen)
-            .map(|c| c.channel);
-        let channels = ChannelSet::new(form.channels.iter().copied().chain(kept_unavailable));
+        // Through a link, the channels of the other address are the link's to close but not to
+        // open (DESIGN §3.2): kept while the topic stays subscribed, left out when it is
+        // subscribed again, whatever the form says.
+        let in_scope = |c: Channel| match contact.1 {
+            Via::Session => true,
+            Via::Link(kind) => c.address_kind() == kind,
+        };
+        let kept = topic.channels.iter().filter(|c| {
+            c.chosen
+                && if in_scope(c.channel) {
+                    !c.available
+                } else {
+                    topic.subscribed && (form.subscribed || topic.required)
+                }
+        });
+        let chosen = form.channels.iter().copied().filter(|c| in_scope(*c));
+        let channels = ChannelSet::new(chosen.chain(kept.map(|c| c.channel)));
         let mut ops = Vec::new();
         if !topic.required {
             ops.push(ChangeOp::Subscribed {
@@ -496,19 +569,30 @@ impl Backend for CustomerBackend {
             return Err(AppError::Invalid(tr!(lang(), "error-email-needed")));
         }
         let email = Email::parse(&form.email)?;
-        let mut ops = vec![
+        let ops = vec![
             ChangeOp::TimeZone(TimeZoneName::parse(&form.time_zone)?),
             ChangeOp::Locale(Locale::parse(&form.locale)?),
         ];
         let new_address =
             current.as_deref().map(str::to_lowercase) != Some(email.as_str().to_lowercase());
-        if new_address {
-            ops.push(ChangeOp::Email {
-                email: Some(email.clone()),
-                verified: false,
-            });
+        if new_address
+            && self
+                .store()
+                .suppressed("email", email.as_str())
+                .await
+                .map_err(internal)?
+        {
+            return Err(change_error(ChangeError::Suppressed(AddressKind::Email)));
         }
         let saved = self.change(contact, ops).await?;
+        // A new address waits for its confirmation: until the link mailed to it is used, the
+        // record keeps its address and the session its reach (DESIGN §4). Typing the current
+        // address again withdraws it.
+        let pending = new_address.then(|| email.as_str());
+        self.store()
+            .set_pending_email(contact.0, pending)
+            .await
+            .map_err(internal)?;
         if new_address {
             self.send_link_later(
                 contact.0,
@@ -529,9 +613,7 @@ impl Backend for CustomerBackend {
         const PAGE: i64 = 20;
         let tz = self.contact(contact.0).await?.time_zone;
         let names = self.store().topic_names().await.map_err(internal)?;
-        let records = self
-            .records(contact, self.request_session().as_deref())
-            .await?;
+        let records = self.reach(contact).await?.records;
         let rows = self
             .store()
             .ledger_page_of(&records, before.unwrap_or(i64::MAX), PAGE + 1)

@@ -183,6 +183,7 @@ pub(crate) async fn preferences_view(
         contact: ContactView {
             email: c.email.clone(),
             email_verified: c.email_verified,
+            pending_email: store.pending_email(c.id).await?,
             phone: c.phone.clone(),
             locale: c.locale.clone(),
             time_zone: tz,

@@ -1,7 +1,7 @@
 //! `/api/v1/contacts/…`: create, read, erase, export. Changes on the contact's behalf are
 //! `preferences.rs`.
 
-use app::domain::{Actor, Channel, ChannelSet, ContactRef, Email, Locale, Phone, TimeZoneName};
+use app::domain::{Channel, ChannelSet, ContactRef, Email, Locale, Phone, TimeZoneName};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -253,7 +253,7 @@ pub async fn put(
     }
     let (_, created) = state
         .store
-        .upsert_contact(&reference, Actor::Sender(sender.id), ops)
+        .upsert_contact(&reference, crate::store::Grant::sender(sender.id), ops)
         .await?;
     let body = contact_body(&state, &reference)
         .await?
@@ -299,7 +299,7 @@ pub async fn erase(
         .store
         .erase_contact(
             &reference,
-            Actor::Sender(sender.id),
+            crate::store::Grant::sender(sender.id),
             Some("erasure requested".into()),
         )
         .await?

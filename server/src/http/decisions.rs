@@ -50,7 +50,9 @@ pub struct DecisionRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinksBody {
-    pub unsubscribe: String,
+    /// Absent for a required topic: there is nothing to unsubscribe from (DESIGN §3.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
     pub preferences: String,
     pub not_me: String,
 }
@@ -70,7 +72,8 @@ pub struct DecisionBody {
     /// For `allow` on email: the links to embed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<LinksBody>,
-    /// For `allow` on email: headers to add before DKIM signing.
+    /// For `allow` on email: headers to add before DKIM signing. None for a required topic: a
+    /// password reset must not show a mail client's Unsubscribe button that can do nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub headers: Option<HashMap<&'static str, String>>,
@@ -140,16 +143,19 @@ fn answer(state: &AppState, ask: &Ask, topic: &Topic, decided: Decided) -> Decis
                     let token = unsubscribe.rsplit('/').next()?;
                     Some(crate::inbound::mail::mailto(token, domain))
                 });
-            let headers = list_unsubscribe_headers(&unsubscribe, mailto.as_deref())
-                .into_iter()
-                .collect();
+            let required = topic.kind == app::domain::TopicKind::Required;
+            let headers = (!required).then(|| {
+                list_unsubscribe_headers(&unsubscribe, mailto.as_deref())
+                    .into_iter()
+                    .collect()
+            });
             (
                 Some(LinksBody {
-                    unsubscribe,
+                    unsubscribe: (!required).then_some(unsubscribe),
                     preferences,
                     not_me,
                 }),
-                Some(headers),
+                headers,
             )
         }
         _ => (None, None),

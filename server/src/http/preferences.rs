@@ -2,7 +2,7 @@
 //! behalf by a sender — with a reason, and with consent when it subscribes them.
 
 use app::{
-    domain::{Actor, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap},
+    domain::{Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap},
     i18n::Lang,
     tr,
 };
@@ -26,7 +26,7 @@ use crate::{
     store::{
         apply_change_if,
         changes::consent::{loosenings, Loosening},
-        now_ms, ChangeOp, ChangeRequest, FieldChange,
+        now_ms, ChangeOp, ChangeRequest, FieldChange, Grant,
     },
 };
 
@@ -197,7 +197,7 @@ pub async fn patch_preferences(
         .ok_or_else(|| ApiError::not_found("There is no such contact."))?;
     let req = ChangeRequest {
         contact_id,
-        actor: Actor::Sender(sender.id),
+        grant: Grant::sender(sender.id),
         reason: Some(reason),
         meta: Some(
             json!({"source": "sender api", "sender": sender.name, "consent": patch.consent}),

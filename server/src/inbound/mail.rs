@@ -2,13 +2,13 @@
 //! address carries the message's unsubscribe token (`unsubscribe+TOKEN@DOMAIN`), so the mail
 //! needs no other proof, and it does what a one-click POST would, as the person's reply.
 
-use app::domain::{Actor, AddressKind, TopicKind};
+use app::domain::{AddressKind, TopicKind};
 use serde_json::json;
 
 use crate::{
     links::{outdated, LinkKind},
     state::AppState,
-    store::{apply_change, ChangeOp, ChangeRequest},
+    store::{apply_change, ChangeOp, ChangeRequest, Grant},
 };
 
 /// The local part's prefix; the token follows it.
@@ -88,7 +88,7 @@ pub async fn unsubscribe(state: &AppState, token: &str) -> anyhow::Result<bool> 
     };
     let req = ChangeRequest {
         contact_id: claims.contact_id,
-        actor: Actor::Reply,
+        grant: Grant::reply(claims.contact_id, AddressKind::Email),
         reason: Some("You replied by email to unsubscribe".to_owned()),
         meta: Some(json!({"source": "reply", "channel": "email"})),
         ops: vec![op],

@@ -9,7 +9,7 @@ pub mod mail;
 pub mod smtp;
 pub mod twilio;
 
-use app::domain::{Actor, AddressKind, Channel, Phone};
+use app::domain::{AddressKind, Channel, Phone};
 use app::{i18n::Lang, tr};
 use axum::{
     body::Bytes,
@@ -25,7 +25,7 @@ use serde_json::json;
 use crate::{
     http::page_error::server_error,
     state::AppState,
-    store::{apply_changes, changes::address::Scope, ChangeOp, ChangeRequest},
+    store::{apply_changes, changes::address::Scope, ChangeOp, ChangeRequest, Grant},
 };
 use keywords::{keyword, Keyword};
 
@@ -213,7 +213,7 @@ async fn text_reply(
     // The answer is in the language of the record the number belongs to.
     let (manage, lang) = match first {
         Some(id) => (
-            state.links.preferences_url(id),
+            state.links.text_preferences_url(id),
             state.store.contact_language(id).await?,
         ),
         None => (state.config.base_url.to_string(), Lang::english()),
@@ -314,7 +314,7 @@ async fn apply_reply(
             .iter()
             .map(|&contact_id| ChangeRequest {
                 contact_id,
-                actor: Actor::Reply,
+                grant: Grant::reply(contact_id, AddressKind::Phone),
                 reason: Some(said.to_owned()),
                 meta: Some(json!({
                     "source": "reply",

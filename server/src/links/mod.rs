@@ -50,6 +50,49 @@ pub struct LinkSubject<'a> {
     pub purpose: Option<&'a str>,
 }
 
+/// What an undo button reverses: a proof for one is no proof for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum UndoAction {
+    Unsubscribe = 1,
+    Everything = 2,
+    Frequency = 3,
+}
+
+impl UndoAction {
+    /// The page's button (`undo_unsubscribe`, …).
+    pub fn parse(action: &str) -> Option<Self> {
+        match action {
+            "undo_unsubscribe" => Some(UndoAction::Unsubscribe),
+            "undo_everything" => Some(UndoAction::Everything),
+            "undo_frequency" => Some(UndoAction::Frequency),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UndoAction::Unsubscribe => "undo_unsubscribe",
+            UndoAction::Everything => "undo_everything",
+            UndoAction::Frequency => "undo_frequency",
+        }
+    }
+}
+
+/// Which address a link went to: a link sent by text or call speaks for the phone number, any
+/// other for the email address.
+pub fn address_kind(claims: &LinkClaims) -> app::domain::AddressKind {
+    if by_email(claims) {
+        app::domain::AddressKind::Email
+    } else {
+        app::domain::AddressKind::Phone
+    }
+}
+
+/// How long a preferences link's page may describe a change just made through it: long enough
+/// for the page to load after its form's redirect.
+pub const SAVED_WINDOW_SECS: i64 = 600;
+
 /// How long the undo button after a choice on a link page works (DESIGN §9: an old unsubscribe
 /// link re-subscribes nobody). Later, the preference page is the way back.
 pub const UNDO_WINDOW_SECS: i64 = 3600;
@@ -130,6 +173,21 @@ impl Links {
         )
     }
 
+    /// A contact's preference-page link for a text Attune sends them (a reply to STOP, START
+    /// or HELP): it opens their text and call choices only (DESIGN §3.2), since whoever holds
+    /// the number may not be whoever reads the record's mail.
+    pub fn text_preferences_url(&self, contact_id: i64) -> String {
+        self.url(
+            LinkKind::Preferences,
+            &LinkSubject {
+                contact_id,
+                topic_id: 0,
+                channel: Some("sms"),
+                purpose: None,
+            },
+        )
+    }
+
     fn path_url(&self, path: &str) -> String {
         let mut url = self.base_url.as_str().trim_end_matches('/').to_owned();
         url.push('/');
@@ -152,34 +210,75 @@ impl Links {
             .parse(token, kind, jiff::Timestamp::now().as_second())
     }
 
-    /// The proof an undo button carries: signed now, for the same contact and topic as the
-    /// link whose change it undoes.
-    pub fn undo_proof(&self, claims: &LinkClaims) -> String {
-        self.undo_proof_at(claims, jiff::Timestamp::now().as_second())
+    /// The proof an undo button carries: that this request just made change `seq` through the
+    /// link with `claims`, by the page's button `action` (DESIGN §3.2). Signed now; it undoes
+    /// that change only, once (the change function spends it), within [`UNDO_WINDOW_SECS`].
+    pub fn undo_proof(&self, claims: &LinkClaims, seq: i64, action: UndoAction) -> String {
+        self.undo_proof_at(claims, seq, action, jiff::Timestamp::now().as_second())
     }
 
-    fn undo_proof_at(&self, claims: &LinkClaims, now: i64) -> String {
+    fn undo_proof_at(&self, claims: &LinkClaims, seq: i64, action: UndoAction, now: i64) -> String {
+        // An undo proof's topic slot carries the change's seq, its purpose slot the action.
         self.codec.sign(&LinkClaims {
             kind: LinkKind::Undo,
             issued_at: now,
+            topic_id: seq,
+            purpose: action as u8,
             ..*claims
         })
     }
 
-    /// Whether `proof` lets the holder of the link with `claims` undo its change now: it was
-    /// handed out by [`Links::undo_proof`] for the same contact and topic within
+    /// The change `proof` lets the holder of the link with `claims` undo now by `action`: one
+    /// handed out by [`Links::undo_proof`] for the same contact and action within
     /// [`UNDO_WINDOW_SECS`]. An old link alone re-subscribes nobody.
-    pub fn undo_allowed(&self, claims: &LinkClaims, proof: Option<&str>) -> bool {
-        self.undo_allowed_at(claims, proof, jiff::Timestamp::now().as_second())
+    pub fn undoable(
+        &self,
+        claims: &LinkClaims,
+        proof: Option<&str>,
+        action: UndoAction,
+    ) -> Option<i64> {
+        self.undoable_at(claims, proof, action, jiff::Timestamp::now().as_second())
     }
 
-    fn undo_allowed_at(&self, claims: &LinkClaims, proof: Option<&str>, now: i64) -> bool {
-        let Ok(proof) = self.codec.parse(proof.unwrap_or(""), LinkKind::Undo, now) else {
-            return false;
-        };
-        proof.contact_id == claims.contact_id
-            && proof.topic_id == claims.topic_id
-            && (0..=UNDO_WINDOW_SECS).contains(&(now - proof.issued_at))
+    fn undoable_at(
+        &self,
+        claims: &LinkClaims,
+        proof: Option<&str>,
+        action: UndoAction,
+        now: i64,
+    ) -> Option<i64> {
+        let proof = self
+            .codec
+            .parse(proof.unwrap_or(""), LinkKind::Undo, now)
+            .ok()?;
+        (proof.contact_id == claims.contact_id
+            && proof.channel == claims.channel
+            && proof.purpose == action as u8
+            && (0..=UNDO_WINDOW_SECS).contains(&(now - proof.issued_at)))
+        .then_some(proof.topic_id)
+    }
+
+    /// The `?saved=` proof that change `seq` of the contact was just made through a link.
+    pub fn saved_proof(&self, contact_id: i64, seq: i64) -> String {
+        self.codec.sign(&LinkClaims {
+            kind: LinkKind::Saved,
+            key: 0,
+            contact_id,
+            topic_id: seq,
+            channel: 0,
+            purpose: 0,
+            issued_at: jiff::Timestamp::now().as_second(),
+        })
+    }
+
+    /// The change a `?saved=` proof names, if it is for this contact and at most
+    /// [`SAVED_WINDOW_SECS`] old.
+    pub fn saved_seq(&self, contact_id: i64, proof: &str) -> Option<i64> {
+        let now = jiff::Timestamp::now().as_second();
+        let claims = self.codec.parse(proof, LinkKind::Saved, now).ok()?;
+        (claims.contact_id == contact_id
+            && (0..=SAVED_WINDOW_SECS).contains(&(now - claims.issued_at)))
+        .then_some(claims.topic_id)
     }
 
     /// The link of another kind for the same message (the not-me link on the unsubscribe page).
@@ -229,38 +328,66 @@ mod tests {
     }
 
     #[test]
-    fn an_undo_works_for_an_hour_for_its_own_contact_and_topic_and_never_with_a_link() {
+    fn an_undo_works_for_an_hour_for_its_own_change_and_action_and_never_with_a_link() {
         let key = SigningKey {
             kid: "links-1".into(),
             secret: b"s".to_vec(),
             retired: false,
         };
         let links = Links::new(&[key], Url::parse("https://example.com/").unwrap()).unwrap();
-        let subject = |topic_id| LinkSubject {
-            contact_id: 7,
-            topic_id,
+        let subject = |contact_id| LinkSubject {
+            contact_id,
+            topic_id: 2,
             channel: Some("email"),
             purpose: None,
         };
-        let link = links.token(LinkKind::Unsubscribe, &subject(2));
+        let link = links.token(LinkKind::Unsubscribe, &subject(7));
         let claims = links.parse(&link, LinkKind::Unsubscribe).unwrap();
         let now = jiff::Timestamp::now().as_second();
-        let proof = links.undo_proof_at(&claims, now);
-        let other_topic = links
+        let proof = links.undo_proof_at(&claims, 41, UndoAction::Unsubscribe, now);
+        let other_contact = links
             .parse(
-                &links.token(LinkKind::Unsubscribe, &subject(3)),
+                &links.token(LinkKind::Unsubscribe, &subject(8)),
                 LinkKind::Unsubscribe,
             )
             .unwrap();
+        let at =
+            |claims, proof: Option<&str>, action, t| links.undoable_at(claims, proof, action, t);
 
-        assert!(links.undo_allowed_at(&claims, Some(&proof), now + UNDO_WINDOW_SECS));
-        assert!(!links.undo_allowed_at(&claims, Some(&proof), now + UNDO_WINDOW_SECS + 1));
-        assert!(!links.undo_allowed_at(&other_topic, Some(&proof), now));
-        assert!(
-            !links.undo_allowed_at(&claims, Some(&link), now),
+        assert_eq!(
+            at(
+                &claims,
+                Some(&proof),
+                UndoAction::Unsubscribe,
+                now + UNDO_WINDOW_SECS
+            ),
+            Some(41),
+            "the proof names the change it undoes"
+        );
+        assert_eq!(
+            at(
+                &claims,
+                Some(&proof),
+                UndoAction::Unsubscribe,
+                now + UNDO_WINDOW_SECS + 1
+            ),
+            None
+        );
+        assert_eq!(
+            at(&claims, Some(&proof), UndoAction::Everything, now),
+            None,
+            "a proof for one button is no proof for another"
+        );
+        assert_eq!(
+            at(&other_contact, Some(&proof), UndoAction::Unsubscribe, now),
+            None
+        );
+        assert_eq!(
+            at(&claims, Some(&link), UndoAction::Unsubscribe, now),
+            None,
             "a link is no proof"
         );
-        assert!(!links.undo_allowed_at(&claims, None, now));
+        assert_eq!(at(&claims, None, UndoAction::Unsubscribe, now), None);
     }
 
     #[test]

@@ -24,11 +24,11 @@ use axum::{
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::{LinkClaims, LinkError, LinkKind};
+use super::{LinkClaims, LinkError, LinkKind, UndoAction};
 use crate::{
     http::{form::FormFields, language, page_error::server_error, security::is_same_site},
     state::AppState,
-    store::{apply_change, ChangeError, ChangeOp, ChangeRequest},
+    store::{apply_change, ChangeError, ChangeOp, ChangeRequest, Grant},
 };
 
 pub fn router() -> Router<AppState> {
@@ -224,10 +224,7 @@ impl Target {
     }
 
     fn address_kind(&self) -> AddressKind {
-        match super::token::channel_name(self.claims.channel) {
-            Some("sms" | "voice") => AddressKind::Phone,
-            _ => AddressKind::Email,
-        }
+        super::address_kind(&self.claims)
     }
 }
 
@@ -238,7 +235,8 @@ async fn unsubscribe_page(
     LinkToken(token): LinkToken,
 ) -> Response {
     let target = match load_target(&state, &mut page, &token, LinkKind::Unsubscribe).await {
-        Ok(t) => t,
+        Ok(t) if !t.outdated => t,
+        Ok(_) => return outdated_link(&page),
         Err(r) => return r,
     };
     let action_url = format!("/u/{token}");
@@ -269,6 +267,15 @@ enum Choice {
     Page(String),
 }
 
+/// What a choice will do, decided before anything is written: the change (with the grant the
+/// link or the undo proof gives it), the words of the outcome, and the undo it offers once made.
+struct Plan {
+    change: Option<(ChangeOp, Grant)>,
+    title: String,
+    message: String,
+    undo: Option<(Undo, UndoAction)>,
+}
+
 /// `POST /u/{token}`.
 async fn unsubscribe_post(
     State(state): State<AppState>,
@@ -287,26 +294,16 @@ async fn unsubscribe_post(
                 .into_response()
         }
     };
-    let field = |name: &str| fields.get(name);
-    let choice = match field("action") {
+    let choice = match fields.get("action") {
         None => Choice::OneClick,
         Some(a) => Choice::Page(a),
     };
     let target = match load_target(&state, &mut page, &token, LinkKind::Unsubscribe).await {
-        Ok(t) => t,
-        Err(r) => {
-            return match choice {
-                // Mail providers read plain text; keep the 4xx status.
-                Choice::OneClick => (
-                    r.status(),
-                    "This unsubscribe link is not valid; nothing was changed.\n",
-                )
-                    .into_response(),
-                Choice::Page(_) => r,
-            };
-        }
+        Ok(t) if !t.outdated => t,
+        // A link mailed before the address was corrected proves nothing (DESIGN §3.2).
+        Ok(_) => return plain_for_one_click(&choice, outdated_link(&page)),
+        Err(r) => return plain_for_one_click(&choice, r),
     };
-    let lang = page.lang;
     let action = match &choice {
         Choice::OneClick => "unsubscribe".to_owned(),
         Choice::Page(a) => a.clone(),
@@ -319,193 +316,15 @@ async fn unsubscribe_post(
         )
             .into_response();
     }
-    if action.starts_with("undo_")
-        && !state
-            .links
-            .undo_allowed(&target.claims, field("undo").as_deref())
-    {
-        return problem(
-            &page,
-            StatusCode::FORBIDDEN,
-            tr!(lang, "link-undo-expired-heading"),
-            tr!(lang, "link-undo-expired-text"),
-        );
-    }
-    let (op, actor, title, message, mut undo): (
-        Option<ChangeOp>,
-        Actor,
-        String,
-        String,
-        Option<Undo>,
-    ) = match action.as_str() {
-        "unsubscribe" => match &target.topic {
-            Some(t) if t.required => (
-                None,
-                Actor::OneClick,
-                tr!(lang, "outcome-required-heading", topic = t.name.as_str()),
-                tr!(lang, "outcome-required-text", topic = t.name.as_str()),
-                None,
-            ),
-            Some(t) => (
-                Some(ChangeOp::Subscribed {
-                    topic: t.key.clone(),
-                    subscribed: false,
-                }),
-                Actor::OneClick,
-                tr!(lang, "outcome-unsubscribed"),
-                tr!(lang, "outcome-unsubscribed-topic", topic = t.name.as_str()),
-                Some(Undo::new(
-                    "undo_unsubscribe",
-                    None,
-                    tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
-                )),
-            ),
-            None => (
-                Some(ChangeOp::UnsubscribedAll(true)),
-                Actor::OneClick,
-                tr!(lang, "outcome-unsubscribed"),
-                tr!(lang, "outcome-unsubscribed-all"),
-                Some(Undo::new(
-                    "undo_everything",
-                    None,
-                    tr!(lang, "undo-subscribe-again"),
-                )),
-            ),
-        },
-        "everything" => (
-            Some(ChangeOp::UnsubscribedAll(true)),
-            Actor::OneClick,
-            tr!(lang, "outcome-unsubscribed-everything"),
-            tr!(lang, "outcome-unsubscribed-all"),
-            Some(Undo::new(
-                "undo_everything",
-                None,
-                tr!(lang, "undo-subscribe-again"),
-            )),
-        ),
-        "less_often" => {
-            let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
-                return refused(&page, "link-no-topic-heading", "link-no-topic-text");
-            };
-            let Some(frequency) = field("frequency").and_then(|f| Frequency::parse(&f).ok()) else {
-                return refused(
-                    &page,
-                    "link-choose-how-often-heading",
-                    "link-choose-how-often-text",
-                );
-            };
-            (
-                Some(ChangeOp::Frequency {
-                    topic: t.key.clone(),
-                    frequency,
-                }),
-                Actor::Customer,
-                tr!(lang, "outcome-less-often"),
-                tr!(
-                    lang,
-                    "outcome-less-often-text",
-                    topic = t.name.as_str(),
-                    frequency = frequency_words(&lang, frequency)
-                ),
-                Some(Undo::new(
-                    "undo_frequency",
-                    Some(t.frequency.as_str().to_owned()),
-                    tr!(lang, "undo-as-before"),
-                )),
-            )
-        }
-        "undo_unsubscribe" => {
-            let Some(t) = target.topic.as_ref() else {
-                return refused(&page, "link-nothing-to-undo", "link-no-topic-text");
-            };
-            (
-                Some(ChangeOp::Subscribed {
-                    topic: t.key.clone(),
-                    subscribed: true,
-                }),
-                Actor::Customer,
-                tr!(lang, "outcome-subscribed-again"),
-                tr!(lang, "outcome-keep-getting", topic = t.name.as_str()),
-                None,
-            )
-        }
-        "undo_everything" => (
-            Some(ChangeOp::UnsubscribedAll(false)),
-            Actor::Customer,
-            tr!(lang, "outcome-subscribed-again"),
-            tr!(lang, "outcome-earlier-choices"),
-            None,
-        ),
-        "undo_frequency" => {
-            let (Some(t), Some(frequency)) = (
-                target.topic.as_ref(),
-                field("value").and_then(|f| Frequency::parse(&f).ok()),
-            ) else {
-                return refused(&page, "link-nothing-to-undo", "link-form-incomplete");
-            };
-            (
-                Some(ChangeOp::Frequency {
-                    topic: t.key.clone(),
-                    frequency,
-                }),
-                Actor::Customer,
-                tr!(lang, "outcome-changed-back"),
-                tr!(
-                    lang,
-                    "outcome-changed-back-text",
-                    topic = t.name.as_str(),
-                    frequency = frequency_words(&lang, frequency)
-                ),
-                None,
-            )
-        }
-        other => {
-            return problem(
-                &page,
-                StatusCode::BAD_REQUEST,
-                tr!(lang, "link-unknown-choice-heading"),
-                tr!(
-                    lang,
-                    "link-unknown-choice-text",
-                    choice = format!("{other:?}")
-                ),
-            );
-        }
+    let plan = match plan_choice(&state, &page, &target, &action, &fields) {
+        Ok(plan) => plan,
+        Err(r) => return r,
     };
-    if let Some(op) = op {
-        let req = ChangeRequest {
-            contact_id: target.claims.contact_id,
-            actor,
-            reason: None,
-            meta: Some(json!({"source": "unsubscribe link", "action": action})),
-            ops: vec![op],
-            said_at: Some(target.address_kind()),
-            consent_at: None,
-            together: Vec::new(),
-            keep_session: None,
-        };
-        match apply_change(&state.store, &req).await {
-            // An undo only for a change this request made: repeating an old unsubscribe hands
-            // out no way to re-subscribe.
-            Ok(Some(_)) => {
-                if let Some(u) = undo.as_mut() {
-                    u.proof = state.links.undo_proof(&target.claims);
-                }
-            }
-            Ok(None) => undo = None,
-            Err(ChangeError::UnknownContact) => return gone_contact(&page),
-            Err(ChangeError::Database(e)) => return server_error(e),
-            Err(ChangeError::Internal(e)) => return server_error(format!("{e:#}")),
-            Err(e) => {
-                return problem(
-                    &page,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    tr!(lang, "link-cant-change"),
-                    e.to_string(),
-                )
-            }
-        }
-    }
+    let undo = match commit(&state, &page, &target, &action, plan.change, plan.undo).await {
+        Ok(undo) => undo,
+        Err(r) => return r,
+    };
+    let (lang, title, message) = (page.lang, plan.title, plan.message);
     match choice {
         Choice::OneClick => (
             StatusCode::OK,
@@ -525,6 +344,281 @@ async fn unsubscribe_post(
             });
             ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
         }
+    }
+}
+
+/// A refusal as a one-click POST gets it: mail providers read plain text; the 4xx is kept.
+fn plain_for_one_click(choice: &Choice, page: Response) -> Response {
+    match choice {
+        Choice::OneClick => (
+            page.status(),
+            "This unsubscribe link is not valid; nothing was changed.\n",
+        )
+            .into_response(),
+        Choice::Page(_) => page,
+    }
+}
+
+/// The page for a link mailed to an address the contact no longer has.
+fn outdated_link(page: &Page) -> Response {
+    refused_with(
+        page,
+        StatusCode::GONE,
+        "link-outdated-heading",
+        "link-outdated-text",
+    )
+}
+
+fn refused_with(page: &Page, status: StatusCode, heading: &str, text: &str) -> Response {
+    problem(page, status, page.lang.t(heading), page.lang.t(text))
+}
+
+/// Plans what `action` does with the link's target. Pure but for reading the undo proof.
+// A refusal is the page to answer with; it is made once per request.
+#[allow(clippy::result_large_err)]
+fn plan_choice(
+    state: &AppState,
+    page: &Page,
+    target: &Target,
+    action: &str,
+    fields: &FormFields,
+) -> Result<Plan, Response> {
+    let lang = page.lang;
+    let contact = target.claims.contact_id;
+    let kind = target.address_kind();
+    let tighten = |actor| Grant::unsubscribe_link(contact, kind, actor);
+    let plan = |change, title, message, undo| Plan {
+        change,
+        title,
+        message,
+        undo,
+    };
+    if let Some(undo) = UndoAction::parse(action) {
+        let Some(seq) = state
+            .links
+            .undoable(&target.claims, fields.get("undo").as_deref(), undo)
+        else {
+            return Err(undo_refused(page));
+        };
+        let (op, title, message) = plan_undo(page, target, undo, fields)?;
+        return Ok(plan(
+            Some((op, Grant::undo(contact, seq, kind))),
+            title,
+            message,
+            None,
+        ));
+    }
+    let everything = || {
+        plan(
+            Some((ChangeOp::UnsubscribedAll(true), tighten(Actor::OneClick))),
+            tr!(lang, "outcome-unsubscribed"),
+            tr!(lang, "outcome-unsubscribed-all"),
+            Some((
+                Undo::new("undo_everything", None, tr!(lang, "undo-subscribe-again")),
+                UndoAction::Everything,
+            )),
+        )
+    };
+    Ok(match action {
+        "unsubscribe" => match &target.topic {
+            Some(t) if t.required => plan(
+                None,
+                tr!(lang, "outcome-required-heading", topic = t.name.as_str()),
+                tr!(lang, "outcome-required-text", topic = t.name.as_str()),
+                None,
+            ),
+            Some(t) => plan(
+                Some((
+                    ChangeOp::Subscribed {
+                        topic: t.key.clone(),
+                        subscribed: false,
+                    },
+                    tighten(Actor::OneClick),
+                )),
+                tr!(lang, "outcome-unsubscribed"),
+                tr!(lang, "outcome-unsubscribed-topic", topic = t.name.as_str()),
+                Some((
+                    Undo::new(
+                        "undo_unsubscribe",
+                        None,
+                        tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
+                    ),
+                    UndoAction::Unsubscribe,
+                )),
+            ),
+            None => everything(),
+        },
+        "everything" => Plan {
+            title: tr!(lang, "outcome-unsubscribed-everything"),
+            ..everything()
+        },
+        "less_often" => {
+            let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
+                return Err(refused(page, "link-no-topic-heading", "link-no-topic-text"));
+            };
+            // Less often is a lower frequency than today's: a link only tightens (DESIGN §3.2).
+            let Some(frequency) = fields
+                .get("frequency")
+                .and_then(|f| Frequency::parse(&f).ok())
+                .filter(|f| *f > t.frequency)
+            else {
+                return Err(refused(
+                    page,
+                    "link-choose-how-often-heading",
+                    "link-choose-how-often-text",
+                ));
+            };
+            plan(
+                Some((
+                    ChangeOp::Frequency {
+                        topic: t.key.clone(),
+                        frequency,
+                    },
+                    tighten(Actor::Customer),
+                )),
+                tr!(lang, "outcome-less-often"),
+                tr!(
+                    lang,
+                    "outcome-less-often-text",
+                    topic = t.name.as_str(),
+                    frequency = frequency_words(&lang, frequency)
+                ),
+                Some((
+                    Undo::new(
+                        "undo_frequency",
+                        Some(t.frequency.as_str().to_owned()),
+                        tr!(lang, "undo-as-before"),
+                    ),
+                    UndoAction::Frequency,
+                )),
+            )
+        }
+        other => {
+            return Err(problem(
+                page,
+                StatusCode::BAD_REQUEST,
+                tr!(lang, "link-unknown-choice-heading"),
+                tr!(
+                    lang,
+                    "link-unknown-choice-text",
+                    choice = format!("{other:?}")
+                ),
+            ))
+        }
+    })
+}
+
+/// What an undo button asks to put back; the change function checks that it is exactly what
+/// the proof's change took away.
+// A refusal is the page to answer with; it is made once per request.
+#[allow(clippy::result_large_err)]
+fn plan_undo(
+    page: &Page,
+    target: &Target,
+    undo: UndoAction,
+    fields: &FormFields,
+) -> Result<(ChangeOp, String, String), Response> {
+    let lang = page.lang;
+    Ok(match undo {
+        UndoAction::Unsubscribe => {
+            let Some(t) = target.topic.as_ref() else {
+                return Err(refused(page, "link-nothing-to-undo", "link-no-topic-text"));
+            };
+            (
+                ChangeOp::Subscribed {
+                    topic: t.key.clone(),
+                    subscribed: true,
+                },
+                tr!(lang, "outcome-subscribed-again"),
+                tr!(lang, "outcome-keep-getting", topic = t.name.as_str()),
+            )
+        }
+        UndoAction::Everything => (
+            ChangeOp::UnsubscribedAll(false),
+            tr!(lang, "outcome-subscribed-again"),
+            tr!(lang, "outcome-earlier-choices"),
+        ),
+        UndoAction::Frequency => {
+            let (Some(t), Some(frequency)) = (
+                target.topic.as_ref(),
+                fields.get("value").and_then(|f| Frequency::parse(&f).ok()),
+            ) else {
+                return Err(refused(
+                    page,
+                    "link-nothing-to-undo",
+                    "link-form-incomplete",
+                ));
+            };
+            (
+                ChangeOp::Frequency {
+                    topic: t.key.clone(),
+                    frequency,
+                },
+                tr!(lang, "outcome-changed-back"),
+                tr!(
+                    lang,
+                    "outcome-changed-back-text",
+                    topic = t.name.as_str(),
+                    frequency = frequency_words(&lang, frequency)
+                ),
+            )
+        }
+    })
+}
+
+fn undo_refused(page: &Page) -> Response {
+    refused_with(
+        page,
+        StatusCode::FORBIDDEN,
+        "link-undo-expired-heading",
+        "link-undo-expired-text",
+    )
+}
+
+/// Applies the planned change; returns the undo to offer, signed for the change just made (an
+/// undo only for a change this request made: repeating an old unsubscribe hands out no way to
+/// re-subscribe).
+async fn commit(
+    state: &AppState,
+    page: &Page,
+    target: &Target,
+    action: &str,
+    change: Option<(ChangeOp, Grant)>,
+    undo: Option<(Undo, UndoAction)>,
+) -> Result<Option<Undo>, Response> {
+    let Some((op, grant)) = change else {
+        return Ok(None);
+    };
+    let undoing = grant.undoes().is_some();
+    let req = ChangeRequest {
+        contact_id: target.claims.contact_id,
+        grant,
+        reason: None,
+        meta: Some(json!({"source": "unsubscribe link", "action": action})),
+        ops: vec![op],
+        said_at: Some(target.address_kind()),
+        consent_at: None,
+        together: Vec::new(),
+        keep_session: None,
+    };
+    match apply_change(&state.store, &req).await {
+        Ok(Some(committed)) => Ok(undo.map(|(mut u, action)| {
+            u.proof = state
+                .links
+                .undo_proof(&target.claims, committed.seq, action);
+            u
+        })),
+        Ok(None) => Ok(None),
+        Err(ChangeError::NotPermitted(_)) if undoing => Err(undo_refused(page)),
+        Err(ChangeError::UnknownContact) => Err(gone_contact(page)),
+        Err(ChangeError::Database(e)) => Err(server_error(e)),
+        Err(ChangeError::Internal(e)) => Err(server_error(format!("{e:#}"))),
+        Err(e) => Err(problem(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr!(page.lang, "link-cant-change"),
+            e.to_string(),
+        )),
     }
 }
 
@@ -582,7 +676,7 @@ async fn not_me_post(
     };
     let req = ChangeRequest {
         contact_id: target.claims.contact_id,
-        actor: Actor::OneClick,
+        grant: Grant::not_me(target.claims.contact_id, target.address_kind()),
         reason: Some("reported through a “not me” link".to_owned()),
         meta: Some(json!({"source": "not-me link"})),
         ops: vec![ChangeOp::DisputeAddress(target.address_kind())],

@@ -36,6 +36,9 @@ pub enum LinkKind {
     /// Not a link: the proof an undo button carries that the change it undoes was made just now
     /// (it is posted to the unsubscribe link it came from).
     Undo,
+    /// Not a link: the proof a preferences link's page carries in `?saved=` that the change it
+    /// describes was made through it just now.
+    Saved,
 }
 
 impl LinkKind {
@@ -45,6 +48,7 @@ impl LinkKind {
             LinkKind::Preferences => b'p',
             LinkKind::NotMe => b'n',
             LinkKind::Undo => b'r',
+            LinkKind::Saved => b's',
         }
     }
 
@@ -54,6 +58,7 @@ impl LinkKind {
             b'p' => Some(LinkKind::Preferences),
             b'n' => Some(LinkKind::NotMe),
             b'r' => Some(LinkKind::Undo),
+            b's' => Some(LinkKind::Saved),
             _ => None,
         }
     }
@@ -65,6 +70,7 @@ impl LinkKind {
             LinkKind::Preferences => "p",
             LinkKind::NotMe => "n",
             LinkKind::Undo => "u",
+            LinkKind::Saved => "p",
         }
     }
 }

@@ -78,6 +78,34 @@ impl Store {
 
     /// The records a person signed in by email manages: the signed-in one first, then every
     /// other live record holding that email address with no open "not me" report on it.
+    /// What a customer session signed in by `email` reaches (DESIGN §3.2): every live record
+    /// whose **verified** email is that address and not reported as someone else's, the
+    /// session's own record first. Empty when even that record no longer qualifies.
+    pub async fn records_verified_at(
+        &self,
+        contact_id: i64,
+        email: &str,
+    ) -> anyhow::Result<Vec<i64>> {
+        let mut records: Vec<i64> = sqlx::query_scalar(
+            "SELECT c.id FROM contacts c
+             WHERE c.erased_at IS NULL AND lower(c.email) = lower($1) AND c.email_verified = $2
+               AND NOT EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
+                                 AND d.kind = 'email' AND d.resolved_at IS NULL)
+             ORDER BY c.id",
+        )
+        .bind(email)
+        .bind(true)
+        .fetch_all(self.reader())
+        .await?;
+        match records.iter().position(|&id| id == contact_id) {
+            Some(at) => {
+                records[..=at].rotate_right(1);
+                Ok(records)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
     pub async fn records_of_person(&self, contact_id: i64) -> anyhow::Result<Vec<i64>> {
         let others: Vec<i64> = sqlx::query_scalar(
             "SELECT c.id FROM contacts c JOIN contacts me ON me.id = $1

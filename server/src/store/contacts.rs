@@ -1,6 +1,6 @@
 //! Contacts and their sign-in tokens.
 
-use app::domain::{Actor, ContactRef};
+use app::domain::ContactRef;
 use sqlx::Row;
 
 use anyhow::Context;
@@ -9,7 +9,7 @@ use crate::store::FieldChange;
 
 use super::{
     apply_change_in, now_ms, sessions::LinkPurpose, sha256_hex, ChangeError, ChangeOp,
-    ChangeRequest, Store,
+    ChangeRequest, Grant, Store,
 };
 
 /// How long a magic sign-in link works (DESIGN §4).
@@ -22,7 +22,7 @@ impl Store {
     pub async fn upsert_contact(
         &self,
         reference: &ContactRef,
-        actor: Actor,
+        grant: Grant,
         details: Vec<ChangeOp>,
     ) -> Result<(i64, bool), ChangeError> {
         let now = now_ms();
@@ -57,7 +57,7 @@ impl Store {
         };
         let req = ChangeRequest {
             contact_id: id,
-            actor,
+            grant,
             reason: None,
             meta: None,
             ops: details,
@@ -107,7 +107,7 @@ impl Store {
     pub async fn erase_contact(
         &self,
         reference: &ContactRef,
-        actor: Actor,
+        grant: Grant,
         reason: Option<String>,
     ) -> Result<bool, ChangeError> {
         let now = now_ms();
@@ -135,7 +135,7 @@ impl Store {
         }
         let req = ChangeRequest {
             contact_id: id,
-            actor,
+            grant,
             reason,
             meta: None,
             ops: vec![ChangeOp::Erase],
@@ -275,6 +275,18 @@ async fn every_address(
         add(&kind, &address);
     }
     Ok(found)
+}
+
+impl Store {
+    /// Whether an address was erased (and so is never added again).
+    pub async fn suppressed(&self, kind: &str, address: &str) -> anyhow::Result<bool> {
+        let hit: Option<String> =
+            sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
+                .bind(suppression_hash(kind, address))
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(hit.is_some())
+    }
 }
 
 /// The stored form of an erased address: SHA-256 of kind and lowercased address.

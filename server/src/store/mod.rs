@@ -32,7 +32,7 @@ use std::time::Duration;
 
 pub use changes::{
     apply_change, apply_change_if, apply_change_in, apply_changes, ChangeError, ChangeOp,
-    ChangeRequest, Committed, FieldChange,
+    ChangeRequest, Committed, FieldChange, Grant,
 };
 pub use topics::parse_topics_toml as parse_topics_toml_checked;
 

@@ -119,10 +119,19 @@ impl Store {
         Ok(token)
     }
 
-    /// Starts a customer session and returns its id (the cookie value); only the hash is stored.
-    pub async fn create_customer_session(&self, contact_id: i64) -> anyhow::Result<String> {
-        self.create_session(SessionOwner::Contact(contact_id), SESSION_TTL_MS)
-            .await
+    /// Starts a customer session for the contact, signed in by `email` (the address the used
+    /// link was mailed to), and returns its id (the cookie value); only the hash is stored. The
+    /// session covers the records whose verified email is that address (DESIGN §3.2).
+    pub async fn create_customer_session(
+        &self,
+        contact_id: i64,
+        email: &str,
+    ) -> anyhow::Result<String> {
+        self.create_session(
+            SessionOwner::Contact(contact_id, email.to_lowercase()),
+            SESSION_TTL_MS,
+        )
+        .await
     }
 
     /// Starts a session of either kind: a new random id, stored only as its SHA-256.
@@ -131,15 +140,15 @@ impl Store {
         owner: SessionOwner,
         ttl_ms: i64,
     ) -> anyhow::Result<String> {
-        let (kind, contact_id, staff_id) = match owner {
-            SessionOwner::Contact(id) => ("customer", Some(id), None),
-            SessionOwner::Staff(id) => ("staff", None, Some(id)),
+        let (kind, contact_id, staff_id, email) = match owner {
+            SessionOwner::Contact(id, email) => ("customer", Some(id), None, Some(email)),
+            SessionOwner::Staff(id) => ("staff", None, Some(id), None),
         };
         let id = random_token(32);
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (id_hash, kind, contact_id, staff_id, created_at, expires_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $5)",
+            "INSERT INTO sessions (id_hash, kind, contact_id, staff_id, created_at, expires_at, last_seen_at, email)
+             VALUES ($1, $2, $3, $4, $5, $6, $5, $7)",
         )
         .bind(sha256_hex(id.as_bytes()))
         .bind(kind)
@@ -147,6 +156,7 @@ impl Store {
         .bind(staff_id)
         .bind(now)
         .bind(now + ttl_ms)
+        .bind(email)
         .execute(self.writer())
         .await?;
         Ok(id)
@@ -154,14 +164,49 @@ impl Store {
 
     /// The contact of a live customer session.
     pub async fn customer_session(&self, id: &str) -> anyhow::Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT s.contact_id FROM sessions s JOIN contacts c ON c.id = s.contact_id
-             WHERE s.id_hash = $1 AND s.kind = 'customer' AND s.expires_at > $2 AND c.erased_at IS NULL",
+        Ok(self
+            .customer_session_email(id)
+            .await?
+            .map(|(contact, _)| contact))
+    }
+
+    /// The contact of a live customer session and the address it was signed in by. A session
+    /// from before sessions kept their address proves none, and is no session.
+    pub async fn customer_session_email(&self, id: &str) -> anyhow::Result<Option<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT s.contact_id, s.email FROM sessions s JOIN contacts c ON c.id = s.contact_id
+             WHERE s.id_hash = $1 AND s.kind = 'customer' AND s.expires_at > $2
+               AND c.erased_at IS NULL AND s.email IS NOT NULL",
         )
         .bind(sha256_hex(id.as_bytes()))
         .bind(now_ms())
         .fetch_optional(self.reader())
         .await?)
+    }
+
+    /// The address typed on the preference page that waits for its confirmation (DESIGN §4).
+    pub async fn pending_email(&self, contact_id: i64) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT pending_email FROM contacts WHERE id = $1 AND erased_at IS NULL",
+        )
+        .bind(contact_id)
+        .fetch_optional(self.reader())
+        .await?
+        .flatten())
+    }
+
+    /// Sets (or, with `None`, withdraws) the address waiting for confirmation.
+    pub async fn set_pending_email(
+        &self,
+        contact_id: i64,
+        email: Option<&str>,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE contacts SET pending_email = $2 WHERE id = $1")
+            .bind(contact_id)
+            .bind(email)
+            .execute(self.writer())
+            .await?;
+        Ok(())
     }
 
     /// The language of the contact a live customer session is for (the page's language).
@@ -244,8 +289,9 @@ impl Store {
 }
 
 /// Who a session belongs to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum SessionOwner {
-    Contact(i64),
+    /// The contact, and the address (lower case) the session was signed in by.
+    Contact(i64, String),
     Staff(i64),
 }

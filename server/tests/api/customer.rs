@@ -246,9 +246,15 @@ both_backends! {
         let mails = app.wait_for_mails(1).await;
         let (_, page) = app.get_page(res.headers()["location"].to_str().unwrap(), Some(&cookie)).await;
 
-        assert!(page.contains("Set the email address to ann.new@example.org") && page.contains("Not confirmed yet"), "{page}");
+        assert!(page.contains("Waiting for confirmation: we sent a link to ann.new@example.org"), "{page}");
+        assert!(!page.contains("Set the email address to"), "nothing changes before the new address confirms: {page}");
+        let unchanged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE ref = 'demo-ann' AND email = 'ann.demo@example.com'")
+            .fetch_one(app.store.reader()).await.unwrap();
+        assert_eq!(unchanged, 1, "the record keeps its address until then");
         assert!(mails[0].contains("To: ann.new@example.org") && mails[0].contains("Confirm"));
-        sign_in(&app, &link_token(&mails[0])).await;
+        let confirmed = sign_in(&app, &link_token(&mails[0])).await;
+        let (_, page) = app.get_page("/preferences", Some(&confirmed)).await;
+        assert!(!page.contains("Waiting for confirmation"), "{page}");
         let verified: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM contacts WHERE ref = 'demo-ann' AND email = 'ann.new@example.org' AND email_verified = $1",
         )
@@ -266,7 +272,7 @@ both_backends! {
         let token = seed(&app).await;
         let cookie = sign_in(&app, &token).await;
         app.store
-            .erase_contact(&app::domain::ContactRef::parse("demo-ben").unwrap(), app::domain::Actor::System, None)
+            .erase_contact(&app::domain::ContactRef::parse("demo-ben").unwrap(), server::store::Grant::system(), None)
             .await
             .unwrap();
         let ledger = count(&app.store, "ledger").await;

@@ -192,7 +192,7 @@ both_backends! {
             .unwrap();
         let gone = app::domain::ContactRef::parse("crm-max").unwrap();
         assert!(store
-            .erase_contact(&gone, app::domain::Actor::System, None)
+            .erase_contact(&gone, server::store::Grant::system(), None)
             .await
             .unwrap());
         let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE erased_at IS NULL")

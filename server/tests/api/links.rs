@@ -1,7 +1,7 @@
 //! Links in messages (DESIGN §3): one-click unsubscribe, the pages behind links, signing and
 //! rotation — over HTTP, on both backends.
 
-use app::domain::{Actor, TopicKey};
+use app::domain::TopicKey;
 use server::{
     links::{LinkClaims, LinkCodec, LinkKey, LinkKind, LinkSubject, Links},
     store::{apply_change, ChangeOp, ChangeRequest, Store},
@@ -14,7 +14,7 @@ async fn seed(app: &TestApp) {
     server::demo::seed(&app.store, &base).await.unwrap();
 }
 
-async fn ids(store: &Store, contact: &str, topic: &str) -> (i64, i64) {
+pub(crate) async fn ids(store: &Store, contact: &str, topic: &str) -> (i64, i64) {
     let c: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE ref = $1")
         .bind(contact)
         .fetch_one(store.reader())
@@ -31,7 +31,7 @@ async fn ids(store: &Store, contact: &str, topic: &str) -> (i64, i64) {
 async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
     let req = ChangeRequest {
         contact_id,
-        actor: Actor::Customer,
+        grant: server::store::Grant::system(),
         reason: None,
         meta: None,
         ops: vec![ChangeOp::Subscribed {
@@ -64,7 +64,7 @@ pub(crate) async fn link(app: &TestApp, kind: LinkKind, contact: &str, topic: &s
     url.trim_start_matches("http://x").to_owned()
 }
 
-async fn subscribed(store: &Store, contact_id: i64, topic_id: i64) -> Option<bool> {
+pub(crate) async fn subscribed(store: &Store, contact_id: i64, topic_id: i64) -> Option<bool> {
     let v: Option<String> = sqlx::query_scalar(
         "SELECT CASE WHEN subscribed THEN 'yes' ELSE 'no' END FROM preferences WHERE contact_id = $1 AND topic_id = $2",
     )
@@ -201,7 +201,7 @@ both_backends! {
 }
 
 /// The proof an outcome page's undo button carries.
-fn undo_proof(page: &str) -> String {
+pub(crate) fn undo_proof(page: &str) -> String {
     let needle = r#"name="undo" value=""#;
     let at = page
         .find(needle)

@@ -9,6 +9,7 @@ mod customer;
 mod durability;
 mod edges;
 mod freshness;
+mod grants;
 mod hostile;
 mod layout;
 mod links;

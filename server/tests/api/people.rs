@@ -149,8 +149,8 @@ both_backends! {
         let scheduler = Api::other(&app, "Scheduler").await;
         crm.put("/contacts/crm-88", json!({"email": "pat@example.com"})).await;
         scheduler.put("/contacts/appt-4411", json!({"email": "PAT@example.com"})).await;
-        let answer = crm.decide("crm-88", "account", "email", "transactional").await;
-        let path = url::Url::parse(answer["links"]["unsubscribe"].as_str().unwrap()).unwrap().path().to_owned();
+        // The account topic's mail carries no unsubscribe link (DESIGN §3.2); a newsletter's would.
+        let path = crate::links::link(&app, server::links::LinkKind::Unsubscribe, "crm-88", "account").await;
         app.post_form_from(&path, &path, None, &[("action", "everything")]).await;
         staff_user(&app, "agent@staff.example", Role::Agent).await;
         let agent = login(&app, "agent@staff.example").await;

@@ -1,7 +1,7 @@
 //! The staff console: passwords, sign-in and lockout, roles, changes on a contact's behalf,
 //! disputed addresses, admin pages — over HTTP, on both backends.
 
-use app::domain::{Actor, AddressKind};
+use app::domain::AddressKind;
 use server::{
     staff::users::{hash_password, verify_password_blocking, Role},
     store::{apply_change, ChangeOp, ChangeRequest},
@@ -320,7 +320,7 @@ both_backends! {
         let ann = ann_id(&app).await;
         for kind in [AddressKind::Email, AddressKind::Phone] {
             apply_change(&app.store, &ChangeRequest {
-                contact_id: ann, actor: Actor::OneClick, reason: None, meta: None,
+                contact_id: ann, grant: server::store::Grant::not_me(ann, kind), reason: None, meta: None,
                 ops: vec![ChangeOp::DisputeAddress(kind)],
                 said_at: None,
                 consent_at: None,
@@ -565,7 +565,7 @@ both_backends! {
         staff_user(&app, "agent@staff.example", Role::Agent).await;
         let agent = login(&app, "agent@staff.example").await;
         app.store
-            .erase_contact(&app::domain::ContactRef::parse("demo-ben").unwrap(), Actor::System, None)
+            .erase_contact(&app::domain::ContactRef::parse("demo-ben").unwrap(), server::store::Grant::system(), None)
             .await
             .unwrap();
         let ledger = count(&app.store, "ledger").await;
@@ -689,7 +689,7 @@ both_backends! {
         staff_user(&app, "agent@staff.example", Role::Agent).await;
         let agent = login(&app, "agent@staff.example").await;
         apply_change(&app.store, &ChangeRequest {
-            contact_id: ann_id(&app).await, actor: Actor::OneClick, reason: None, meta: None,
+            contact_id: ann_id(&app).await, grant: server::store::Grant::not_me(ann_id(&app).await, AddressKind::Email), reason: None, meta: None,
             ops: vec![ChangeOp::DisputeAddress(AddressKind::Email)],
             said_at: None,
             consent_at: None,

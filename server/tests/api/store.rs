@@ -1,7 +1,7 @@
 //! The store: the single change function, the ledger and the outbox, on both backends.
 
 use app::domain::{
-    Actor, AddressKind, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, PauseUntil,
+    AddressKind, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, PauseUntil,
     TimeZoneName, TopicKey,
 };
 use serde_json::{json, Value};
@@ -33,7 +33,7 @@ async fn seeded(store: &Store, reference: &str) -> i64 {
     let (id, created) = store
         .upsert_contact(
             &ContactRef::parse(reference).unwrap(),
-            Actor::System,
+            server::store::Grant::system(),
             vec![ChangeOp::Email {
                 email: Some(Email::parse("ann@example.com").unwrap()),
                 verified: true,
@@ -52,7 +52,7 @@ async fn four_contacts(store: &Store) -> Vec<i64> {
         let (id, _) = store
             .upsert_contact(
                 &ContactRef::parse(&format!("c-{i}")).unwrap(),
-                Actor::System,
+                server::store::Grant::system(),
                 vec![],
             )
             .await
@@ -65,7 +65,7 @@ async fn four_contacts(store: &Store) -> Vec<i64> {
 fn change(contact_id: i64, ops: Vec<ChangeOp>) -> ChangeRequest {
     ChangeRequest {
         contact_id,
-        actor: Actor::Customer,
+        grant: server::store::Grant::system(),
         reason: None,
         meta: None,
         ops,
@@ -90,6 +90,7 @@ both_backends! {
         let (ledger_before, outbox_before) = (count(&store, "ledger").await, count(&store, "outbox").await);
 
         let committed = apply_change(&store, &ChangeRequest {
+            grant: server::store::Grant::staff(7),
             reason: Some("asked at the front desk".into()),
             ..change(ann, vec![ChangeOp::Subscribed { topic: key("offers"), subscribed: true }])
         })
@@ -106,7 +107,7 @@ both_backends! {
             .await
             .unwrap();
         assert_eq!(row.get::<i64, _>("version"), committed.version);
-        assert_eq!(row.get::<String, _>("actor_kind"), "customer");
+        assert_eq!(row.get::<String, _>("actor_kind"), "staff");
         assert_eq!(row.get::<Option<String>, _>("reason").as_deref(), Some("asked at the front desk"));
         let changes: Value = serde_json::from_str(&row.get::<String, _>("changes")).unwrap();
         assert_eq!(changes, json!([{"field": "preferences.offers.subscribed", "from": false, "to": true}]));
@@ -121,7 +122,7 @@ both_backends! {
         assert_eq!(event["seq"], committed.seq);
         assert_eq!(event["version"], committed.version);
         assert_eq!(event["contact"], json!({"ref": "c-1", "email": "ann@example.com"}));
-        assert_eq!(event["actor"], json!({"kind": "customer", "id": null}));
+        assert_eq!(event["actor"], json!({"kind": "staff", "id": "7"}));
         assert_eq!(event["changes"], changes);
     }
 }
@@ -358,7 +359,7 @@ both_backends! {
         let (store, _db) = fresh_store(db).await;
         let ann = seeded(&store, "c-1").await;
 
-        let first = apply_change(&store, &ChangeRequest { actor: Actor::OneClick, ..change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Email)]) }).await.unwrap();
+        let first = apply_change(&store, &ChangeRequest { grant: server::store::Grant::not_me(ann, AddressKind::Email), ..change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Email)]) }).await.unwrap();
         let again = apply_change(&store, &change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Email)])).await.unwrap();
         let no_phone = apply_change(&store, &change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Phone)])).await;
 

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use app::domain::{Actor, ContactRef, Email, Frequency, TopicKey};
+use app::domain::{ContactRef, Email, Frequency, TopicKey};
 use axum::{
     body::Bytes, extract::State, http::HeaderMap, http::StatusCode, response::IntoResponse,
     routing::post, Router,
@@ -209,7 +209,7 @@ async fn contact(store: &Store, n: usize) -> i64 {
     store
         .upsert_contact(
             &reference,
-            Actor::System,
+            server::store::Grant::system(),
             vec![ChangeOp::Email {
                 email: Some(email),
                 verified: true,
@@ -232,7 +232,7 @@ async fn change(store: &Store, contact_id: i64, n: usize) -> i64 {
         store,
         &ChangeRequest {
             contact_id,
-            actor: Actor::Customer,
+            grant: server::store::Grant::system(),
             reason: None,
             meta: None,
             ops: vec![ChangeOp::Frequency {

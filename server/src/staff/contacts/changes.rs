@@ -4,7 +4,7 @@
 
 use app::{
     domain::{
-        Actor, AddressKind, Channel, ChannelSet, Email, Frequency, Locale, ParseError, PauseUntil,
+        AddressKind, Channel, ChannelSet, Email, Frequency, Locale, ParseError, PauseUntil,
         QuietHours, TimeZoneName, TopicKey, WeeklyCap,
     },
     pages::staff::{contacts::DetailsDraft, Flash},
@@ -22,7 +22,7 @@ use crate::{
     mail::templates,
     staff::{see_other, FormFields, Staff, StaffUser},
     state::AppState,
-    store::{apply_change, ChangeError, ChangeOp, ChangeRequest, FieldChange},
+    store::{apply_change, ChangeError, ChangeOp, ChangeRequest, FieldChange, Grant},
     words::describe,
 };
 
@@ -101,7 +101,7 @@ async fn apply_for_contact(
 ) -> Result<bool, ChangeError> {
     let req = ChangeRequest {
         contact_id,
-        actor: Actor::Staff(user.id),
+        grant: Grant::staff(user.id),
         reason: Some(reason.clone()),
         meta: Some(json!({"source": "staff console"})),
         ops,

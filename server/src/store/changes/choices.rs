@@ -142,7 +142,10 @@ pub(super) async fn address_choices_in(
             }
         }
     }
-    let person = matches!(req.actor, Actor::Customer | Actor::OneClick | Actor::Reply);
+    let person = matches!(
+        req.grant.actor(),
+        Actor::Customer | Actor::OneClick | Actor::Reply
+    );
     if let Some(said_at) = req.said_at.filter(|_| person) {
         for scope in address::tightened(changes) {
             for (kind, address) in holders(&scope, Some(said_at), addresses) {
@@ -158,7 +161,7 @@ pub(super) async fn address_choices_in(
                     topic_id,
                     now,
                     req.contact_id,
-                    req.actor.kind(),
+                    req.grant.actor().kind(),
                 )
                 .await?;
                 if fresh {
@@ -279,7 +282,7 @@ pub(super) async fn inherit_in(
     ops.extend(opt_outs.map(ChangeOp::ChannelOptOuts));
     let req = ChangeRequest {
         contact_id,
-        actor: Actor::System,
+        grant: super::Grant::system(),
         reason: Some(format!(
             "inherited: the person opted out at this {} address through another record",
             kind.as_str()

@@ -20,17 +20,19 @@ pub mod address;
 mod apply;
 mod choices;
 pub mod consent;
+mod grant;
 mod group;
 mod records;
 mod write;
 
 use app::domain::{
-    Actor, AddressKind, ChannelSet, Email, Frequency, Locale, PauseUntil, Phone, TimeZoneName,
-    TopicKey, WeeklyCap,
+    AddressKind, ChannelSet, Email, Frequency, Locale, PauseUntil, Phone, TimeZoneName, TopicKey,
+    WeeklyCap,
 };
 use serde::Serialize;
 use serde_json::Value;
 
+pub use grant::Grant;
 pub use group::Committer;
 pub use write::apply_change_in;
 
@@ -96,7 +98,9 @@ pub enum ChangeOp {
 #[derive(Debug, Clone)]
 pub struct ChangeRequest {
     pub contact_id: i64,
-    pub actor: Actor,
+    /// What the credential the request carried allows (DESIGN §3.2): who acts, on which
+    /// records and channels, and which kinds of change. The change is refused beyond it.
+    pub grant: Grant,
     pub reason: Option<String>,
     /// Where the request came from (channel, user agent…), kept with the ledger row as evidence.
     pub meta: Option<Value>,
@@ -168,6 +172,9 @@ pub enum ChangeError {
     /// carries (or it carries none).
     #[error("{0}")]
     AddressChoice(String),
+    /// The change goes beyond what the request's credential proves (DESIGN §3.2).
+    #[error("{0}")]
+    NotPermitted(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

@@ -55,6 +55,11 @@ pub(super) async fn apply_change_with(
         locale: row.try_get("locale")?,
         time_zone: row.try_get("time_zone")?,
     };
+    if !req.grant.covers(req.contact_id, &before_contact) {
+        return Err(ChangeError::NotPermitted(
+            "this record is not covered by the address you signed in with".to_owned(),
+        ));
+    }
 
     // The global settings are read only by a change that sets one of them (a one-click
     // unsubscribe from a topic doesn't): unread, they stay equal to themselves and aren't written.
@@ -89,6 +94,8 @@ pub(super) async fn apply_change_with(
         prefs,
         open_disputes,
     };
+    let applied = apply(&before, &req.ops)?;
+    req.grant.check(&before, &applied)?;
     let Applied {
         contact,
         global,
@@ -97,7 +104,7 @@ pub(super) async fn apply_change_with(
         resolutions,
         erase,
         changes,
-    } = apply(&before, &req.ops)?;
+    } = applied;
     let State {
         contact: before_contact,
         global: before_global,
@@ -131,7 +138,7 @@ pub(super) async fn apply_change_with(
     }
 
     // A sender lifts a choice the person made at an address only with consent given after it.
-    if let Actor::Sender(_) = req.actor {
+    if let Actor::Sender(_) = req.grant.actor() {
         let addresses = [
             (AddressKind::Email, before_contact.email.as_deref()),
             (AddressKind::Phone, before_contact.phone.as_deref()),
@@ -141,6 +148,9 @@ pub(super) async fn apply_change_with(
 
     if changes.is_empty() {
         return Ok(None);
+    }
+    if let Some(seq) = req.grant.undoes() {
+        spend_undo(conn, req.contact_id, seq, &changes, now).await?;
     }
     let before_contact_email = before_contact.email.clone();
 
@@ -258,7 +268,7 @@ pub(super) async fn apply_change_with(
         )
         .bind(id)
         .bind(now)
-        .bind(req.actor.id())
+        .bind(req.grant.actor().id())
         .bind(*resolution)
         .execute(&mut *conn)
         .await?;
@@ -277,7 +287,7 @@ pub(super) async fn apply_change_with(
             contact_id: req.contact_id,
             reference: before_contact.reference,
             email,
-            actor: &req.actor,
+            actor: req.grant.actor(),
             reason: req.reason.as_deref(),
             meta: req.meta.as_ref(),
             changes: &changes,
@@ -310,6 +320,47 @@ pub(super) async fn apply_change_with(
         event_type,
         changes,
     }))
+}
+
+/// An undo reverses exactly the change its proof names, made by the same record within the undo
+/// window, and only once (DESIGN §3.2): the proof is spent in the undo's transaction.
+async fn spend_undo(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    seq: i64,
+    changes: &[super::FieldChange],
+    now: i64,
+) -> Result<(), ChangeError> {
+    let original: Option<String> = sqlx::query_scalar(
+        "SELECT changes FROM ledger WHERE seq = $1 AND contact_id = $2 AND occurred_at >= $3",
+    )
+    .bind(seq)
+    .bind(contact_id)
+    .bind(now - crate::links::UNDO_WINDOW_SECS * 1000)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let original: Vec<super::FieldChange> = match original {
+        Some(json) => serde_json::from_str(&json).map_err(anyhow::Error::from)?,
+        None => Vec::new(),
+    };
+    if !super::grant::reverses(changes, &original) {
+        return Err(ChangeError::NotPermitted(
+            "this undo is for another change; nothing was changed".to_owned(),
+        ));
+    }
+    let spent = sqlx::query(
+        "INSERT INTO undone_changes (seq, undone_at) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING",
+    )
+    .bind(seq)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if spent.rows_affected() == 0 {
+        return Err(ChangeError::NotPermitted(
+            "this change was undone already".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// A live topic and the contact's choice for it (the topic's defaults when there is none), in
