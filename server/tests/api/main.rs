@@ -17,6 +17,7 @@ mod people;
 mod replies;
 mod scale_out;
 mod sender_api;
+mod smtp;
 mod staff;
 mod store;
 mod trust;
