@@ -45,6 +45,9 @@ pub struct Config {
     pub inbound_mail_domain: Option<String>,
     /// Where Attune's own SMTP listener for those mails binds (`ATTUNE_SMTP_LISTEN`; off).
     pub smtp_listen: Option<SocketAddr>,
+    /// How far that listener's clients may go; fixed (DESIGN §9), not read from the
+    /// environment.
+    pub smtp_limits: crate::inbound::smtp::Limits,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -232,6 +235,7 @@ impl Config {
         Ok(Config {
             inbound_mail_domain,
             smtp_listen,
+            smtp_limits: Default::default(),
             sms_auth_token,
             org_name,
             listen,

@@ -162,6 +162,7 @@ impl Application {
                 listener,
                 self.state.clone(),
                 domain,
+                self.state.config.smtp_limits,
             ))
         });
         http::listener::serve(self.listener, self.router, header_timeout, stop).await;

@@ -17,6 +17,10 @@ const PREFIX: &str = "unsubscribe+";
 /// A message larger than this is refused (at `DATA` over SMTP, 413 by webhook).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
+/// A message reaches at most this many of our addresses (over SMTP `452` past it, by webhook
+/// `422`): one person unsubscribing names one or two; more is someone's list.
+pub const MAX_RECIPIENTS: usize = 20;
+
 /// The `mailto:` URL for one message's unsubscribe token.
 pub fn mailto(token: &str, domain: &str) -> String {
     format!("mailto:{PREFIX}{token}@{domain}?subject=unsubscribe")
@@ -32,6 +36,26 @@ pub fn token_in<'a>(address: &'a str, domain: &str) -> Option<&'a str> {
     }
     let token = local.strip_prefix(PREFIX)?;
     (!token.is_empty()).then_some(token)
+}
+
+/// The tokens of ours that verify among `addresses`, each once, in the order first named (a
+/// forwarded message names its recipient in `To` and again in `Delivered-To`).
+pub fn tokens_of_ours<'a>(
+    state: &AppState,
+    addresses: impl IntoIterator<Item = &'a str>,
+    domain: &str,
+) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for token in addresses
+        .into_iter()
+        .filter_map(|a| token_in(a, domain))
+        .filter(|t| token_verifies(state, t))
+    {
+        if !tokens.iter().any(|t| t == token) {
+            tokens.push(token.to_owned());
+        }
+    }
+    tokens
 }
 
 /// Whether a token names a message of ours whose link still works (signature, age, kind).

@@ -228,7 +228,8 @@ async fn text_reply(
 
 /// `POST /inbound/mail`: a raw message (`message/rfc822`) as a provider forwards inbound mail;
 /// each recipient of ours (`unsubscribe+TOKEN@ATTUNE_INBOUND_MAIL_DOMAIN`) unsubscribes as its
-/// one-click link would. An automatic message changes nothing. Answers `{"applied": n}`.
+/// one-click link would, each once; more than [`mail::MAX_RECIPIENTS`] of them is refused (422).
+/// An automatic message changes nothing. Answers `{"applied": n}`.
 async fn mail_webhook(State(state): State<AppState>, body: Bytes) -> Response {
     let Some(domain) = state.config.inbound_mail_domain.as_deref() else {
         return Refused::NotConfigured.into_response();
@@ -243,10 +244,18 @@ async fn mail_webhook(State(state): State<AppState>, body: Bytes) -> Response {
     let Some(message) = mail_parser::MessageParser::default().parse(&body[..]) else {
         return (StatusCode::BAD_REQUEST, "The body is not a mail message.\n").into_response();
     };
-    let tokens: Vec<String> = mail::recipients(&message)
-        .iter()
-        .filter_map(|a| mail::token_in(a, domain).map(str::to_owned))
-        .collect();
+    let recipients = mail::recipients(&message);
+    let tokens = mail::tokens_of_ours(&state, recipients.iter().map(String::as_str), domain);
+    if tokens.len() > mail::MAX_RECIPIENTS {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "The message is to more than {} unsubscribe addresses; nothing was changed.\n",
+                mail::MAX_RECIPIENTS
+            ),
+        )
+            .into_response();
+    }
     match mail::receive(&state, &body, &tokens).await {
         Ok(applied) => axum::Json(json!({ "applied": applied })).into_response(),
         Err(e) => server_error(format!("{e:#}")),

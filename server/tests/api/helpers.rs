@@ -139,6 +139,16 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
 /// A running application with extra configuration variables.
 pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_tuned(db, extra, |_| {}).await
+}
+
+/// As [`spawn_app_with`], with the configuration changed where no variable reaches (the SMTP
+/// listener's limits, shortened for a test).
+pub async fn spawn_app_tuned(
+    db: Db,
+    extra: &[(&str, &str)],
+    tune: impl FnOnce(&mut Config),
+) -> TestApp {
     if std::env::var_os("ATTUNE_LOG").is_some() {
         server::telemetry::init_logging();
     }
@@ -150,7 +160,8 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         ("DATABASE_URL", test_db.url.clone()),
     ];
     vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    let config = config_from(&vars);
+    let mut config = config_from(&vars);
+    tune(&mut config);
     let store = Store::connect(&config.database_url)
         .await
         .expect("connecting and migrating");

@@ -18,6 +18,7 @@ mod people;
 mod replies;
 mod scale_out;
 mod sender_api;
+mod smtp;
 mod staff;
 mod store;
 mod trust;

@@ -347,3 +347,77 @@ both_backends! {
         assert!(history.contains(&app::tr!(es, "change-never-text")), "{history}");
     }
 }
+
+/// The `mailto:` address of a fresh contact's unsubscribe link for offers.
+async fn unsubscribe_address(api: &Api<'_>, reference: &str) -> String {
+    api.contact(reference).await;
+    let answer = api.decide(reference, "offers", "email", "marketing").await;
+    let list = answer["headers"]["List-Unsubscribe"].as_str().unwrap();
+    list.split("<mailto:")
+        .nth(1)
+        .and_then(|r| r.split('?').next())
+        .unwrap()
+        .to_owned()
+}
+
+async fn post_mail(app: &TestApp, raw: String) -> (u16, String) {
+    let res = app
+        .client
+        .post(app.url("/inbound/mail"))
+        .header("content-type", "message/rfc822")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+both_backends! {
+    async fn an_unsubscribe_mail_naming_our_address_twice_counts_it_once_by_webhook_and_by_smtp(db) {
+        let app = spawn_app_with(db, &[("ATTUNE_INBOUND_MAIL_DOMAIN", MAIL_DOMAIN), ("ATTUNE_SMTP_LISTEN", "127.0.0.1:0")]).await;
+        let api = Api::new(&app).await;
+        let hooked = unsubscribe_address(&api, "c-twice-hook").await;
+        let mailed = unsubscribe_address(&api, "c-twice-smtp").await;
+        let shouted = hooked.replace(MAIL_DOMAIN, &MAIL_DOMAIN.to_ascii_uppercase());
+        let ledger = count(&app.store, "ledger").await;
+
+        let (status, applied) = post_mail(&app, format!("From: a@example.com\r\nTo: {hooked}\r\nCc: <{shouted}>\r\nDelivered-To: {hooked}\r\nSubject: unsubscribe\r\n\r\nstop\r\n")).await;
+
+        assert_eq!((status, applied.as_str()), (200, r#"{"applied":1}"#));
+        assert_eq!(count(&app.store, "ledger").await, ledger + 1, "one change");
+
+        // Over SMTP the same recipient 21 times is one recipient, within the cap of 20.
+        let port = app.smtp_port.unwrap();
+        let message = format!("From: b@example.com\r\nTo: {mailed}\r\nSubject: unsubscribe\r\n\r\nstop\r\n");
+        let steps = json!([{"to": vec![mailed.clone(); 21], "message": message}]);
+        let sent = tokio::task::spawn_blocking(move || smtp_session(port, steps)).await.unwrap();
+
+        assert_eq!(sent[1], json!({"rcpt": vec![250; 21], "data": 250}));
+        assert_eq!(count(&app.store, "ledger").await, ledger + 2, "one change more");
+        assert_eq!(api.decide("c-twice-smtp", "offers", "email", "marketing").await["decision"], "deny");
+    }
+}
+
+both_backends! {
+    async fn a_mail_to_more_than_20_of_our_addresses_by_webhook_is_refused_and_changes_nothing(db) {
+        let app = spawn_app_with(db, &[("ATTUNE_INBOUND_MAIL_DOMAIN", MAIL_DOMAIN)]).await;
+        let api = Api::new(&app).await;
+        let mut addresses = Vec::new();
+        for n in 0..21 {
+            addresses.push(unsubscribe_address(&api, &format!("c-many-{n}")).await);
+        }
+        let to_all = |addresses: &[String]| format!("From: a@example.com\r\nTo: {}\r\nSubject: unsubscribe\r\n\r\nstop\r\n", addresses.join(", "));
+        let ledger = count(&app.store, "ledger").await;
+
+        let (status, refused) = post_mail(&app, to_all(&addresses)).await;
+
+        assert_eq!(status, 422, "{refused}");
+        assert!(refused.contains("more than 20") && refused.contains("nothing was changed"), "{refused}");
+        assert_eq!(count(&app.store, "ledger").await, ledger);
+        assert_eq!(api.reason("c-many-0", "offers", "email", "marketing").await, "allowed");
+
+        let (status, applied) = post_mail(&app, to_all(&addresses[..20])).await;
+        assert_eq!((status, applied.as_str()), (200, r#"{"applied":20}"#), "20 are within the cap");
+        assert_eq!(api.decide("c-many-0", "offers", "email", "marketing").await["decision"], "deny");
+    }
+}
