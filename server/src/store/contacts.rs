@@ -175,12 +175,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        // Earlier rows still name the addresses; redact them (JSON text, so a plain replace of
-        // the quoted address is exact).
+        // Earlier rows still name the addresses, in their values and in free text (a staff
+        // reason, a consent's text or source): redact every occurrence, in any letter case.
         for (table, column) in [
             ("ledger", "changes"),
             ("outbox", "payload"),
             ("ledger", "request_meta"),
+            ("ledger", "reason"),
         ] {
             let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
                 "SELECT seq, {column} FROM {table} WHERE contact_id = $1"
@@ -190,11 +191,7 @@ impl Store {
             .await?;
             for (seq, text) in rows {
                 let Some(text) = text else { continue };
-                let mut redacted = text.clone();
-                for (_, address) in &addresses {
-                    let quoted = serde_json::to_string(address).map_err(anyhow::Error::from)?;
-                    redacted = redacted.replace(&quoted, "\"[erased]\"");
-                }
+                let redacted = redact(&text, &addresses);
                 if redacted != text {
                     sqlx::query(&format!("UPDATE {table} SET {column} = $2 WHERE seq = $1"))
                         .bind(seq)
@@ -206,9 +203,9 @@ impl Store {
         }
         // Answers kept for idempotent replays may name them too (a contact's PUT echoes it).
         for (_, address) in &addresses {
-            let quoted = serde_json::to_string(address).map_err(anyhow::Error::from)?;
+            let quoted = address.clone();
             sqlx::query(
-                "UPDATE idempotency_keys SET response_body = REPLACE(response_body, $1, '\"[erased]\"')
+                "UPDATE idempotency_keys SET response_body = REPLACE(response_body, $1, '[erased]')
                  WHERE response_body LIKE $2 ESCAPE '\\'",
             )
             .bind(&quoted)
@@ -220,6 +217,29 @@ impl Store {
         self.outbox_written();
         Ok(true)
     }
+}
+
+/// `text` with every occurrence of each address replaced by `[erased]`, whatever its letter
+/// case (addresses are matched as written, so a value and a mention in free text both go).
+fn redact(text: &str, addresses: &[(String, String)]) -> String {
+    let mut out = text.to_owned();
+    for (_, address) in addresses {
+        let needle = address.to_ascii_lowercase();
+        if needle.is_empty() {
+            continue;
+        }
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        // Lowercasing ASCII keeps byte offsets; addresses are matched in the lowercased copy.
+        while let Some(at) = rest.to_ascii_lowercase().find(&needle) {
+            result.push_str(&rest[..at]);
+            result.push_str("[erased]");
+            rest = &rest[at + needle.len()..];
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
 }
 
 /// Every address a contact has had: the current ones, every earlier one the ledger records
@@ -286,6 +306,23 @@ impl Store {
                 .fetch_optional(self.reader())
                 .await?;
         Ok(hit.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn erasure_redacts_an_address_in_values_and_in_free_text_in_any_case() {
+        let addresses = [
+            ("email".to_owned(), "pat@example.com".to_owned()),
+            ("phone".to_owned(), "+15550001111".to_owned()),
+        ];
+        let text =
+            r#"{"to":"pat@example.com","reason":"Pat (PAT@Example.com, +15550001111) asked"}"#;
+        assert_eq!(
+            super::redact(text, &addresses),
+            r#"{"to":"[erased]","reason":"Pat ([erased], [erased]) asked"}"#
+        );
     }
 }
 

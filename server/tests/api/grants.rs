@@ -264,3 +264,34 @@ both_backends! {
         assert!(offers["headers"]["List-Unsubscribe"].as_str().is_some_and(|h| h.contains("/u/")), "{offers}");
     }
 }
+
+both_backends! {
+    async fn erasure_leaves_no_address_in_free_text_of_the_ledger_the_events_or_the_feed(db) {
+        let app = spawn_app(db).await;
+        let api = crate::sender_api::Api::new(&app).await;
+        api.put("/contacts/pat", serde_json::json!({"email": "pat.gone@example.com", "email_verified": true, "phone": "+15550004444"})).await;
+        let at = jiff::Timestamp::now().to_string();
+        let (status, _) = api.patch("/contacts/pat/preferences", serde_json::json!({
+            "reason": "Pat wrote from Pat.Gone@example.com asking for offers",
+            "consent": {"source": "mail from pat.gone@example.com", "text": "Yes, text me at +15550004444", "at": at},
+            "preferences": [{"topic": "offers", "subscribed": true}],
+        })).await;
+        assert_eq!(status, 200);
+        let pat = id(&app, "pat").await;
+        set(&app, pat, Grant::staff(1), "called +15550004444 back about PAT.GONE@EXAMPLE.COM", vec![ChangeOp::UnsubscribedAll(true)]).await;
+
+        let (erased, _, _) = api.send(reqwest::Method::DELETE, "/contacts/pat", None, None).await;
+        let (_, feed) = api.get("/changes?after=0&limit=1000").await;
+
+        assert_eq!(erased, 204);
+        let traces: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger WHERE lower(changes) LIKE '%pat.gone%' OR lower(request_meta) LIKE '%pat.gone%'
+               OR lower(reason) LIKE '%pat.gone%' OR changes LIKE '%5550004444%' OR request_meta LIKE '%5550004444%' OR reason LIKE '%5550004444%'",
+        ).fetch_one(app.store.reader()).await.unwrap();
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE lower(payload) LIKE '%pat.gone%' OR payload LIKE '%5550004444%'")
+            .fetch_one(app.store.reader()).await.unwrap();
+        assert_eq!((traces, events), (0, 0), "no address in any row, free text included");
+        let feed = feed.to_string().to_lowercase();
+        assert!(!feed.contains("pat.gone") && !feed.contains("5550004444"), "{feed}");
+    }
+}
