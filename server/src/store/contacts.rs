@@ -309,6 +309,11 @@ impl Store {
     }
 }
 
+/// The stored form of an erased address: SHA-256 of kind and lowercased address.
+pub fn suppression_hash(kind: &str, address: &str) -> String {
+    sha256_hex(format!("{kind}:{}", address.trim().to_lowercase()).as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -324,9 +329,4 @@ mod tests {
             r#"{"to":"[erased]","reason":"Pat ([erased], [erased]) asked"}"#
         );
     }
-}
-
-/// The stored form of an erased address: SHA-256 of kind and lowercased address.
-pub fn suppression_hash(kind: &str, address: &str) -> String {
-    sha256_hex(format!("{kind}:{}", address.trim().to_lowercase()).as_bytes())
 }
