@@ -100,6 +100,9 @@ async fn check_endpoint_url(raw: &str, allow_private: bool) -> Result<url::Url, 
     Ok(url)
 }
 
+/// How many webhook endpoints one sender may have.
+pub const MAX_ENDPOINTS_PER_SENDER: usize = 10;
+
 /// Register a webhook endpoint; the answer holds its signing secret, shown once. Every change
 /// event (schema `Event`) is then POSTed to it, signed per Standard Webhooks, at least once and
 /// in `seq` order per contact; failures are retried with backoff for about two and a half days.
@@ -111,6 +114,13 @@ pub async fn create_endpoint(
     ApiJson(input): ApiJson<EndpointInput>,
 ) -> Result<(StatusCode, Json<EndpointCreated>), ApiError> {
     let url = check_endpoint_url(&input.url, state.config.webhook_allow_private).await?;
+    // One sender's endpoints share the delivery workers with every other sender's: a cap keeps
+    // one from multiplying its deliveries (and its slow endpoints) without end.
+    if state.store.sender_endpoints(sender.id).await?.len() >= MAX_ENDPOINTS_PER_SENDER {
+        return Err(ApiError::validation(format!(
+            "a sender has at most {MAX_ENDPOINTS_PER_SENDER} webhook endpoints; delete one first"
+        )));
+    }
     if let Some(events) = &input.events {
         if let Some(bad) = events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
             return Err(ApiError::validation(format!(

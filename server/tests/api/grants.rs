@@ -295,3 +295,23 @@ both_backends! {
         assert!(!feed.contains("pat.gone") && !feed.contains("5550004444"), "{feed}");
     }
 }
+
+both_backends! {
+    async fn one_sender_can_register_at_most_ten_webhook_endpoints(db) {
+        let app = crate::helpers::spawn_app_with(db, &[("ATTUNE_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
+        let api = crate::sender_api::Api::new(&app).await;
+        let other = crate::sender_api::Api::other(&app, "Scheduler").await;
+        for i in 0..10 {
+            let (status, body) = api.post("/webhook-endpoints", serde_json::json!({"url": format!("http://127.0.0.1:9/hook-{i}")})).await;
+            assert_eq!(status, 201, "{body}");
+        }
+
+        let (status, problem) = api.post("/webhook-endpoints", serde_json::json!({"url": "http://127.0.0.1:9/one-more"})).await;
+        let (theirs, _) = other.post("/webhook-endpoints", serde_json::json!({"url": "http://127.0.0.1:9/theirs"})).await;
+
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("at most 10"), "{problem}");
+        assert_eq!(count(&app.store, "webhook_endpoints").await, 11, "the eleventh was not kept; another sender's was");
+        assert_eq!(theirs, 201);
+    }
+}
