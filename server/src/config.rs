@@ -37,6 +37,9 @@ pub struct Config {
     /// Verifies the SMS and voice provider's webhooks (`ATTUNE_SMS_AUTH_TOKEN`); without it the
     /// `/inbound/*` routes answer 404.
     pub sms_auth_token: Option<String>,
+    /// The provider account whose deliveries are accepted (`ATTUNE_SMS_ACCOUNT_SID`, `AC` and 32
+    /// hex digits); when set, a delivery naming another account, or none, changes nothing.
+    pub sms_account_sid: Option<String>,
     /// The organisation's name in replies to texts (`ATTUNE_ORG_NAME`; default: the base URL's
     /// host).
     pub org_name: String,
@@ -200,35 +203,12 @@ impl Config {
             None => std::time::Duration::from_secs(10),
         };
 
-        let sms_auth_token = env("ATTUNE_SMS_AUTH_TOKEN");
-        let inbound_mail_domain = env("ATTUNE_INBOUND_MAIL_DOMAIN")
-            .map(|d| {
-                let d = d.trim().to_ascii_lowercase();
-                let valid = !d.is_empty()
-                    && d.split('.').all(|label| {
-                        !label.is_empty()
-                            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    });
-                if valid {
-                    Ok(d)
-                } else {
-                    Err(anyhow::anyhow!(
-                        "ATTUNE_INBOUND_MAIL_DOMAIN {d:?} is not a domain like mail.example.com"
-                    ))
-                }
-            })
-            .transpose()?;
-        let smtp_listen = env("ATTUNE_SMTP_LISTEN")
-            .filter(|v| v != "off")
-            .map(|v| {
-                v.parse::<SocketAddr>().with_context(|| {
-                    format!("ATTUNE_SMTP_LISTEN {v:?} is not an address like 0.0.0.0:2525")
-                })
-            })
-            .transpose()?;
-        if smtp_listen.is_some() && inbound_mail_domain.is_none() {
-            bail!("ATTUNE_SMTP_LISTEN needs ATTUNE_INBOUND_MAIL_DOMAIN, the domain its addresses are at");
-        }
+        let Inbound {
+            sms_auth_token,
+            sms_account_sid,
+            inbound_mail_domain,
+            smtp_listen,
+        } = inbound(&env)?;
         let org_name = env("ATTUNE_ORG_NAME")
             .unwrap_or_else(|| base_url.host_str().unwrap_or("us").to_owned());
 
@@ -237,6 +217,7 @@ impl Config {
             smtp_listen,
             smtp_limits: Default::default(),
             sms_auth_token,
+            sms_account_sid,
             org_name,
             listen,
             base_url,
@@ -269,6 +250,83 @@ impl Config {
                 Some("localhost" | "127.0.0.1" | "[::1]")
             )
     }
+}
+
+/// The shortest `ATTUNE_SMS_AUTH_TOKEN` taken: Twilio's auth tokens are 32 characters, and a
+/// short one could be guessed from one signed request.
+pub const MIN_SMS_AUTH_TOKEN_LEN: usize = 16;
+
+/// The settings of the reply paths (DESIGN §3.1).
+struct Inbound {
+    sms_auth_token: Option<String>,
+    sms_account_sid: Option<String>,
+    inbound_mail_domain: Option<String>,
+    smtp_listen: Option<SocketAddr>,
+}
+
+fn inbound(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Inbound> {
+    let sms_auth_token = env("ATTUNE_SMS_AUTH_TOKEN");
+    // The token is a secret: the message names the variable, never the value.
+    if sms_auth_token
+        .as_ref()
+        .is_some_and(|t| t.trim().chars().count() < MIN_SMS_AUTH_TOKEN_LEN)
+    {
+        bail!(
+            "ATTUNE_SMS_AUTH_TOKEN must be at least {MIN_SMS_AUTH_TOKEN_LEN} characters \
+             (the provider's auth token; Twilio's have 32)"
+        );
+    }
+    let sms_account_sid = env("ATTUNE_SMS_ACCOUNT_SID")
+        .map(|sid| {
+            let sid = sid.trim().to_owned();
+            if crate::inbound::twilio::is_sid(&sid, &["AC"]) {
+                Ok(sid)
+            } else {
+                Err(anyhow::anyhow!(
+                    "ATTUNE_SMS_ACCOUNT_SID {sid:?} is not an account SID: AC and 32 hex digits"
+                ))
+            }
+        })
+        .transpose()?;
+    if sms_account_sid.is_some() && sms_auth_token.is_none() {
+        bail!("ATTUNE_SMS_ACCOUNT_SID needs ATTUNE_SMS_AUTH_TOKEN, which verifies that account's webhooks");
+    }
+    let inbound_mail_domain = env("ATTUNE_INBOUND_MAIL_DOMAIN")
+        .map(|d| {
+            let d = d.trim().to_ascii_lowercase();
+            let valid = !d.is_empty()
+                && d.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if valid {
+                Ok(d)
+            } else {
+                Err(anyhow::anyhow!(
+                    "ATTUNE_INBOUND_MAIL_DOMAIN {d:?} is not a domain like mail.example.com"
+                ))
+            }
+        })
+        .transpose()?;
+    let smtp_listen = env("ATTUNE_SMTP_LISTEN")
+        .filter(|v| v != "off")
+        .map(|v| {
+            v.parse::<SocketAddr>().with_context(|| {
+                format!("ATTUNE_SMTP_LISTEN {v:?} is not an address like 0.0.0.0:2525")
+            })
+        })
+        .transpose()?;
+    if smtp_listen.is_some() && inbound_mail_domain.is_none() {
+        bail!(
+            "ATTUNE_SMTP_LISTEN needs ATTUNE_INBOUND_MAIL_DOMAIN, the domain its addresses are at"
+        );
+    }
+    Ok(Inbound {
+        sms_auth_token,
+        sms_account_sid,
+        inbound_mail_domain,
+        smtp_listen,
+    })
 }
 
 fn parse_base_url(s: &str) -> anyhow::Result<Url> {
@@ -387,5 +445,46 @@ mod tests {
             with_env(&[], "lisen = \"x\"").is_err(),
             "unknown keys in attune.toml are refused"
         );
+    }
+
+    #[test]
+    fn a_short_sms_auth_token_is_refused_at_start_without_showing_it() {
+        let e = with_env(&[("ATTUNE_SMS_AUTH_TOKEN", "hunter2-secret")], "").unwrap_err();
+
+        assert!(e.to_string().contains("ATTUNE_SMS_AUTH_TOKEN"), "{e}");
+        assert!(e.to_string().contains("16"), "{e}");
+        assert!(
+            !e.to_string().contains("hunter2"),
+            "the secret is not shown: {e}"
+        );
+        let twilio_like = "0123456789abcdef0123456789abcdef";
+        let c = with_env(&[("ATTUNE_SMS_AUTH_TOKEN", twilio_like)], "").unwrap();
+        assert_eq!(c.sms_auth_token.as_deref(), Some(twilio_like));
+    }
+
+    #[test]
+    fn the_sms_account_sid_must_be_a_twilio_account_sid() {
+        let token = ("ATTUNE_SMS_AUTH_TOKEN", "0123456789abcdef0123456789abcdef");
+        let sid = "AC0123456789abcdef0123456789abcdef";
+
+        let c = with_env(&[token, ("ATTUNE_SMS_ACCOUNT_SID", sid)], "").unwrap();
+        assert_eq!(c.sms_account_sid.as_deref(), Some(sid));
+        for bad in [
+            "AC123",
+            "SM0123456789abcdef0123456789abcdef",
+            "AC0123456789abcdef0123456789abcdeg",
+        ] {
+            let e = with_env(&[token, ("ATTUNE_SMS_ACCOUNT_SID", bad)], "").unwrap_err();
+            assert!(
+                e.to_string().contains("ATTUNE_SMS_ACCOUNT_SID"),
+                "{bad}: {e}"
+            );
+        }
+        let e = with_env(&[("ATTUNE_SMS_ACCOUNT_SID", sid)], "").unwrap_err();
+        assert!(
+            e.to_string().contains("ATTUNE_SMS_AUTH_TOKEN"),
+            "an account needs its token: {e}"
+        );
+        assert_eq!(with_env(&[token], "").unwrap().sms_account_sid, None);
     }
 }

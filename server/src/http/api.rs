@@ -26,7 +26,9 @@ pub fn router(state: AppState) -> Router<AppState> {
     // Idempotency wraps each route's own handlers (`route_layer`), not the router: a method the
     // route does not have is a plain 405 and an unknown path a plain 404, neither of which
     // claims or replays an Idempotency-Key.
-    let idem = middleware::from_fn_with_state(state, idempotency::idempotency);
+    let idem = middleware::from_fn_with_state(state.clone(), idempotency::idempotency);
+    // Decisions take a key too, but always run the rules again (DESIGN §9).
+    let decision_key = middleware::from_fn_with_state(state, idempotency::decision_key);
     Router::new()
         .route(
             "/contacts/{ref}",
@@ -40,10 +42,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             patch(preferences::patch_preferences).route_layer(idem.clone()),
         )
         .route("/contacts/{ref}/export", get(contacts::export))
-        .route("/decisions", post(decisions::one).route_layer(idem.clone()))
+        .route(
+            "/decisions",
+            post(decisions::one).route_layer(decision_key.clone()),
+        )
         .route(
             "/decisions/batch",
-            post(decisions::batch).route_layer(idem.clone()),
+            post(decisions::batch).route_layer(decision_key),
         )
         .route("/changes", get(feed::changes))
         .route("/topics", get(feed::topics))
@@ -174,7 +179,7 @@ impl utoipa::Modify for Problems {
                         .parameter_in(ParameterIn::Header)
                         .required(Required::False)
                         .description(Some(
-                            "Makes a retry safe: a repeat with the same key and request gets the first response again (with `Idempotent-Replayed: true`); the same key with another request is 422.",
+                            "Makes a retry safe: a repeat with the same key and request gets the first response again (with `Idempotent-Replayed: true`), except a decision, which is decided again by the rules as they are now, with its send recorded once; the same key with another request is 422.",
                         ))
                         .schema(Some(
                             ObjectBuilder::new()

@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 
 use app::domain::{Channel, ContactRef, Purpose, TopicKey};
-use axum::{extract::State, Json};
+use axum::{extract::State, Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
     error::{ApiError, Problem},
     extract::{ApiJson, Sender},
+    idempotency::RecordingKey,
 };
 use crate::{
     decide::Verdict,
@@ -42,8 +43,9 @@ pub struct DecisionRequest {
     /// Record the send if allowed, atomically with the check.
     #[serde(default)]
     pub record: bool,
-    /// Makes recording idempotent: a repeat with the same id is allowed and not counted again.
-    /// At most 200 bytes.
+    /// Makes recording idempotent: a repeat with the same id is decided again by the rules but
+    /// not counted or recorded again. Without one, the `Idempotency-Key` does this. At most 200
+    /// bytes.
     #[schema(min_length = 1, max_length = 200)]
     pub message_id: Option<String>,
 }
@@ -97,6 +99,18 @@ pub struct BatchRequest {
 pub struct BatchBody {
     /// In the order asked. An item naming an unknown topic gets `deny` / `unknown_topic`.
     pub results: Vec<DecisionBody>,
+}
+
+/// The id a recorded send is kept under when the request names none but carries an
+/// `Idempotency-Key`: a retry with the key is then a replay of that send (decided again, not
+/// counted again). `item` tells a batch's asks apart.
+fn keyed_message_id(ask: &mut Ask, key: Option<&RecordingKey>, item: Option<usize>) {
+    if let (true, None, Some(RecordingKey(key))) = (ask.record, &ask.message_id, key) {
+        ask.message_id = Some(match item {
+            Some(i) => format!("idempotency-key:{key}#{i}"),
+            None => format!("idempotency-key:{key}"),
+        });
+    }
 }
 
 fn parse(req: &DecisionRequest) -> Result<(Ask, TopicKey), ApiError> {
@@ -184,9 +198,11 @@ fn answer(state: &AppState, ask: &Ask, topic: &Topic, decided: Decided) -> Decis
 pub async fn one(
     State(state): State<AppState>,
     sender: Sender,
+    recording: Option<Extension<RecordingKey>>,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<Json<DecisionBody>, ApiError> {
-    let (ask, key) = parse(&req)?;
+    let (mut ask, key) = parse(&req)?;
+    keyed_message_id(&mut ask, recording.as_deref(), None);
     let topic = state
         .store
         .cached_topic(&key)
@@ -223,6 +239,7 @@ async fn decide_together(
 pub async fn batch(
     State(state): State<AppState>,
     sender: Sender,
+    recording: Option<Extension<RecordingKey>>,
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> Result<Json<BatchBody>, ApiError> {
     if req.items.is_empty() || req.items.len() > MAX_BATCH {
@@ -236,9 +253,12 @@ pub async fn batch(
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            parse(r).map_err(|e| ApiError::validation(format!("items[{i}]: {}", e.detail)))
+            let (mut ask, key) =
+                parse(r).map_err(|e| ApiError::validation(format!("items[{i}]: {}", e.detail)))?;
+            keyed_message_id(&mut ask, recording.as_deref(), Some(i));
+            Ok((ask, key))
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, ApiError>>()?;
     let mut topics = Vec::with_capacity(parsed.len());
     for (_, key) in &parsed {
         topics.push(state.store.cached_topic(key).await?);

@@ -44,6 +44,28 @@ pub struct Consent {
     pub at: String,
 }
 
+/// How far ahead of our clock a consent's `at` may be: the sender's clock may run a little fast.
+const CONSENT_CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// When the contact consented (ms), once the consent is complete and `at` is an RFC 3339 time
+/// not in the future: consent given later than the change it allows is no evidence for it.
+fn consent_at(c: &Consent, now: jiff::Timestamp) -> Result<i64, ApiError> {
+    if c.source.trim().is_empty() || c.text.trim().is_empty() {
+        return Err(ApiError::validation(
+            "consent needs the source and the wording the contact was shown",
+        ));
+    }
+    let at =
+        c.at.parse::<jiff::Timestamp>()
+            .map_err(|_| ApiError::validation("consent.at must be an RFC 3339 time"))?;
+    if at > now + CONSENT_CLOCK_SKEW {
+        return Err(ApiError::validation(
+            "consent.at is in the future: send when the contact consented; nothing was changed",
+        ));
+    }
+    Ok(at.as_millisecond())
+}
+
 /// Distinguishes a field sent as `null` (`Some(None)`) from one left out (`None`).
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
@@ -116,20 +138,11 @@ pub async fn patch_preferences(
             "reason is required: say why the change is made on the contact's behalf",
         ));
     }
-    if let Some(c) = &patch.consent {
-        if c.source.trim().is_empty() || c.text.trim().is_empty() {
-            return Err(ApiError::validation(
-                "consent needs the source and the wording the contact was shown",
-            ));
-        }
-        c.at.parse::<jiff::Timestamp>()
-            .map_err(|_| ApiError::validation("consent.at must be an RFC 3339 time"))?;
-    }
     let consent_at = patch
         .consent
         .as_ref()
-        .and_then(|c| c.at.parse::<jiff::Timestamp>().ok())
-        .map(|at| at.as_millisecond());
+        .map(|c| consent_at(c, jiff::Timestamp::now()))
+        .transpose()?;
     let mut ops = Vec::new();
     if let Some(g) = &patch.global {
         if let Some(v) = g.unsubscribed_all {
@@ -326,4 +339,42 @@ async fn confirm_loosening_later(
             tracing::error!(error = %format!("{e:#}"), "could not send a subscription confirmation");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consent(at: &str) -> Consent {
+        Consent {
+            source: "checkout form".into(),
+            text: "Send me offers".into(),
+            at: at.into(),
+        }
+    }
+
+    #[test]
+    fn a_consent_given_in_the_future_is_refused_but_a_few_minutes_of_clock_skew_are_not() {
+        let now: jiff::Timestamp = "2026-12-04T12:00:00Z".parse().unwrap();
+
+        let tomorrow = consent_at(&consent("2026-12-05T12:00:00Z"), now).unwrap_err();
+        let in_ten_minutes = consent_at(&consent("2026-12-04T12:10:00Z"), now).unwrap_err();
+        let skewed = consent_at(&consent("2026-12-04T12:04:00Z"), now);
+        let earlier = consent_at(&consent("2026-11-20T10:00:00Z"), now);
+
+        assert_eq!(
+            tomorrow.status,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(tomorrow.kind, "validation");
+        assert!(
+            tomorrow.detail.contains("consent.at is in the future"),
+            "{}",
+            tomorrow.detail
+        );
+        assert_eq!(in_ten_minutes.kind, "validation");
+        assert_eq!(skewed.unwrap(), now.as_millisecond() + 4 * 60_000);
+        assert!(earlier.is_ok());
+        assert!(consent_at(&consent("yesterday"), now).is_err());
+    }
 }

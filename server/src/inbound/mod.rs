@@ -42,6 +42,8 @@ enum Refused {
     /// `ATTUNE_SMS_AUTH_TOKEN` is not set: the routes are not there.
     NotConfigured,
     BadSignature,
+    /// Signed, but not a delivery as the provider sends it (DESIGN §9).
+    Unfit(twilio::Unfit),
 }
 
 impl IntoResponse for Refused {
@@ -55,17 +57,29 @@ impl IntoResponse for Refused {
                 "The signature does not match; nothing was changed.\n",
             )
                 .into_response(),
+            Refused::Unfit(unfit) => {
+                let status = match unfit {
+                    twilio::Unfit::OtherAccount => StatusCode::FORBIDDEN,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, format!("Refused: {unfit}; nothing was changed.\n")).into_response()
+            }
         }
     }
 }
 
-/// The provider's form parameters, once its signature checks out.
+/// The provider's form parameters, once its signature checks out and they are exactly what the
+/// provider sends to this hook.
 fn verified(
     state: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
-    path: &str,
+    hook: twilio::Hook,
 ) -> Result<Vec<(String, String)>, Refused> {
+    let path = match hook {
+        twilio::Hook::Sms => "/inbound/sms/twilio",
+        twilio::Hook::Voice => "/inbound/voice/twilio",
+    };
     let Some(token) = state.config.sms_auth_token.as_deref() else {
         return Err(Refused::NotConfigured);
     };
@@ -86,6 +100,12 @@ fn verified(
         );
         return Err(Refused::BadSignature);
     }
+    let account = state.config.sms_account_sid.as_deref();
+    if let Err(unfit) = twilio::check(hook, &params, account) {
+        // The reason names parameters, never their values (numbers and texts are personal).
+        tracing::warn!(path, reason = %unfit, "refused a signed provider webhook");
+        return Err(Refused::Unfit(unfit));
+    }
     Ok(params)
 }
 
@@ -95,6 +115,12 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
 }
+
+/// How a Twilio text's id is kept as handled. Twilio's signature has no time in it, so these
+/// are kept for good (see `store::purge`).
+pub const TWILIO_SMS: &str = "twilio-sms:";
+/// How a Twilio call's id is kept as handled.
+pub const TWILIO_VOICE: &str = "twilio-voice:";
 
 /// A TwiML answer around `inner` (already XML).
 fn twiml(inner: &str) -> Response {
@@ -115,11 +141,11 @@ fn xml_text(s: &str) -> String {
 /// `POST /inbound/sms/twilio`: a text to one of the organisation's numbers, as the provider
 /// posts it; answered in TwiML.
 async fn sms_twilio(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match verified(&state, &headers, &body, "/inbound/sms/twilio") {
+    let params = match verified(&state, &headers, &body, twilio::Hook::Sms) {
         Ok(p) => p,
         Err(refused) => return refused.into_response(),
     };
-    let delivery = param(&params, "MessageSid").map(|sid| format!("twilio-sms:{sid}"));
+    let delivery = param(&params, "MessageSid").map(|sid| format!("{TWILIO_SMS}{sid}"));
     let from = param(&params, "From").unwrap_or_default();
     match text_reply(
         &state,
@@ -265,7 +291,7 @@ async fn mail_webhook(State(state): State<AppState>, body: Bytes) -> Response {
 /// `POST /inbound/voice/twilio`: a key-press on an automated call; 9 stops such calls to the
 /// number called.
 async fn voice_twilio(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match verified(&state, &headers, &body, "/inbound/voice/twilio") {
+    let params = match verified(&state, &headers, &body, twilio::Hook::Voice) {
         Ok(p) => p,
         Err(refused) => return refused.into_response(),
     };
@@ -275,7 +301,7 @@ async fn voice_twilio(State(state): State<AppState>, headers: HeaderMap, body: B
     ) else {
         return twiml("");
     };
-    let delivery = param(&params, "CallSid").map(|sid| format!("twilio-voice:{sid}"));
+    let delivery = param(&params, "CallSid").map(|sid| format!("{TWILIO_VOICE}{sid}"));
     let said = "You pressed 9 on an automated call".to_owned();
     if let Err(e) = apply_reply(&state, &phone, Channel::Voice, Some(true), &said, delivery).await {
         return server_error(format!("{e:#}"));

@@ -234,6 +234,18 @@ async fn login_post(
         Ok(o) => o,
         Err(e) => return server_error(format!("{e:#}")),
     };
+    login_answer(&state, email, outcome).await
+}
+
+/// The page for a sign-in's outcome. Every wait names its length in the page and in
+/// `Retry-After`, in whole minutes, so two answers given a second apart read the same.
+async fn login_answer(state: &AppState, email: String, outcome: Login) -> Response {
+    let wait = |status: StatusCode, minutes: i64, text: String| {
+        let mut res = login_form(status, email.clone(), Some(Flash::Error(text)));
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(minutes * 60));
+        res
+    };
     match outcome {
         Login::Ok(user) => {
             let id = match state.store.create_staff_session(user.id).await {
@@ -244,7 +256,7 @@ async fn login_post(
             (
                 [(
                     header::SET_COOKIE,
-                    session_cookie(&state, &id, users::STAFF_SESSION_TTL_MS),
+                    session_cookie(state, &id, users::STAFF_SESSION_TTL_MS),
                 )],
                 Redirect::to("/staff"),
             )
@@ -258,15 +270,15 @@ async fn login_post(
             )),
         ),
         Login::Locked { until_ms } => {
-            let minutes = ((until_ms - crate::store::now_ms()) as f64 / 60_000.0).ceil() as i64;
-            login_form(
+            let minutes =
+                (((until_ms - crate::store::now_ms()) as f64 / 60_000.0).ceil() as i64).max(1);
+            wait(
                 StatusCode::TOO_MANY_REQUESTS,
-                email,
-                Some(Flash::Error(format!(
-                    "Too many failed attempts. Please wait {} minute{} and try again.",
-                    minutes.max(1),
+                minutes,
+                format!(
+                    "Too many failed attempts. Please wait {minutes} minute{} and try again.",
                     if minutes > 1 { "s" } else { "" }
-                ))),
+                ),
             )
         }
         Login::Busy => {
@@ -282,12 +294,10 @@ async fn login_post(
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
             res
         }
-        Login::RateLimited => login_form(
+        Login::RateLimited => wait(
             StatusCode::TOO_MANY_REQUESTS,
-            email,
-            Some(Flash::Error(
-                "Too many sign-in attempts. Please wait 15 minutes and try again.".into(),
-            )),
+            users::WINDOW_MS / 60_000,
+            "Too many sign-in attempts. Please wait 15 minutes and try again.".into(),
         ),
     }
 }

@@ -1,5 +1,10 @@
 //! Staff users: Argon2id password hashes, sign-in with rate limits and lockout back-off, and
 //! server-side staff sessions (kept apart from customer sessions by `kind`).
+//!
+//! The back-off counts failed passwords per address *and client*: a stranger guessing from one
+//! place makes only themselves wait, never the real user elsewhere. It is keyed by the address
+//! as typed, whether or not it has an account, so an unknown address is answered on exactly
+//! the same schedule as a real one.
 
 use std::sync::OnceLock;
 
@@ -15,12 +20,14 @@ use crate::store::{now_ms, random_token, sha256_hex, staff::StaffLoginRecord, St
 
 /// How long a staff session lasts: a working day.
 pub const STAFF_SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
-/// Failed passwords in a row before the account locks for a while.
+/// Failed passwords in a row, at one address from one client, before that client waits.
 pub const LOCK_AFTER: i64 = 5;
 const FIRST_LOCK_MS: i64 = 60 * 1000;
 const MAX_LOCK_MS: i64 = 3600 * 1000;
-/// Sign-in attempts per address in [`WINDOW_MS`] (known or not).
-pub const PER_EMAIL_LIMIT: i64 = 10;
+/// A client's failures at an address are forgotten after a day with none (the purge keeps
+/// rate-limit rows for a day).
+const FAILURES_KEPT_MS: i64 = 24 * 3600 * 1000;
+/// The window of the per-client limit on attempts.
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 /// The shortest password `attune staff create --password-stdin` accepts.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -101,9 +108,17 @@ fn email_key(email: &str) -> String {
     sha256_hex(email.trim().to_lowercase().as_bytes())
 }
 
+/// How long a client waits after `failed` failures in a row: a minute after the fifth,
+/// doubling with each further one, at most an hour.
+fn lock_ms(failed: i64) -> Option<i64> {
+    let doublings = (failed - LOCK_AFTER).clamp(0, 10) as u32;
+    (failed >= LOCK_AFTER).then(|| (FIRST_LOCK_MS << doublings).min(MAX_LOCK_MS))
+}
+
 /// Sign-in policy: rate limits, lockout back-off, Argon2; the rows are `store::staff`'s.
 impl Store {
-    /// One sign-in attempt: rate limits, lockout, then the password (DESIGN §1, issue 7).
+    /// One sign-in attempt: the client's limit, the back-off for this address and client, then
+    /// the password (DESIGN §1, §9). Known and unknown addresses take the same steps.
     pub async fn staff_login(
         &self,
         email: &str,
@@ -112,39 +127,24 @@ impl Store {
         per_ip_limit: i64,
         checks: &tokio::sync::Semaphore,
     ) -> anyhow::Result<Login> {
-        if let Some(ip) = client_ip {
-            if !self
-                .rate_limit(
-                    &format!("staff_login:ip:{}", crate::http::client_ip::rate_key(ip)),
-                    per_ip_limit,
-                    WINDOW_MS,
-                )
+        let client =
+            client_ip.map_or_else(|| "unknown".to_owned(), crate::http::client_ip::rate_key);
+        if client_ip.is_some()
+            && !self
+                .rate_limit(&format!("staff_login:ip:{client}"), per_ip_limit, WINDOW_MS)
                 .await?
-            {
-                return Ok(Login::RateLimited);
-            }
-        }
-        let key = format!("staff_login:email:{}", email_key(email));
-        if !self.rate_limit(&key, PER_EMAIL_LIMIT, WINDOW_MS).await? {
+        {
             return Ok(Login::RateLimited);
         }
-        let row = self.staff_login_record(email).await?;
+        let failures_key = format!("staff_login:failed:{}:{client}", email_key(email));
         let now = now_ms();
-        if let Some(until) = row.as_ref().and_then(|r| r.locked_until) {
-            if until > now {
-                return Ok(Login::Locked { until_ms: until });
+        if let Some((failed, last)) = self.failures(&failures_key, FAILURES_KEPT_MS).await? {
+            let until = lock_ms(failed).map(|ms| last + ms);
+            if let Some(until_ms) = until.filter(|u| *u > now) {
+                return Ok(Login::Locked { until_ms });
             }
         }
-        if row.is_none() {
-            // An unknown address "locks" after as many failures as a real account, so the
-            // lockout message does not tell which addresses have accounts.
-            let key = format!("staff_login:unknown:{}", email_key(email));
-            if !self.rate_limit(&key, LOCK_AFTER, WINDOW_MS).await? {
-                return Ok(Login::Locked {
-                    until_ms: now + FIRST_LOCK_MS,
-                });
-            }
-        }
+        let row = self.staff_login_record(email).await?;
         let hash = row.as_ref().map(|r| r.password_hash.clone());
         // A flood of sign-ins must not queue without end behind Argon2: past the bound, the
         // answer is an immediate "busy".
@@ -152,39 +152,33 @@ impl Store {
             return Ok(Login::Busy);
         };
         let ok = verify_password(hash, password).await;
-        let Some(StaffLoginRecord {
-            id,
-            email,
-            role,
-            disabled_at,
-            ..
-        }) = row
-        else {
-            return Ok(Login::Invalid);
-        };
-        if ok && disabled_at.is_none() {
-            self.clear_failed_logins(id).await?;
-            return Ok(Login::Ok(StaffUser {
+        match row {
+            Some(StaffLoginRecord {
                 id,
                 email,
-                role: Role::parse(&role)?,
-            }));
-        }
-        if !ok {
-            let failed = self.count_failed_login(id).await?;
-            if failed >= LOCK_AFTER {
-                tracing::warn!(
-                    staff_id = id,
-                    failed,
-                    "staff account locked after failed sign-ins"
-                );
-                // 1 minute, doubling with each further failure, at most an hour.
-                let doublings = (failed - LOCK_AFTER).min(10) as u32;
-                let lock = (FIRST_LOCK_MS << doublings).min(MAX_LOCK_MS);
-                self.lock_staff_user(id, now_ms() + lock).await?;
+                role,
+                disabled_at: None,
+                ..
+            }) if ok => {
+                self.forget_failures(&failures_key).await?;
+                Ok(Login::Ok(StaffUser {
+                    id,
+                    email,
+                    role: Role::parse(&role)?,
+                }))
+            }
+            _ => {
+                // Unknown address, wrong password, disabled user: one failure, counted alike.
+                let failed = self.count_failure(&failures_key, FAILURES_KEPT_MS).await?;
+                if failed == LOCK_AFTER {
+                    tracing::warn!(
+                        failed,
+                        "staff sign-ins at one address from one client wait after failed passwords"
+                    );
+                }
+                Ok(Login::Invalid)
             }
         }
-        Ok(Login::Invalid)
     }
 
     /// Starts a staff session and returns its id (the cookie value); only the hash is stored.

@@ -1,5 +1,6 @@
 //! Forgetting what has served its purpose: expired sessions and sign-in links, idempotency keys
-//! past their 24 hours, rate-limit windows long closed and provider deliveries a month old. A background task runs it.
+//! past their 24 hours, rate-limit windows long closed and timestamped provider deliveries a
+//! month old. A background task runs it.
 
 use super::{idempotency::IDEMPOTENCY_TTL_MS, now_ms, Store};
 
@@ -16,7 +17,11 @@ pub struct Purged {
     pub inbound_messages: u64,
 }
 
-/// Providers retry a webhook for hours at most; a month-old delivery id is never seen again.
+/// A Standard Webhooks delivery (`/inbound/sms`) older than five minutes is refused by its
+/// timestamp, so a month-old id is never needed again. Twilio's signature has no timestamp: a
+/// captured delivery verifies for as long as the auth token is unchanged, so its id
+/// (`twilio-sms:`, `twilio-voice:`) is kept for good. Only replies that changed something are
+/// kept, one short row each.
 const INBOUND_KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
 
 impl Store {
@@ -46,7 +51,7 @@ impl Store {
             )
             .await?,
             inbound_messages: run(
-                "DELETE FROM inbound_messages WHERE received_at < $1",
+                "DELETE FROM inbound_messages WHERE received_at < $1 AND id NOT LIKE 'twilio-%'",
                 now - INBOUND_KEEP_MS,
             )
             .await?,

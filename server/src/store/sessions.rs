@@ -273,6 +273,46 @@ impl Store {
         Ok(count <= limit)
     }
 
+    /// Counts one failure under `key` and returns the failures in a row: a failure more than
+    /// `forget_ms` after the last one starts the count again. The row's `window_start` is the
+    /// last failure's time, so the purge of day-old windows forgets quiet keys too.
+    pub async fn count_failure(&self, key: &str, forget_ms: i64) -> anyhow::Result<i64> {
+        let now = now_ms();
+        Ok(sqlx::query_scalar(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                count = CASE WHEN rate_limits.window_start > $3
+                             THEN rate_limits.count + 1 ELSE 1 END,
+                window_start = excluded.window_start
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - forget_ms)
+        .fetch_one(self.writer())
+        .await?)
+    }
+
+    /// The failures in a row under `key` and when the last one was, if within `forget_ms`.
+    pub async fn failures(&self, key: &str, forget_ms: i64) -> anyhow::Result<Option<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT count, window_start FROM rate_limits WHERE key = $1 AND window_start > $2",
+        )
+        .bind(key)
+        .bind(now_ms() - forget_ms)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    /// Forgets the failures under `key` (a right password).
+    pub async fn forget_failures(&self, key: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+            .bind(key)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
     /// The contact with this email address, if any (case-insensitive) — unless the address is
     /// disputed: nothing at all is sent to a disputed address (DESIGN §1), sign-in links included.
     pub async fn contact_by_email(&self, email: &str) -> anyhow::Result<Option<i64>> {

@@ -144,36 +144,6 @@ impl Store {
         .await?)
     }
 
-    /// A right password: the failure count and any lock are cleared.
-    pub async fn clear_failed_logins(&self, id: i64) -> anyhow::Result<()> {
-        sqlx::query("UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
-            .execute(self.writer())
-            .await?;
-        Ok(())
-    }
-
-    /// A wrong password: counts it and returns the failures in a row.
-    pub async fn count_failed_login(&self, id: i64) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
-            "UPDATE staff_users SET failed_logins = failed_logins + 1 WHERE id = $1
-             RETURNING failed_logins",
-        )
-        .bind(id)
-        .fetch_one(self.writer())
-        .await?)
-    }
-
-    /// Locks a staff user's sign-in until `until_ms`.
-    pub async fn lock_staff_user(&self, id: i64, until_ms: i64) -> anyhow::Result<()> {
-        sqlx::query("UPDATE staff_users SET locked_until = $2 WHERE id = $1")
-            .bind(id)
-            .bind(until_ms)
-            .execute(self.writer())
-            .await?;
-        Ok(())
-    }
-
     /// The staff user of a live staff session; disabled users have none.
     pub async fn staff_session(&self, id: &str) -> anyhow::Result<Option<StaffUser>> {
         let row: Option<(i64, String, String)> = sqlx::query_as(

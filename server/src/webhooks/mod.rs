@@ -12,19 +12,24 @@ use app::api::types::{Receipt, ReceiptState};
 use crate::store::Store;
 
 /// Whether an address is one webhooks must not reach unless allowed (SSRF): private, loopback,
-/// link-local, unspecified ("this network", 0.0.0.0/8), broadcast, carrier-grade NAT,
-/// benchmarking (198.18.0.0/15), reserved (240.0.0.0/4), unique-local, and the IPv6 forms that
-/// carry an IPv4 address inside (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16).
+/// link-local, unspecified ("this network", 0.0.0.0/8), broadcast, multicast (224.0.0.0/4,
+/// ff00::/8), carrier-grade NAT, IETF protocol assignments (192.0.0.0/24), benchmarking
+/// (198.18.0.0/15), reserved (240.0.0.0/4), unique-local, deprecated site-local (fec0::/10), and
+/// the IPv6 forms that carry an IPv4 address inside (mapped, IPv4-compatible ::/96, NAT64
+/// 64:ff9b::/96 and the local-use 64:ff9b:1::/48, 6to4 2002::/16). IANA special-purpose
+/// registries: RFC 6890.
 pub fn is_private(ip: std::net::IpAddr) -> bool {
     use std::net::IpAddr;
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
                 || v4.is_broadcast()
+                || v4.is_multicast()
                 || a == 0
+                || (a, b, c) == (192, 0, 0)
                 || a == 100 && (64..128).contains(&b)
                 || a == 198 && (b == 18 || b == 19)
                 || a >= 240
@@ -33,13 +38,18 @@ pub fn is_private(ip: std::net::IpAddr) -> bool {
             let s = v6.segments();
             v6.is_loopback()
                 || v6.is_unspecified()
+                || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                // IPv4-compatible (::a.b.c.d, deprecated): reaches that IPv4 address.
+                || s[..6] == [0; 6]
                 || v6
                     .to_ipv4_mapped()
                     .is_some_and(|v4| is_private(IpAddr::V4(v4)))
                 // NAT64 and 6to4 reach an IPv4 address of the attacker's choosing.
                 || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                || s[..3] == [0x64, 0xff9b, 1]
                 || s[0] == 0x2002
         }
     }
@@ -134,6 +144,35 @@ mod tests {
             "198.20.0.1",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+        ] {
+            assert!(!is_private(open.parse().unwrap()), "{open}");
+        }
+    }
+
+    #[test]
+    fn webhooks_never_reach_multicast_protocol_site_local_ipv4_compatible_or_local_nat64_addresses()
+    {
+        for blocked in [
+            "192.0.0.1",
+            "192.0.0.255",
+            "224.0.0.1",
+            "239.255.255.250",
+            "ff02::1",
+            "ff0e::1",
+            "::a00:1",
+            "::808:808",
+            "64:ff9b:1::808:808",
+            "64:ff9b:1:ffff::1",
+            "fec0::1",
+            "feff::1",
+        ] {
+            assert!(is_private(blocked.parse().unwrap()), "{blocked}");
+        }
+        for open in [
+            "192.0.1.1",
+            "223.255.255.255",
+            "64:ff9b:2::1",
+            "2001:4860:4860::8888",
         ] {
             assert!(!is_private(open.parse().unwrap()), "{open}");
         }

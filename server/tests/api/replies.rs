@@ -10,10 +10,12 @@ use crate::{
     sender_api::Api,
 };
 
-const TOKEN: &str = "test-auth-token";
+/// As long as Twilio's (32 characters); Attune refuses one under 16.
+pub(crate) const TOKEN: &str = "test-auth-token-of-32-characters";
+pub(crate) const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 /// What the provider was told to call: the base URL (never the request's Host) and the route.
-const BASE: &str = "http://127.0.0.1:3000";
-const PHONE: &str = "+15550002222";
+pub(crate) const BASE: &str = "http://127.0.0.1:3000";
+pub(crate) const PHONE: &str = "+15550002222";
 
 async fn app(db: crate::helpers::Db) -> TestApp {
     spawn_app_with(
@@ -49,7 +51,13 @@ async fn provider_post(
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
-async fn text(app: &TestApp, sid: &str, body: &str) -> (u16, String) {
+/// A Twilio id: the prefix and 32 hex digits.
+pub(crate) fn sid(prefix: &str, n: u32) -> String {
+    format!("{prefix}{n:032x}")
+}
+
+async fn text(app: &TestApp, n: u32, body: &str) -> (u16, String) {
+    let sid = sid("SM", n);
     provider_post(
         app,
         "/inbound/sms/twilio",
@@ -58,14 +66,14 @@ async fn text(app: &TestApp, sid: &str, body: &str) -> (u16, String) {
             ("From", PHONE),
             ("To", "+15550009999"),
             ("Body", body),
-            ("MessageSid", sid),
+            ("MessageSid", &sid),
         ],
     )
     .await
 }
 
 /// Two systems know the number, each under its own ref, subscribed to texts about follow-ups.
-async fn two_records(app: &TestApp) -> Api<'_> {
+pub(crate) async fn two_records(app: &TestApp) -> Api<'_> {
     let crm = Api::new(app).await;
     for reference in ["crm-5", "appt-5"] {
         crm.put(
@@ -87,7 +95,7 @@ both_backends! {
         let reason = |c: &'static str, ch: &'static str| { let api = &api; async move { api.reason(c, "service-follow-ups", ch, "informational").await } };
         assert_eq!(reason("appt-5", "sms").await, "allowed");
 
-        let (status, answer) = text(&app, "SM1", " Stop. ").await;
+        let (status, answer) = text(&app, 1, " Stop. ").await;
 
         assert_eq!(status, 200);
         assert!(answer.starts_with("<?xml") && answer.contains("<Message>Northside Clinic: you will get no more texts from us."), "{answer}");
@@ -101,17 +109,17 @@ both_backends! {
 
         // The same delivery again, and a message that is not a keyword: nothing changes.
         let ledger = count(&app.store, "ledger").await;
-        let (_, again) = text(&app, "SM1", " Stop. ").await;
-        let (_, chatter) = text(&app, "SM2", "please stop texting me so often").await;
+        let (_, again) = text(&app, 1, " Stop. ").await;
+        let (_, chatter) = text(&app, 2, "please stop texting me so often").await;
         assert!(again.contains("no more texts"), "the provider gets the same answer: {again}");
         assert_eq!(chatter, r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#, "no reply to anything else");
         assert_eq!(count(&app.store, "ledger").await, ledger);
 
-        let (_, help) = text(&app, "SM3", "help").await;
+        let (_, help) = text(&app, 3, "help").await;
         assert!(help.contains("Reply STOP to stop texts"), "{help}");
         assert_eq!(count(&app.store, "ledger").await, ledger, "HELP changes nothing");
 
-        let (_, started) = text(&app, "SM4", "YES").await;
+        let (_, started) = text(&app, 4, "YES").await;
         assert!(started.contains("texts are on again"), "{started}");
         assert_eq!(reason("appt-5", "sms").await, "allowed");
         assert_eq!(reason("crm-5", "sms").await, "allowed");
@@ -153,10 +161,10 @@ both_backends! {
         let voice = api.decide("appt-5", "service-follow-ups", "voice", "informational").await;
         assert_eq!(voice["ivr_prompt"], "To stop these automated calls, press 9 now.", "{voice}");
 
-        let (_, other_key) = provider_post(&app, "/inbound/voice/twilio", TOKEN, &[("To", PHONE), ("Digits", "1"), ("CallSid", "CA1")]).await;
+        let (_, other_key) = provider_post(&app, "/inbound/voice/twilio", TOKEN, &[("To", PHONE), ("Digits", "1"), ("CallSid", &sid("CA", 1))]).await;
         assert_eq!(api.reason("appt-5", "service-follow-ups", "voice", "informational").await, "allowed", "{other_key}");
 
-        let (status, answer) = provider_post(&app, "/inbound/voice/twilio", TOKEN, &[("To", PHONE), ("Digits", "9"), ("CallSid", "CA2")]).await;
+        let (status, answer) = provider_post(&app, "/inbound/voice/twilio", TOKEN, &[("To", PHONE), ("Digits", "9"), ("CallSid", &sid("CA", 2))]).await;
 
         assert_eq!(status, 200);
         assert!(answer.contains("<Say>You will get no more automated calls from Northside Clinic. Goodbye.</Say><Hangup/>"), "{answer}");
@@ -331,7 +339,7 @@ both_backends! {
         }
         let es = app::i18n::Lang::from_code("es").unwrap();
 
-        let (status, answer) = text(&app, "SM1", "STOP").await;
+        let (status, answer) = text(&app, 1, "STOP").await;
 
         assert_eq!(status, 200);
         let said = app::tr!(es, "reply-stop", org = "Northside Clinic", link = "LINK");
