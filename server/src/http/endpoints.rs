@@ -343,7 +343,8 @@ pub struct ReplayBody {
 /// ones that failed); deliveries being attempted right now finish first.
 #[utoipa::path(post, path = "/webhook-endpoints/{id}/replay", tag = "webhooks", params(("id" = String, Path)),
     request_body = ReplayInput,
-    responses((status = 202, body = ReplayBody), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 202, body = ReplayBody), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "The endpoint was replayed less than a minute ago; `Retry-After` says when to try again.", body = Problem)),
     security(("bearer" = [])))]
 pub async fn replay_endpoint(
     State(state): State<AppState>,
@@ -370,6 +371,11 @@ pub async fn replay_endpoint(
         crate::store::webhooks::Replay::UnknownEndpoint => {
             Err(ApiError::not_found("There is no such webhook endpoint."))
         }
+        crate::store::webhooks::Replay::TooSoon { retry_after_s } => Err(ApiError::too_soon(
+            "replay-too-soon",
+            format!("This endpoint was replayed less than a minute ago; try again in {retry_after_s} s. Events already queued are still being delivered."),
+            retry_after_s,
+        )),
     }
 }
 

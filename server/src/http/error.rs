@@ -15,6 +15,8 @@ pub struct ApiError {
     pub kind: &'static str,
     pub title: &'static str,
     pub detail: String,
+    /// Seconds to wait, sent as `Retry-After` (a 429 or 503).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -47,6 +49,20 @@ impl ApiError {
             kind,
             title,
             detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Too many requests of one kind: try again in `seconds`.
+    pub fn too_soon(kind: &'static str, detail: impl Into<String>, seconds: u64) -> Self {
+        ApiError {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                kind,
+                "Too soon: try again later",
+                detail,
+            )
         }
     }
 
@@ -116,6 +132,10 @@ impl IntoResponse for ApiError {
             body,
         )
             .into_response();
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -23,6 +23,8 @@ pub struct Claimed {
     pub id: i64,
     pub lease_token: String,
     pub endpoint_id: String,
+    /// The sender that registered the endpoint.
+    pub sender_id: i64,
     pub url: String,
     pub secret: String,
     /// The previous secret while a rotation is in its overlap period.
@@ -40,6 +42,7 @@ pub struct Outcome {
     pub delivery_id: i64,
     pub lease_token: String,
     pub endpoint_id: String,
+    pub sender_id: i64,
     pub attempts_before: i64,
     pub attempted_at: i64,
     pub duration_ms: i64,
@@ -77,21 +80,30 @@ pub async fn fan_out_in(conn: &mut AnyConnection, first: i64, last: i64) -> sqlx
     Ok(done.rows_affected())
 }
 
-/// What a replay did: a disabled endpoint gets nothing, so it is not queued for.
+/// What a replay did: a disabled endpoint gets nothing, so it is not queued for; an endpoint
+/// replayed less than a minute ago waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replay {
     Queued(u64),
     UnknownEndpoint,
     EndpointDisabled,
+    TooSoon { retry_after_s: u64 },
 }
 
+/// How long after one replay of an endpoint the next may start.
+pub const REPLAY_SPACING_MS: i64 = 60_000;
+/// How many events (by `seq`) one statement of a replay queues.
+const REPLAY_CHUNK: i64 = 5_000;
+
 impl Store {
-    /// Claims up to `limit` due deliveries, skipping endpoints in `busy` (those already at their
-    /// share of in-flight deliveries). Each claimed delivery is leased to the caller.
+    /// Claims up to `limit` due deliveries, skipping the endpoints in `busy` and every endpoint
+    /// of the senders in `busy_senders` (those already at their share of in-flight deliveries).
+    /// Each claimed delivery is leased to the caller.
     pub async fn claim_deliveries(
         &self,
         limit: usize,
         busy: &[String],
+        busy_senders: &[i64],
     ) -> anyhow::Result<Vec<Claimed>> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -106,6 +118,13 @@ impl Store {
                 .map(|i| format!("${}", first_busy + i))
                 .collect();
             format!("AND d.endpoint_id NOT IN ({})", list.join(", "))
+        };
+        // Sender ids are numbers the worker read from the database: written in, not bound.
+        let not_busy_senders = if busy_senders.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = busy_senders.iter().map(i64::to_string).collect();
+            format!("AND e.sender_id NOT IN ({})", list.join(", "))
         };
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
@@ -123,7 +142,7 @@ impl Store {
                       SELECT 1 FROM webhook_deliveries p
                       WHERE p.endpoint_id = d.endpoint_id AND p.contact_id = d.contact_id
                         AND p.seq < d.seq AND p.status = 'pending')
-                  {not_busy}
+                  {not_busy} {not_busy_senders}
                 ORDER BY d.next_attempt_at
                 LIMIT $4
                 {lock})"
@@ -141,7 +160,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT d.id, d.endpoint_id, d.seq, d.created_at, d.attempts, e.url, e.secret,
+            "SELECT d.id, d.endpoint_id, e.sender_id, d.seq, d.created_at, d.attempts, e.url, e.secret,
                     e.previous_secret, e.secret_rotated_at, o.payload
              FROM webhook_deliveries d
              JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -162,6 +181,7 @@ impl Store {
                     id: r.try_get("id")?,
                     lease_token: token.clone(),
                     endpoint_id: r.try_get("endpoint_id")?,
+                    sender_id: r.try_get("sender_id")?,
                     url: r.try_get("url")?,
                     secret: r.try_get("secret")?,
                     previous_secret,
@@ -328,46 +348,94 @@ impl Store {
 
     /// Queues again, for one endpoint, every event with `seq > after` that the endpoint wants
     /// (including events from before it existed); deliveries being attempted right now are left
-    /// to finish. Returns how many events were queued.
+    /// to finish. Returns how many events were queued. An endpoint is replayed at most once a
+    /// [`REPLAY_SPACING_MS`], and the events go in [`REPLAY_CHUNK`] at a time, each chunk its own
+    /// statement, so a replay from the start never holds the writer for long.
     pub async fn replay_endpoint(&self, endpoint_id: &str, after: i64) -> anyhow::Result<Replay> {
-        let endpoint =
-            sqlx::query("SELECT events, disabled_at FROM webhook_endpoints WHERE id = $1")
-                .bind(endpoint_id)
-                .fetch_optional(self.reader())
-                .await?;
+        let now = now_ms();
+        let endpoint = sqlx::query(
+            "SELECT events, disabled_at, replayed_at FROM webhook_endpoints WHERE id = $1",
+        )
+        .bind(endpoint_id)
+        .fetch_optional(self.writer())
+        .await?;
         let Some(endpoint) = endpoint else {
             return Ok(Replay::UnknownEndpoint);
         };
         if endpoint.try_get::<Option<i64>, _>("disabled_at")?.is_some() {
             return Ok(Replay::EndpointDisabled);
         }
+        // Taken in one statement, so two replays at once cannot both pass.
+        let took = sqlx::query(
+            "UPDATE webhook_endpoints SET replayed_at = $2
+             WHERE id = $1 AND (replayed_at IS NULL OR replayed_at <= $3)",
+        )
+        .bind(endpoint_id)
+        .bind(now)
+        .bind(now - REPLAY_SPACING_MS)
+        .execute(self.writer())
+        .await?
+        .rows_affected();
+        if took == 0 {
+            let last: Option<i64> = endpoint.try_get("replayed_at")?;
+            let wait_ms = last.map_or(REPLAY_SPACING_MS, |t| t + REPLAY_SPACING_MS - now);
+            return Ok(Replay::TooSoon {
+                retry_after_s: (wait_ms.clamp(1_000, REPLAY_SPACING_MS) as u64).div_ceil(1000),
+            });
+        }
         let events: Option<String> = endpoint.try_get("events")?;
         let events: Option<Vec<String>> = events.map(|e| serde_json::from_str(&e)).transpose()?;
-        let filter = match &events {
-            Some(list) if !list.is_empty() => {
-                let places: Vec<String> = (0..list.len()).map(|i| format!("${}", 4 + i)).collect();
+        if events.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Replay::Queued(0));
+        }
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM outbox")
+            .fetch_one(self.writer())
+            .await?;
+        let mut queued = 0;
+        let mut from = after;
+        while from < last.unwrap_or(0) {
+            let to = from.saturating_add(REPLAY_CHUNK);
+            queued += self
+                .replay_chunk(endpoint_id, events.as_deref(), (from, to), now)
+                .await?;
+            from = to;
+        }
+        Ok(Replay::Queued(queued))
+    }
+
+    /// Queues the events with `from < seq <= to` (of `events`, when given) for one endpoint.
+    async fn replay_chunk(
+        &self,
+        endpoint_id: &str,
+        events: Option<&[String]>,
+        (from, to): (i64, i64),
+        now: i64,
+    ) -> anyhow::Result<u64> {
+        let filter = match events {
+            Some(list) => {
+                let places: Vec<String> = (0..list.len()).map(|i| format!("${}", 5 + i)).collect();
                 format!("AND o.event_type IN ({})", places.join(", "))
             }
-            Some(_) => return Ok(Replay::Queued(0)),
             None => String::new(),
         };
-        let now = now_ms();
         let sql = format!(
             "INSERT INTO webhook_deliveries (endpoint_id, seq, contact_id, status, attempts, next_attempt_at, created_at)
              SELECT $1, o.seq, o.contact_id, 'pending', 0, $3, $3 FROM outbox o
-             WHERE o.seq > $2 {filter}
+             WHERE o.seq > $2 AND o.seq <= $4 {filter}
              ON CONFLICT (endpoint_id, seq) DO UPDATE SET status = 'pending', attempts = 0,
                 next_attempt_at = excluded.next_attempt_at, delivered_at = NULL, last_error = NULL,
                 last_status = NULL
              WHERE webhook_deliveries.lease_until IS NULL OR webhook_deliveries.lease_until < excluded.next_attempt_at"
         );
-        let mut query = sqlx::query(&sql).bind(endpoint_id).bind(after).bind(now);
-        for e in events.iter().flatten() {
+        let mut query = sqlx::query(&sql)
+            .bind(endpoint_id)
+            .bind(from)
+            .bind(now)
+            .bind(to);
+        for e in events.into_iter().flatten() {
             query = query.bind(e);
         }
-        Ok(Replay::Queued(
-            query.execute(self.writer()).await?.rows_affected(),
-        ))
+        Ok(query.execute(self.writer()).await?.rows_affected())
     }
 
     /// Where each of these changes stands at each endpoint it was queued for: the rows behind

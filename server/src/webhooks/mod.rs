@@ -3,6 +3,7 @@
 //! [`crate::store::webhooks`].
 
 pub mod signing;
+pub mod slots;
 pub mod worker;
 
 use std::collections::HashMap;

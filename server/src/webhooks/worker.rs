@@ -1,8 +1,9 @@
 //! The delivery worker inside `attune serve` (DESIGN §7): claims due deliveries, posts them
 //! signed, and records each outcome.
 //!
-//! - At most [`MAX_IN_FLIGHT`] attempts run at once, and at most [`PER_ENDPOINT`] per endpoint,
-//!   so a slow or dead endpoint holds half the slots and never all of them.
+//! - At most [`MAX_IN_FLIGHT`] attempts run at once, at most [`PER_ENDPOINT`] per endpoint and
+//!   [`PER_SENDER`] per sender ([`super::slots`]), so a slow or dead endpoint, or one sender's
+//!   many endpoints, hold half the slots and never all of them.
 //! - Each attempt has a 15 s timeout and follows no redirects (a 3xx is a failure).
 //! - Outcomes are written in batches, one transaction per batch (the SQLite writer is shared
 //!   with every change, so one commit per delivery would starve both).
@@ -10,6 +11,9 @@
 //!   it sees retries fall due and changes made by other instances.
 
 use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
+
+use super::slots::Slots;
+pub use super::slots::{MAX_IN_FLIGHT, PER_ENDPOINT, PER_SENDER};
 
 use rand::Rng;
 use tokio::{sync::mpsc, sync::watch, task::JoinHandle, time::Instant};
@@ -21,12 +25,6 @@ use crate::store::{
     Store,
 };
 
-/// Attempts running at once, across endpoints.
-pub const MAX_IN_FLIGHT: usize = 256;
-/// Attempts running at once to one endpoint: half of all, so one endpoint never takes every
-/// slot, and a single fast endpoint still has two claims in flight (one being written while the
-/// other is on the wire).
-pub const PER_ENDPOINT: usize = 128;
 /// The most one claim takes.
 const CLAIM_BATCH: usize = 64;
 /// How long finished attempts wait for others to finish, so they are written together.
@@ -120,16 +118,16 @@ struct Worker {
 impl Worker {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Outcome>();
-        // Claimed and not yet recorded: per endpoint, and each claim's (id, lease token).
-        let mut per_endpoint: HashMap<String, usize> = HashMap::new();
+        // Claimed and not yet recorded: counted per endpoint and sender, and each claim's
+        // (id, lease token).
+        let mut slots = Slots::default();
         let mut in_flight: HashMap<i64, String> = HashMap::new();
         let mut finished: Vec<Outcome> = Vec::new();
         let mut stopping = false;
         let mut stop_deadline = None;
         loop {
             if !stopping {
-                self.claim(&mut per_endpoint, &mut in_flight, &done_tx)
-                    .await;
+                self.claim(&mut slots, &mut in_flight, &done_tx).await;
             }
             if stopping && in_flight.is_empty() {
                 break;
@@ -146,7 +144,7 @@ impl Worker {
                                 finished.push(o);
                             }
                         }
-                        self.record(&mut finished, &mut per_endpoint, &mut in_flight).await;
+                        self.record(&mut finished, &mut slots, &mut in_flight).await;
                     }
                 }
                 _ = self.store.outbox_wait(), if !stopping => {}
@@ -171,23 +169,21 @@ impl Worker {
     /// Claims as many due deliveries as there are free slots and starts their attempts.
     async fn claim(
         &self,
-        per_endpoint: &mut HashMap<String, usize>,
+        slots: &mut Slots,
         in_flight: &mut HashMap<i64, String>,
         done: &mpsc::UnboundedSender<Outcome>,
     ) {
         loop {
-            let free = MAX_IN_FLIGHT
-                .saturating_sub(in_flight.len())
-                .min(CLAIM_BATCH);
+            let free = slots.free().min(CLAIM_BATCH);
             if free == 0 {
                 return;
             }
-            let busy: Vec<String> = per_endpoint
-                .iter()
-                .filter(|(_, n)| **n >= PER_ENDPOINT)
-                .map(|(e, _)| e.clone())
-                .collect();
-            let claimed = match self.store.claim_deliveries(free, &busy).await {
+            let (endpoints, senders) = (slots.busy_endpoints(), slots.busy_senders());
+            let claimed = match self
+                .store
+                .claim_deliveries(free, &endpoints, &senders)
+                .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(error = %format!("{e:#}"), "could not claim webhook deliveries");
@@ -195,16 +191,14 @@ impl Worker {
                 }
             };
             let full = claimed.len() == free;
-            // One endpoint may have been given more than its share in this batch; the extra
-            // ones go back at once.
+            // One endpoint or sender may have been given more than its share in this batch;
+            // the extra ones go back at once.
             let mut over = Vec::new();
             for c in claimed {
-                let n = per_endpoint.entry(c.endpoint_id.clone()).or_default();
-                if *n >= PER_ENDPOINT {
+                if !slots.take(&c.endpoint_id, c.sender_id) {
                     over.push((c.id, c.lease_token));
                     continue;
                 }
-                *n += 1;
                 in_flight.insert(c.id, c.lease_token.clone());
                 let (client, done) = (self.client.clone(), done.clone());
                 let allow_private = self.allow_private;
@@ -227,7 +221,7 @@ impl Worker {
     async fn record(
         &self,
         finished: &mut Vec<Outcome>,
-        per_endpoint: &mut HashMap<String, usize>,
+        slots: &mut Slots,
         in_flight: &mut HashMap<i64, String>,
     ) {
         let with_retry: Vec<(Outcome, Option<i64>)> = finished
@@ -241,12 +235,7 @@ impl Worker {
         }
         for (o, retry) in &with_retry {
             in_flight.remove(&o.delivery_id);
-            if let Some(n) = per_endpoint.get_mut(&o.endpoint_id) {
-                *n -= 1;
-                if *n == 0 {
-                    per_endpoint.remove(&o.endpoint_id);
-                }
-            }
+            slots.give_back(&o.endpoint_id, o.sender_id);
             let outcome = if o.succeeded() {
                 "delivered"
             } else if retry.is_some() && o.status != Some(410) {
@@ -300,6 +289,7 @@ async fn attempt(client: &reqwest::Client, c: Claimed, allow_private: bool) -> O
         delivery_id: c.id,
         lease_token: c.lease_token,
         endpoint_id: c.endpoint_id,
+        sender_id: c.sender_id,
         attempts_before: c.attempts,
         attempted_at,
         duration_ms: started.elapsed().as_millis() as i64,

@@ -741,3 +741,93 @@ both_backends! {
         assert_ne!(body["deliveries"][0]["status"], "delivered");
     }
 }
+
+both_backends! {
+    async fn one_sender_with_many_hanging_endpoints_does_not_hold_up_another_sender(db) {
+        let app = app(db).await;
+        demo(&app.store).await;
+        let slow_key = sender(&app.store, "Marketing").await;
+        // As many endpoints as a sender may have, each hanging: together they could take every
+        // slot if only each endpoint's share were counted.
+        let mut hanging = Vec::new();
+        for _ in 0..10 {
+            let receiver = Receiver::start(Answer::Hang).await;
+            register(&app.address, &slow_key, &receiver.url, Some(json!(["preferences.updated"]))).await;
+            hanging.push(receiver);
+        }
+        let healthy = Receiver::start(Answer::Ok).await;
+        let fast_key = sender(&app.store, "CRM").await;
+        register(&app.address, &fast_key, &healthy.url, Some(json!(["preferences.updated"]))).await;
+
+        let n = server::webhooks::worker::MAX_IN_FLIGHT / 10 + 20;
+        for i in 0..n {
+            let id = contact(&app.store, i).await;
+            change(&app.store, id, 1).await;
+        }
+
+        // Well inside the 15 s a hanging attempt waits for.
+        let seqs = healthy.wait_for_events(n, Duration::from_secs(10)).await;
+        assert_eq!(seqs.len(), n, "the other sender got every event while the first one's endpoints hung");
+        let window = server::webhooks::worker::TIMEOUT - Duration::from_secs(1);
+        let got: Vec<Received> = hanging.iter().flat_map(Receiver::received).collect();
+        let first = got.iter().map(|r| r.at).min().expect("the hanging endpoints were tried");
+        let at_once = got.iter().filter(|r| r.at < first + window).count();
+        assert!(
+            at_once <= server::webhooks::worker::PER_SENDER,
+            "one sender's endpoints hold at most its share of attempts at once ({at_once} of {})",
+            got.len()
+        );
+    }
+}
+
+both_backends! {
+    async fn an_endpoint_replayed_once_is_not_replayed_again_for_a_minute(db) {
+        let app = app(db).await;
+        demo(&app.store).await;
+        let id = contact(&app.store, 1).await;
+        let first = change(&app.store, id, 1).await;
+        let receiver = Receiver::start(Answer::Ok).await;
+        let key = sender(&app.store, "CRM").await;
+        let (endpoint, _) = register(&app.address, &key, &receiver.url, Some(json!(["preferences.updated"]))).await;
+        let replay = format!("/webhook-endpoints/{endpoint}/replay");
+
+        let (status, body) = api(&app, &key, reqwest::Method::POST, &replay, Some(json!({"after": first - 1}))).await;
+        assert_eq!((status, body["queued"].clone()), (202, json!(1)), "{body}");
+        assert_eq!(receiver.wait_for_events(1, Duration::from_secs(10)).await, [first]);
+        let delivered = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'delivered'")
+                .fetch_one(app.store.reader())
+                .await
+                .unwrap()
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while delivered().await < 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(delivered().await, 1, "the replayed event is recorded as delivered");
+
+        // At once again: refused, with when to come back, and nothing queued.
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1{replay}")))
+            .bearer_auth(&key)
+            .json(&json!({"after": first - 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 429);
+        let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+        let problem: Value = res.json().await.unwrap();
+        assert!(problem["type"].as_str().unwrap().ends_with("/problems/replay-too-soon"), "{problem}");
+        assert_eq!(delivered().await, 1, "the refused replay queued nothing again");
+
+        // A minute later it may be replayed again.
+        sqlx::query("UPDATE webhook_endpoints SET replayed_at = replayed_at - 61000")
+            .execute(app.store.writer())
+            .await
+            .unwrap();
+        let (status, body) = api(&app, &key, reqwest::Method::POST, &replay, Some(json!({"after": first - 1}))).await;
+        assert_eq!((status, body["queued"].clone()), (202, json!(1)), "{body}");
+    }
+}

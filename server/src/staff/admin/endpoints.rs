@@ -117,6 +117,17 @@ pub(super) async fn replay(
             )
             .await
         }
+        Ok(Replay::TooSoon { retry_after_s }) => {
+            render_endpoints(
+                &state,
+                &user,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(Flash::Error(format!(
+                    "That endpoint was replayed less than a minute ago; try again in {retry_after_s} s."
+                ))),
+            )
+            .await
+        }
         Ok(Replay::UnknownEndpoint) => problem(
             StatusCode::NOT_FOUND,
             &user,
