@@ -88,12 +88,12 @@ impl Store {
     ) -> anyhow::Result<Vec<i64>> {
         let mut records: Vec<i64> = sqlx::query_scalar(
             "SELECT c.id FROM contacts c
-             WHERE c.erased_at IS NULL AND lower(c.email) = lower($1) AND c.email_verified = $2
+             WHERE c.erased_at IS NULL AND c.email_key = $1 AND c.email_verified = $2
                AND NOT EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
                                  AND d.kind = 'email' AND d.resolved_at IS NULL)
              ORDER BY c.id",
         )
-        .bind(email)
+        .bind(normalised(AddressKind::Email, email))
         .bind(true)
         .fetch_all(self.reader())
         .await?;
@@ -109,7 +109,7 @@ impl Store {
     pub async fn records_of_person(&self, contact_id: i64) -> anyhow::Result<Vec<i64>> {
         let others: Vec<i64> = sqlx::query_scalar(
             "SELECT c.id FROM contacts c JOIN contacts me ON me.id = $1
-             WHERE c.id <> me.id AND c.erased_at IS NULL AND lower(c.email) = lower(me.email)
+             WHERE c.id <> me.id AND c.erased_at IS NULL AND c.email_key = me.email_key
                AND NOT EXISTS (SELECT 1 FROM disputed_addresses d WHERE d.contact_id = c.id
                                  AND d.kind = 'email' AND d.resolved_at IS NULL)
              ORDER BY c.id",
@@ -132,7 +132,7 @@ impl Store {
             (
                 AddressKind::Email,
                 email,
-                "SELECT id, ref FROM contacts WHERE lower(email) = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id",
+                "SELECT id, ref FROM contacts WHERE email_key = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id",
             ),
             (
                 AddressKind::Phone,

@@ -45,7 +45,7 @@ impl Store {
     ) -> anyhow::Result<Vec<ContactHitRecord>> {
         Ok(sqlx::query_as(
             "SELECT ref, email, phone FROM contacts WHERE erased_at IS NULL
-               AND (lower(ref) LIKE $1 ESCAPE '\\' OR lower(email) LIKE $1 ESCAPE '\\'
+               AND (lower(ref) LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\'
                     OR phone LIKE $2 ESCAPE '\\')
              ORDER BY ref LIMIT $3 OFFSET $4",
         )

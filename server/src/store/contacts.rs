@@ -168,7 +168,7 @@ impl Store {
             sqlx::query(
                 "DELETE FROM address_choices WHERE kind = $1 AND address = $2
                    AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.erased_at IS NULL
-                                     AND (lower(c.email) = $2 OR c.phone = $2))",
+                                     AND (c.email_key = $2 OR c.phone = $2))",
             )
             .bind(kind)
             .bind(&address)

@@ -167,7 +167,37 @@ impl Store {
                     .await
             }
         }
-        .context("running database migrations")
+        .context("running database migrations")?;
+        self.fill_email_keys()
+            .await
+            .context("keying email addresses written before the email_key column")
+    }
+
+    /// Gives every contact written before migration 0010 its `email_key` (Rust's folding, which
+    /// SQL cannot compute), a thousand rows a transaction; quick when there are none.
+    async fn fill_email_keys(&self) -> anyhow::Result<()> {
+        loop {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, email FROM contacts WHERE email_key IS NULL AND email IS NOT NULL LIMIT 1000",
+            )
+            .fetch_all(&self.write)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.write.begin().await?;
+            for (id, email) in rows {
+                sqlx::query("UPDATE contacts SET email_key = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(changes::address::normalised(
+                        app::domain::AddressKind::Email,
+                        &email,
+                    ))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
     }
 
     /// The pool for reads that need no transaction.

@@ -317,12 +317,15 @@ impl Store {
     /// disputed: nothing at all is sent to a disputed address (DESIGN §1), sign-in links included.
     pub async fn contact_by_email(&self, email: &str) -> anyhow::Result<Option<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT c.id FROM contacts c WHERE lower(c.email) = lower($1) AND c.erased_at IS NULL
+            "SELECT c.id FROM contacts c WHERE c.email_key = $1 AND c.erased_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM disputed_addresses d
                                WHERE d.contact_id = c.id AND d.kind = 'email' AND d.resolved_at IS NULL)
              ORDER BY c.id LIMIT 1",
         )
-        .bind(email)
+        .bind(super::changes::address::normalised(
+            app::domain::AddressKind::Email,
+            email,
+        ))
         .fetch_optional(self.reader())
         .await?)
     }

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use crate::helpers::{count, spawn_app, spawn_app_with, TestApp};
 
 /// Seeds the demo organisation and returns a fresh sign-in token for the demo contact.
-async fn seed(app: &TestApp) -> String {
+pub(crate) async fn seed(app: &TestApp) -> String {
     let base = url::Url::parse("http://127.0.0.1:3000").unwrap();
     let link = server::demo::seed(&app.store, &base).await.unwrap();
     link.rsplit('/').next().unwrap().to_owned()

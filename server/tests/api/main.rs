@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod addresses;
 mod cli;
 mod customer;
 mod decision_keys;

@@ -29,7 +29,7 @@ async fn app(db: crate::helpers::Db) -> TestApp {
 }
 
 /// Posts the provider's form, signed with `token`; returns the status and the body.
-async fn provider_post(
+pub(crate) async fn provider_post(
     app: &TestApp,
     path: &str,
     token: &str,

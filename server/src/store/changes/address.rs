@@ -132,12 +132,17 @@ pub fn loosened(changes: &[FieldChange], now_ms: i64) -> Vec<Scope> {
     scopes
 }
 
-/// An address in the form choices are kept under: an email lower-cased, a phone as stored
-/// (E.164).
+/// An address in the form it is matched and choices are kept under: an email as
+/// [`app::domain::Email::key`] folds it (the `email_key` column), a phone in its E.164 form.
+/// Text that does not parse (an old row) is folded or kept as it is.
 pub fn normalised(kind: AddressKind, address: &str) -> String {
     match kind {
-        AddressKind::Email => address.to_lowercase(),
-        _ => address.to_owned(),
+        AddressKind::Email => app::domain::Email::parse(address)
+            .map(|e| e.key())
+            .unwrap_or_else(|_| address.to_lowercase()),
+        _ => app::domain::Phone::parse(address)
+            .map(String::from)
+            .unwrap_or_else(|_| address.to_owned()),
     }
 }
 

@@ -180,7 +180,7 @@ pub(super) async fn address_choices_in(
         let sql = match kind {
             AddressKind::Email => {
                 "SELECT id, ref, email FROM contacts
-                 WHERE lower(email) = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id"
+                 WHERE email_key = $1 AND erased_at IS NULL AND id <> $2 ORDER BY id"
             }
             _ => {
                 "SELECT id, ref, email FROM contacts

@@ -158,7 +158,7 @@ pub(super) async fn apply_change_with(
     if contact != before_contact {
         sqlx::query(
             "UPDATE contacts SET email = $2, email_verified = $3, phone = $4, phone_verified = $5,
-                    locale = $6, time_zone = $7 WHERE id = $1",
+                    locale = $6, time_zone = $7, email_key = $8 WHERE id = $1",
         )
         .bind(req.contact_id)
         .bind(&contact.email)
@@ -167,6 +167,12 @@ pub(super) async fn apply_change_with(
         .bind(contact.phone_verified)
         .bind(&contact.locale)
         .bind(&contact.time_zone)
+        .bind(
+            contact
+                .email
+                .as_deref()
+                .map(|e| address::normalised(AddressKind::Email, e)),
+        )
         .execute(&mut *conn)
         .await?;
     }
