@@ -234,16 +234,18 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::client_ip::client_ip,
         ))
+        // Inside the security headers and the request metrics, so that a request that timed
+        // out is answered with the same headers as any other and is counted.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::security::security_headers,
         ))
         .layer(middleware::from_fn(telemetry::track_requests))
         .layer(CompressionLayer::new())
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .with_state(state)
 }
 

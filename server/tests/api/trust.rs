@@ -534,7 +534,11 @@ both_backends! {
         let ann = app.store.contact_id(&ContactRef::parse("demo-ann").unwrap()).await.unwrap().unwrap();
         let cookie = sign_in(&app, &app.store.create_sign_in_token(ann).await.unwrap()).await;
         let res = app.client.get(app.url("/preferences")).header("cookie", &cookie).send().await.unwrap();
-        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let status = res.status();
+        let csp = match res.headers().get("content-security-policy") {
+            Some(policy) => policy.to_str().unwrap().to_owned(),
+            None => panic!("no policy on a {status} answer: {:?}", res.headers()),
+        };
         let page = res.text().await.unwrap();
         let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).unwrap().to_owned();
         assert!(page.contains("<leptos-island"), "the topics are islands: {page}");
