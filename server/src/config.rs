@@ -22,6 +22,8 @@ pub struct Config {
     pub site_root: PathBuf,
     /// The waits between webhook attempts; after the last one fails the delivery is failed.
     pub webhook_retry_schedule: Vec<std::time::Duration>,
+    /// The waits between attempts to send a mail (`ATTUNE_MAIL_RETRY_SCHEDULE`).
+    pub mail_retry_schedule: Vec<std::time::Duration>,
     /// SQLite: commit concurrent changes together (one disk flush for many changes).
     pub group_commit: bool,
     /// Password checks (Argon2, ~20 MiB and tens of milliseconds each) run at once at most;
@@ -55,6 +57,8 @@ pub struct Config {
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
 pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h,14h,20h";
+/// Mail is tried again sooner (a sign-in link is wanted now), for about a day in all (DESIGN §7).
+pub const DEFAULT_MAIL_RETRY_SCHEDULE: &str = "5s,30s,2m,10m,30m,1h,2h,4h,6h,10h";
 
 /// The optional file form: every key may be left out.
 #[derive(Debug, Default, Deserialize)]
@@ -169,6 +173,14 @@ impl Config {
             )
         })?;
 
+        let schedule =
+            env("ATTUNE_MAIL_RETRY_SCHEDULE").unwrap_or_else(|| DEFAULT_MAIL_RETRY_SCHEDULE.into());
+        let mail_retry_schedule = parse_schedule(&schedule).with_context(|| {
+            format!(
+                "ATTUNE_MAIL_RETRY_SCHEDULE {schedule:?} must be waits like {DEFAULT_MAIL_RETRY_SCHEDULE}"
+            )
+        })?;
+
         let group_commit = match env("ATTUNE_GROUP_COMMIT") {
             Some(v) => parse_bool("ATTUNE_GROUP_COMMIT", &v)?,
             None => true,
@@ -228,6 +240,7 @@ impl Config {
             sign_in_limit_per_ip,
             site_root,
             webhook_retry_schedule,
+            mail_retry_schedule,
             group_commit,
             password_checks,
             trusted_proxies,

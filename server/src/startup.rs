@@ -132,6 +132,11 @@ impl Application {
                 allow_private: self.state.config.webhook_allow_private,
             },
         )?;
+        let mail = crate::mail::outbox::spawn(
+            store.clone(),
+            self.state.mailer.clone(),
+            self.state.config.mail_retry_schedule.clone(),
+        );
         let purger = tokio::spawn(purge_periodically(store.clone()));
         let follower = {
             let store = store.clone();
@@ -175,6 +180,7 @@ impl Application {
             m.abort();
         }
         worker.stop().await;
+        mail.stop().await;
         store.close().await;
         Ok(())
     }

@@ -97,34 +97,39 @@ impl CustomerBackend {
             .map(|c| c.value().to_owned())
     }
 
-    /// Sends a link by email in the background, so the answer to the request does not depend on
-    /// whether (or how slowly) mail was sent.
-    fn send_link_later(&self, contact_id: i64, to: Email, purpose: LinkPurpose, ttl_ms: i64) {
-        let state = self.state.clone();
-        tokio::spawn(async move {
-            let result = async {
-                let token = state
-                    .store
-                    .create_token(contact_id, &purpose.stored(to.as_str()), ttl_ms)
-                    .await?;
-                let link = state.config.base_url.join(&format!("auth/{token}"))?;
-                let lang = state.store.contact_language(contact_id).await?;
-                let mail = match purpose {
-                    LinkPurpose::SignIn => templates::sign_in(&lang, to, link.as_str()),
-                    LinkPurpose::VerifyEmail => templates::verify_email(&lang, to, link.as_str()),
-                };
-                state.mailer.send(mail).await?;
-                if state.mailer.is_local() {
-                    // Only for the file mailer, i.e. on a developer's machine (DESIGN §8).
-                    tracing::info!(%link, "link mailed (file mailer)");
-                }
-                anyhow::Ok(())
+    /// Queues a mail with a new link, token and mail written together (the mail worker sends
+    /// it): the answer waits for that write only, never for the mail server. A failure is logged,
+    /// not shown: the answer is the same whether the address is known or not.
+    async fn send_link(&self, contact_id: i64, to: Email, purpose: LinkPurpose, ttl_ms: i64) {
+        let state = &self.state;
+        let result = async {
+            let lang = state.store.contact_language(contact_id).await?;
+            let mut link = None;
+            let stored = purpose.stored(to.as_str());
+            state
+                .store
+                .create_token_mailed(contact_id, &stored, ttl_ms, |token| {
+                    let url = state.config.base_url.join(&format!("auth/{token}"))?;
+                    let mail = match purpose {
+                        LinkPurpose::SignIn => templates::sign_in(&lang, to, url.as_str()),
+                        LinkPurpose::VerifyEmail => {
+                            templates::verify_email(&lang, to, url.as_str())
+                        }
+                    };
+                    link = Some(url);
+                    Ok((&mail).into())
+                })
+                .await?;
+            if let Some(link) = link.filter(|_| state.mailer.is_local()) {
+                // Only for the file mailer, i.e. on a developer's machine (DESIGN §8).
+                tracing::info!(%link, "link mailed (file mailer)");
             }
-            .await;
-            if let Err(e) = result {
-                tracing::error!(error = %format!("{e:#}"), "could not send a link by email");
-            }
-        });
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %format!("{e:#}"), "could not queue a link by email");
+        }
     }
 
     async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
@@ -321,7 +326,8 @@ impl Backend for CustomerBackend {
             .await
             .map_err(internal)?
         {
-            self.send_link_later(contact_id, email, LinkPurpose::SignIn, SIGN_IN_TOKEN_TTL_MS);
+            self.send_link(contact_id, email, LinkPurpose::SignIn, SIGN_IN_TOKEN_TTL_MS)
+                .await;
         }
         Ok(())
     }
@@ -460,18 +466,20 @@ impl Backend for CustomerBackend {
             })?;
         // Channels the contact has no address for are not on the form; keep their stored choice.
         // Through a link, the channels of the other address are the link's to close but not to
-        // open (DESIGN §3.2): kept while the topic stays subscribed, left out when it is
-        // subscribed again, whatever the form says.
+        // open (DESIGN §3.2): their stored choice stands, whatever the form says, except when
+        // this save subscribes the topic again — then they are left out, for the person to
+        // choose when signed in.
         let in_scope = |c: Channel| match contact.1 {
             Via::Session => true,
             Via::Link(kind) => c.address_kind() == kind,
         };
+        let subscribing = !topic.required && !topic.subscribed && form.subscribed;
         let kept = topic.channels.iter().filter(|c| {
             c.chosen
                 && if in_scope(c.channel) {
                     !c.available
                 } else {
-                    topic.subscribed && (form.subscribed || topic.required)
+                    !subscribing
                 }
         });
         let chosen = form.channels.iter().copied().filter(|c| in_scope(*c));
@@ -594,12 +602,13 @@ impl Backend for CustomerBackend {
             .await
             .map_err(internal)?;
         if new_address {
-            self.send_link_later(
+            self.send_link(
                 contact.0,
                 email.clone(),
                 LinkPurpose::VerifyEmail,
                 VERIFY_TTL_MS,
-            );
+            )
+            .await;
         }
         Ok(saved)
     }

@@ -240,7 +240,7 @@ pub async fn patch_preferences(
     })
     .await??;
     if !loosened.is_empty() {
-        confirm_loosening_later(&state, contact_id, &sender.name, loosened).await;
+        confirm_loosening(&state, contact_id, &sender.name, loosened).await;
     }
     contact_body(&state, &reference)
         .await?
@@ -250,7 +250,7 @@ pub async fn patch_preferences(
 
 /// Emails the contact what a sender loosened on their behalf, each with a way to undo it: a
 /// one-click unsubscribe for a subscription, the preference page for the rest.
-async fn confirm_loosening_later(
+async fn confirm_loosening(
     state: &AppState,
     contact_id: i64,
     sender: &str,
@@ -333,12 +333,13 @@ async fn confirm_loosening_later(
     }
     let preferences = state.links.preferences_url(contact_id);
     let mail = templates::sender_changed(&lang, to, sender, &lines, &preferences);
-    let mailer = state.mailer.clone();
-    tokio::spawn(async move {
-        if let Err(e) = mailer.send(mail).await {
-            tracing::error!(error = %format!("{e:#}"), "could not send a subscription confirmation");
-        }
-    });
+    if let Err(e) = state
+        .store
+        .queue_mail(Some(contact_id), &(&mail).into())
+        .await
+    {
+        tracing::error!(error = %format!("{e:#}"), "could not queue a subscription confirmation");
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Outgoing mail: one trait, two implementations — SMTP (`smtp://`, `smtps://`) and `.eml` files
 //! in a folder (`file://`, the laptop default).
 
+pub mod outbox;
 pub mod templates;
 
 use anyhow::Context;

@@ -152,7 +152,12 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        for table in ["sessions", "sign_in_tokens", "disputed_addresses"] {
+        for table in [
+            "sessions",
+            "sign_in_tokens",
+            "disputed_addresses",
+            "mail_outbox",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE contact_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)

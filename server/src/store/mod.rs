@@ -15,6 +15,7 @@ pub mod events;
 pub mod idempotency;
 pub mod keys;
 pub mod ledger;
+pub mod mail_outbox;
 pub mod purge;
 pub mod read_model;
 pub mod senders;
@@ -64,6 +65,8 @@ pub struct Store {
     /// Rung after a commit that wrote outbox rows, so this process's webhook worker starts at
     /// once instead of at its next poll.
     outbox_signal: std::sync::Arc<tokio::sync::Notify>,
+    /// Rung when a mail is queued, so the mail worker sends it at once.
+    mail_signal: std::sync::Arc<tokio::sync::Notify>,
     /// SQLite only: the writer task that commits concurrent changes together (group commit),
     /// and whether [`changes::apply_change`] uses it.
     committer: Option<changes::Committer>,
@@ -132,6 +135,7 @@ impl Store {
                 topics_cache: Default::default(),
                 senders_cache: Default::default(),
                 outbox_signal,
+                mail_signal: Default::default(),
             }
         } else {
             let pool = AnyPoolOptions::new()
@@ -147,6 +151,7 @@ impl Store {
                 topics_cache: Default::default(),
                 senders_cache: Default::default(),
                 outbox_signal: Default::default(),
+                mail_signal: Default::default(),
                 read_model: Default::default(),
                 listen_url: Some(database_url.into()),
                 committer: None,

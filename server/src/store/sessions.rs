@@ -119,6 +119,36 @@ impl Store {
         Ok(token)
     }
 
+    /// A new link token for the contact and the mail that carries it (`mail` builds it from
+    /// the token), written in one transaction: the link exists only if its mail will go.
+    pub async fn create_token_mailed(
+        &self,
+        contact_id: i64,
+        purpose: &str,
+        ttl_ms: i64,
+        mail: impl FnOnce(&str) -> anyhow::Result<super::mail_outbox::QueuedText>,
+    ) -> anyhow::Result<()> {
+        let token = random_token(32);
+        let mail = mail(&token)?;
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        sqlx::query(
+            "INSERT INTO sign_in_tokens (token_hash, contact_id, purpose, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(contact_id)
+        .bind(purpose)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        super::mail_outbox::queue_mail_in(&mut tx, Some(contact_id), &mail).await?;
+        tx.commit().await?;
+        self.mail_queued();
+        Ok(())
+    }
+
     /// Starts a customer session for the contact, signed in by `email` (the address the used
     /// link was mailed to), and returns its id (the cookie value); only the hash is stored. The
     /// session covers the records whose verified email is that address (DESIGN §3.2).

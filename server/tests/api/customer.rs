@@ -27,7 +27,7 @@ pub(crate) async fn sign_in(app: &TestApp, token: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
-fn link_token(mail: &str) -> String {
+pub(crate) fn link_token(mail: &str) -> String {
     let start = mail.find("/auth/").expect("a sign-in link in the mail") + "/auth/".len();
     mail[start..]
         .chars()
@@ -106,7 +106,7 @@ both_backends! {
         assert_eq!(known.headers()["location"], unknown.headers()["location"]);
         assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
         let mails = app.wait_for_mails(1).await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle().await;
         assert_eq!(app.mail_files().len(), 1, "only the known address gets mail");
         assert!(mails[0].contains("To: ann.demo@example.com"));
         assert!(mails[0].contains("Content-Type: text/plain") && mails[0].contains("Content-Type: text/html"));
@@ -284,7 +284,7 @@ both_backends! {
 
         assert!(page.contains("was erased; it is never added again"), "{page}");
         assert_eq!(count(&app.store, "ledger").await, ledger, "nothing changed");
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle().await;
         assert!(app.mail_files().is_empty(), "no confirmation mail went to the erased address");
     }
 }
@@ -343,19 +343,28 @@ both_backends! {
 }
 
 /// A real SMTP server (aiosmtpd, from PyPI) writing what it receives into a Maildir.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: tempfile::TempDir,
 }
 
+/// A port nothing listens on (yet).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl SmtpServer {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+    pub(crate) async fn start() -> Self {
+        Self::start_on(free_port()).await
+    }
+
+    /// Starts the server on `port`, where a mailer may already be trying to reach it.
+    pub(crate) async fn start_on(port: u16) -> Self {
         let maildir = tempfile::tempdir().unwrap();
         let mut child = Command::new("python3")
             .args([
@@ -390,7 +399,7 @@ impl SmtpServer {
         panic!("the SMTP server did not start");
     }
 
-    fn received(&self) -> Vec<String> {
+    pub(crate) fn received(&self) -> Vec<String> {
         let dir = self.maildir.path().join("box").join("new");
         std::fs::read_dir(dir)
             .map(|d| {

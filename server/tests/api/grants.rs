@@ -315,3 +315,34 @@ both_backends! {
         assert_eq!(theirs, 201);
     }
 }
+
+both_backends! {
+    async fn a_change_through_an_email_link_to_a_topic_left_off_keeps_its_text_choice(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        // Nia has an email address and a phone; offers (by email and text) are off.
+        let (nia, offers) = ids(&app.store, "demo-nia", "offers").await;
+        let stored = || async {
+            sqlx::query_as::<_, (String, String)>("SELECT channels, frequency FROM preferences WHERE contact_id = $1 AND topic_id = $2")
+                .bind(nia).bind(offers).fetch_optional(app.store.reader()).await.unwrap()
+        };
+        let path = link(&app, LinkKind::Preferences, "demo-nia", "offers").await;
+        let token = path.trim_start_matches("/p/").to_owned();
+        let ledger = rows_of(&app, nia).await;
+
+        // The form, as a browser sends it from the link's page, with the frequency changed: the
+        // text choice is not on it (the link was mailed).
+        let form = [("topic", "offers"), ("frequency", "monthly"), ("ch_email", "on"), ("link", token.as_str())];
+        let saved = app.post_form_from(&path, "/sf/save_topic", None, &form).await;
+
+        assert!(saved.status().is_redirection(), "{:?}", saved.headers());
+        assert_eq!(rows_of(&app, nia).await, ledger + 1);
+        let (channels, frequency) = stored().await.expect("a stored choice");
+        assert_eq!(frequency, "monthly");
+        assert!(channels.contains("sms") && channels.contains("email"), "the text choice stands: {channels}");
+        let back = saved.headers()["location"].to_str().unwrap().to_owned();
+        let (_, page) = app.get_page(&back, None).await;
+        assert!(page.contains("Chose at most once a month for Offers"), "{page}");
+        assert!(!page.contains("Turned off text messages"), "nothing was said of texts: {page}");
+    }
+}

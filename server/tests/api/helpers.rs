@@ -221,6 +221,19 @@ impl TestApp {
         files
     }
 
+    /// Waits (up to 10 s) until the mail outbox holds nothing unsent: every mail queued so far
+    /// was written (or given up on). What a test sees of mail after this is final, so "no mail
+    /// was sent" is asserted without waiting for time to pass.
+    pub async fn settle(&self) {
+        for _ in 0..400 {
+            if self.store.mail_unsent().await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("mail still unsent after 10 s");
+    }
+
     /// Waits (up to 10 s) until at least `n` mails were written, and returns them all.
     pub async fn wait_for_mails(&self, n: usize) -> Vec<String> {
         for _ in 0..200 {

@@ -382,7 +382,7 @@ both_backends! {
         assert_eq!(res.headers()["location"], "/?sign_in=requested", "the answer does not tell");
         assert_eq!(other.headers()["location"], "/?sign_in=requested");
         let mails = app.wait_for_mails(1).await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle().await;
         assert_eq!(app.mail_files().len(), 1);
         assert!(mails[0].contains("To: ben.demo@example.com"), "only the undisputed address got mail");
     }

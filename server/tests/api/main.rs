@@ -15,6 +15,7 @@ mod grants;
 mod hostile;
 mod layout;
 mod links;
+mod mail;
 mod pages;
 mod people;
 mod provider_replays;

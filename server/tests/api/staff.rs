@@ -238,7 +238,7 @@ both_backends! {
         let page = res.text().await.unwrap();
         assert!(page.contains("Give a reason"), "{page}");
         assert_eq!(count(&app.store, "ledger").await, ledger_before);
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle().await;
         assert!(app.mail_files().is_empty());
     }
 }
@@ -281,7 +281,7 @@ both_backends! {
         // Saving the same again changes nothing and mails nobody.
         let res = post_pairs(&app, "/staff/contacts/demo-ann/topics/appointments", &agent, &no_texts(reason)).await;
         assert_eq!(res.headers()["location"], "/staff/contacts/demo-ann?flash=unchanged");
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle().await;
         assert_eq!(app.mail_files().len(), 1);
     }
 }
@@ -679,7 +679,7 @@ both_backends! {
 
         assert_eq!(res.status(), 303);
         let mails = app.wait_for_mails(1).await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle().await;
         let mails = if app.mail_files().len() > mails.len() { app.wait_for_mails(app.mail_files().len()).await } else { mails };
         assert_eq!(mails.len(), 1, "nothing goes to the disputed address");
         assert!(mails[0].contains("To: ann.real@example.com"));

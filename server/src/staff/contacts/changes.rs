@@ -117,7 +117,7 @@ async fn apply_for_contact(
                 seq = committed.seq,
                 "staff changed a contact's settings"
             );
-            notify_contact_later(state.clone(), contact_id, committed.changes, reason);
+            notify_contact(state, contact_id, committed.changes, reason).await;
             Ok(true)
         }
         None => Ok(false),
@@ -400,60 +400,59 @@ pub(super) async fn resolve_dispute(
 }
 
 /// Emails the contact "we changed this for you" with what changed, the reason, and links to
-/// review (and undo on) their preference page. In the background: the answer to staff does not
-/// wait for mail. Nothing is sent to a disputed or missing address.
-fn notify_contact_later(
-    state: AppState,
+/// review (and undo on) their preference page: queued in the outbox before staff get their
+/// answer, sent by the mail worker (the answer never waits for the mail server). Nothing is sent
+/// to a disputed or missing address.
+async fn notify_contact(
+    state: &AppState,
     contact_id: i64,
     changes: Vec<FieldChange>,
     reason: String,
 ) {
-    tokio::spawn(async move {
-        let result = async {
-            // The current address, unless it is disputed (nothing is sent to a disputed address).
-            let Some(contact) = state.store.contact_view(contact_id).await? else {
-                return anyhow::Ok(());
-            };
-            let email = contact.mailable_email().and_then(|e| Email::parse(e).ok());
-            let tz = contact.time_zone.clone();
-            // In the contact's language (the console is English).
-            let lang = app::i18n::Lang::from_code(&contact.locale).unwrap_or_default();
-            // A replaced address hears only that it was removed: it may be a stranger's (the
-            // mistyped address being corrected), so it learns nothing of the customer. One that
-            // was replaced because it was reported as someone else's hears nothing at all.
-            let was_disputed = changes.iter().any(|c| c.field == "disputed.email");
-            let previous = changes
-                .iter()
-                .find(|c| c.field == "contact.email" && !was_disputed)
-                .and_then(|c| c.from.as_str())
-                .and_then(|e| Email::parse(e).ok())
-                .filter(|old| {
-                    email
-                        .as_ref()
-                        .is_none_or(|new| !new.as_str().eq_ignore_ascii_case(old.as_str()))
-                });
-            if let Some(old) = previous {
-                state
-                    .mailer
-                    .send(templates::address_removed(&lang, old))
-                    .await?;
-            }
-            if let Some(to) = email {
-                let names = state.store.topic_names().await?;
-                let items = describe(&changes, &names, &tz, &lang);
-                let review = state.links.preferences_url(contact_id);
-                state
-                    .mailer
-                    .send(templates::changed_for_you(
-                        &lang, to, &items, &reason, &review,
-                    ))
-                    .await?;
-            }
-            anyhow::Ok(())
+    let result = async {
+        // The current address, unless it is disputed (nothing is sent to a disputed address).
+        let Some(contact) = state.store.contact_view(contact_id).await? else {
+            return anyhow::Ok(());
+        };
+        let email = contact.mailable_email().and_then(|e| Email::parse(e).ok());
+        let tz = contact.time_zone.clone();
+        // In the contact's language (the console is English).
+        let lang = app::i18n::Lang::from_code(&contact.locale).unwrap_or_default();
+        // A replaced address hears only that it was removed: it may be a stranger's (the
+        // mistyped address being corrected), so it learns nothing of the customer. One that
+        // was replaced because it was reported as someone else's hears nothing at all.
+        let was_disputed = changes.iter().any(|c| c.field == "disputed.email");
+        let previous = changes
+            .iter()
+            .find(|c| c.field == "contact.email" && !was_disputed)
+            .and_then(|c| c.from.as_str())
+            .and_then(|e| Email::parse(e).ok())
+            .filter(|old| {
+                email
+                    .as_ref()
+                    .is_none_or(|new| !new.as_str().eq_ignore_ascii_case(old.as_str()))
+            });
+        if let Some(old) = previous {
+            let mail = templates::address_removed(&lang, old);
+            state
+                .store
+                .queue_mail(Some(contact_id), &(&mail).into())
+                .await?;
         }
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %format!("{e:#}"), "could not email a contact about a staff change");
+        if let Some(to) = email {
+            let names = state.store.topic_names().await?;
+            let items = describe(&changes, &names, &tz, &lang);
+            let review = state.links.preferences_url(contact_id);
+            let mail = templates::changed_for_you(&lang, to, &items, &reason, &review);
+            state
+                .store
+                .queue_mail(Some(contact_id), &(&mail).into())
+                .await?;
         }
-    });
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(error = %format!("{e:#}"), "could not email a contact about a staff change");
+    }
 }
