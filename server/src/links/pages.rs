@@ -384,15 +384,6 @@ fn plan_choice(
     fields: &FormFields,
 ) -> Result<Plan, Response> {
     let lang = page.lang;
-    let contact = target.claims.contact_id;
-    let kind = target.address_kind();
-    let tighten = |actor| Grant::unsubscribe_link(contact, kind, actor);
-    let plan = |change, title, message, undo| Plan {
-        change,
-        title,
-        message,
-        undo,
-    };
     if let Some(undo) = UndoAction::parse(action) {
         let Some(seq) = state
             .links
@@ -401,110 +392,132 @@ fn plan_choice(
             return Err(undo_refused(page));
         };
         let (op, title, message) = plan_undo(page, target, undo, fields)?;
-        return Ok(plan(
-            Some((op, Grant::undo(contact, seq, kind))),
+        let grant = Grant::undo(target.claims.contact_id, seq, target.address_kind());
+        return Ok(Plan {
+            change: Some((op, grant)),
             title,
             message,
-            None,
-        ));
+            undo: None,
+        });
     }
-    let everything = || {
-        plan(
-            Some((ChangeOp::UnsubscribedAll(true), tighten(Actor::OneClick))),
-            tr!(lang, "outcome-unsubscribed"),
-            tr!(lang, "outcome-unsubscribed-all"),
-            Some((
-                Undo::new("undo_everything", None, tr!(lang, "undo-subscribe-again")),
-                UndoAction::Everything,
-            )),
-        )
-    };
-    Ok(match action {
-        "unsubscribe" => match &target.topic {
-            Some(t) if t.required => plan(
-                None,
-                tr!(lang, "outcome-required-heading", topic = t.name.as_str()),
-                tr!(lang, "outcome-required-text", topic = t.name.as_str()),
-                None,
-            ),
-            Some(t) => plan(
-                Some((
-                    ChangeOp::Subscribed {
-                        topic: t.key.clone(),
-                        subscribed: false,
-                    },
-                    tighten(Actor::OneClick),
-                )),
-                tr!(lang, "outcome-unsubscribed"),
-                tr!(lang, "outcome-unsubscribed-topic", topic = t.name.as_str()),
-                Some((
-                    Undo::new(
-                        "undo_unsubscribe",
-                        None,
-                        tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
-                    ),
-                    UndoAction::Unsubscribe,
-                )),
-            ),
-            None => everything(),
-        },
-        "everything" => Plan {
+    match action {
+        "unsubscribe" => Ok(plan_unsubscribe(page, target)),
+        "everything" => Ok(Plan {
             title: tr!(lang, "outcome-unsubscribed-everything"),
-            ..everything()
+            ..plan_everything(page, target)
+        }),
+        "less_often" => plan_less_often(page, target, fields),
+        other => Err(problem(
+            page,
+            StatusCode::BAD_REQUEST,
+            tr!(lang, "link-unknown-choice-heading"),
+            tr!(
+                lang,
+                "link-unknown-choice-text",
+                choice = format!("{other:?}")
+            ),
+        )),
+    }
+}
+
+/// What a link may do: only tighten, for its record, on the channels of its address.
+fn tighten(target: &Target, actor: Actor) -> Grant {
+    Grant::unsubscribe_link(target.claims.contact_id, target.address_kind(), actor)
+}
+
+/// Unsubscribe from everything optional, with an undo.
+fn plan_everything(page: &Page, target: &Target) -> Plan {
+    let lang = page.lang;
+    Plan {
+        change: Some((
+            ChangeOp::UnsubscribedAll(true),
+            tighten(target, Actor::OneClick),
+        )),
+        title: tr!(lang, "outcome-unsubscribed"),
+        message: tr!(lang, "outcome-unsubscribed-all"),
+        undo: Some((
+            Undo::new("undo_everything", None, tr!(lang, "undo-subscribe-again")),
+            UndoAction::Everything,
+        )),
+    }
+}
+
+/// Unsubscribe from the link's topic (a required one can't be left), or, for a link without a
+/// topic, from everything optional.
+fn plan_unsubscribe(page: &Page, target: &Target) -> Plan {
+    let lang = page.lang;
+    match &target.topic {
+        Some(t) if t.required => Plan {
+            change: None,
+            title: tr!(lang, "outcome-required-heading", topic = t.name.as_str()),
+            message: tr!(lang, "outcome-required-text", topic = t.name.as_str()),
+            undo: None,
         },
-        "less_often" => {
-            let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
-                return Err(refused(page, "link-no-topic-heading", "link-no-topic-text"));
-            };
-            // Less often is a lower frequency than today's: a link only tightens (DESIGN §3.2).
-            let Some(frequency) = fields
-                .get("frequency")
-                .and_then(|f| Frequency::parse(&f).ok())
-                .filter(|f| *f > t.frequency)
-            else {
-                return Err(refused(
-                    page,
-                    "link-choose-how-often-heading",
-                    "link-choose-how-often-text",
-                ));
-            };
-            plan(
-                Some((
-                    ChangeOp::Frequency {
-                        topic: t.key.clone(),
-                        frequency,
-                    },
-                    tighten(Actor::Customer),
-                )),
-                tr!(lang, "outcome-less-often"),
-                tr!(
-                    lang,
-                    "outcome-less-often-text",
-                    topic = t.name.as_str(),
-                    frequency = frequency_words(&lang, frequency)
+        Some(t) => Plan {
+            change: Some((
+                ChangeOp::Subscribed {
+                    topic: t.key.clone(),
+                    subscribed: false,
+                },
+                tighten(target, Actor::OneClick),
+            )),
+            title: tr!(lang, "outcome-unsubscribed"),
+            message: tr!(lang, "outcome-unsubscribed-topic", topic = t.name.as_str()),
+            undo: Some((
+                Undo::new(
+                    "undo_unsubscribe",
+                    None,
+                    tr!(lang, "undo-keep-getting", topic = t.name.as_str()),
                 ),
-                Some((
-                    Undo::new(
-                        "undo_frequency",
-                        Some(t.frequency.as_str().to_owned()),
-                        tr!(lang, "undo-as-before"),
-                    ),
-                    UndoAction::Frequency,
-                )),
-            )
-        }
-        other => {
-            return Err(problem(
-                page,
-                StatusCode::BAD_REQUEST,
-                tr!(lang, "link-unknown-choice-heading"),
-                tr!(
-                    lang,
-                    "link-unknown-choice-text",
-                    choice = format!("{other:?}")
-                ),
-            ))
-        }
+                UndoAction::Unsubscribe,
+            )),
+        },
+        None => plan_everything(page, target),
+    }
+}
+
+/// Less often: a lower frequency than today's, since a link only tightens (DESIGN §3.2).
+// A refusal is the page to answer with; it is made once per request.
+#[allow(clippy::result_large_err)]
+fn plan_less_often(page: &Page, target: &Target, fields: &FormFields) -> Result<Plan, Response> {
+    let lang = page.lang;
+    let Some(t) = target.topic.as_ref().filter(|t| !t.required) else {
+        return Err(refused(page, "link-no-topic-heading", "link-no-topic-text"));
+    };
+    let Some(frequency) = fields
+        .get("frequency")
+        .and_then(|f| Frequency::parse(&f).ok())
+        .filter(|f| *f > t.frequency)
+    else {
+        return Err(refused(
+            page,
+            "link-choose-how-often-heading",
+            "link-choose-how-often-text",
+        ));
+    };
+    Ok(Plan {
+        change: Some((
+            ChangeOp::Frequency {
+                topic: t.key.clone(),
+                frequency,
+            },
+            tighten(target, Actor::Customer),
+        )),
+        title: tr!(lang, "outcome-less-often"),
+        message: tr!(
+            lang,
+            "outcome-less-often-text",
+            topic = t.name.as_str(),
+            frequency = frequency_words(&lang, frequency)
+        ),
+        undo: Some((
+            Undo::new(
+                "undo_frequency",
+                Some(t.frequency.as_str().to_owned()),
+                tr!(lang, "undo-as-before"),
+            ),
+            UndoAction::Frequency,
+        )),
     })
 }
 

@@ -37,7 +37,75 @@ pub(super) async fn apply_change_with(
     rows: &mut Rows,
 ) -> Result<Option<Committed>, ChangeError> {
     let now = now_ms();
-    // Lock the contact row (a no-op update takes the row lock on Postgres) and read it.
+    let before = load_state(conn, req).await?;
+    let after = apply(&before, &req.ops)?;
+    req.grant.check(&before, &after)?;
+    refuse_suppressed(conn, &before.contact, &after.contact).await?;
+    // A sender lifts a choice the person made at an address only with consent given after it.
+    if let Actor::Sender(_) = req.grant.actor() {
+        let addresses = [
+            (AddressKind::Email, before.contact.email.as_deref()),
+            (AddressKind::Phone, before.contact.phone.as_deref()),
+        ];
+        refuse_older_consent_in(conn, req, &addresses, &after.changes, &before.topics, now).await?;
+    }
+    if after.changes.is_empty() {
+        return Ok(None);
+    }
+    if let Some(seq) = req.grant.undoes() {
+        spend_undo(conn, req.contact_id, seq, &after.changes, now).await?;
+    }
+    write_state(conn, req.contact_id, &before, &after, now).await?;
+    end_links_to_an_old_address(conn, req, &before.contact, &after, now).await?;
+    for (id, resolution) in &after.resolutions {
+        sqlx::query(
+            "UPDATE disputed_addresses SET resolved_at = $2, resolved_by = $3, resolution = $4
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(req.grant.actor().id())
+        .bind(*resolution)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let event_type = event_type(&after.changes);
+    let email = if after.erase {
+        None
+    } else {
+        after.contact.email.clone().or(before.contact.email.clone())
+    };
+    let (seq, version) = record_in(
+        conn,
+        rows,
+        Record {
+            contact_id: req.contact_id,
+            reference: before.contact.reference.clone(),
+            email,
+            actor: req.grant.actor(),
+            reason: req.reason.as_deref(),
+            meta: req.meta.as_ref(),
+            changes: &after.changes,
+            event_type,
+        },
+        now,
+    )
+    .await?;
+    follow_addresses(conn, rows, req, &before, &after, now).await?;
+    Ok(Some(Committed {
+        seq,
+        version,
+        event_type,
+        changes: after.changes,
+    }))
+}
+
+/// Locks the contact's row (a no-op update takes the row lock on Postgres) and reads what the
+/// change's operations need: the contact, and only when an operation touches them, its global
+/// settings, the topics named and its open "not me" reports. Refuses a record the grant does
+/// not cover.
+async fn load_state(conn: &mut AnyConnection, req: &ChangeRequest) -> Result<State, ChangeError> {
     let row = sqlx::query(
         "UPDATE contacts SET version = version WHERE id = $1 AND erased_at IS NULL
          RETURNING ref, email, email_verified, phone, phone_verified, locale, time_zone",
@@ -46,7 +114,7 @@ pub(super) async fn apply_change_with(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(ChangeError::UnknownContact)?;
-    let before_contact = ContactFields {
+    let contact = ContactFields {
         reference: row.try_get("ref")?,
         email: row.try_get("email")?,
         email_verified: flag(&row, "email_verified")?,
@@ -55,15 +123,14 @@ pub(super) async fn apply_change_with(
         locale: row.try_get("locale")?,
         time_zone: row.try_get("time_zone")?,
     };
-    if !req.grant.covers(req.contact_id, &before_contact) {
+    if !req.grant.covers(req.contact_id, &contact) {
         return Err(ChangeError::NotPermitted(
             "this record is not covered by the address you signed in with".to_owned(),
         ));
     }
-
-    // The global settings are read only by a change that sets one of them (a one-click
-    // unsubscribe from a topic doesn't): unread, they stay equal to themselves and aren't written.
-    let before_global = if req.ops.iter().any(ChangeOp::sets_global) {
+    // Unread, the global settings stay equal to themselves and aren't written (a one-click
+    // unsubscribe from a topic doesn't read them).
+    let global = if req.ops.iter().any(ChangeOp::sets_global) {
         load_global(conn, req.contact_id).await?
     } else {
         Global::default()
@@ -77,90 +144,74 @@ pub(super) async fn apply_change_with(
             topics.insert(key.clone(), topic);
         }
     }
-    let open_disputes = if req.ops.iter().any(|op| {
+    let disputing = req.ops.iter().any(|op| {
         matches!(
             op,
             ChangeOp::DisputeAddress(_) | ChangeOp::ResolveDispute { .. }
         )
-    }) {
+    });
+    let open_disputes = if disputing {
         load_open_disputes(conn, req.contact_id).await?
     } else {
         HashMap::new()
     };
-    let before = State {
-        contact: before_contact,
-        global: before_global,
+    Ok(State {
+        contact,
+        global,
         topics,
         prefs,
         open_disputes,
-    };
-    let applied = apply(&before, &req.ops)?;
-    req.grant.check(&before, &applied)?;
-    let Applied {
-        contact,
-        global,
-        prefs,
-        disputes,
-        resolutions,
-        erase,
-        changes,
-    } = applied;
-    let State {
-        contact: before_contact,
-        global: before_global,
-        topics,
-        prefs: before_prefs,
-        ..
-    } = before;
+    })
+}
 
-    // Whatever set it (an edit, a sender, a resolved dispute), an address that was erased is
-    // never added again.
+/// Whatever set it (an edit, a sender, a resolved dispute), an address that was erased is never
+/// added again.
+async fn refuse_suppressed(
+    conn: &mut AnyConnection,
+    before: &ContactFields,
+    after: &ContactFields,
+) -> Result<(), ChangeError> {
     for (kind, before, after) in [
-        (AddressKind::Email, &before_contact.email, &contact.email),
-        (AddressKind::Phone, &before_contact.phone, &contact.phone),
+        (AddressKind::Email, &before.email, &after.email),
+        (AddressKind::Phone, &before.phone, &after.phone),
     ] {
-        if let Some(address) = after
+        let Some(address) = after
             .as_deref()
             .filter(|a| before.as_deref().map(str::to_lowercase) != Some(a.to_lowercase()))
-        {
-            let hit: Option<String> =
-                sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
-                    .bind(crate::store::contacts::suppression_hash(
-                        kind.as_str(),
-                        address,
-                    ))
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            if hit.is_some() {
-                return Err(ChangeError::Suppressed(kind));
-            }
+        else {
+            continue;
+        };
+        let hit: Option<String> =
+            sqlx::query_scalar("SELECT kind FROM suppressions WHERE address_hash = $1")
+                .bind(crate::store::contacts::suppression_hash(
+                    kind.as_str(),
+                    address,
+                ))
+                .fetch_optional(&mut *conn)
+                .await?;
+        if hit.is_some() {
+            return Err(ChangeError::Suppressed(kind));
         }
     }
+    Ok(())
+}
 
-    // A sender lifts a choice the person made at an address only with consent given after it.
-    if let Actor::Sender(_) = req.grant.actor() {
-        let addresses = [
-            (AddressKind::Email, before_contact.email.as_deref()),
-            (AddressKind::Phone, before_contact.phone.as_deref()),
-        ];
-        refuse_older_consent_in(conn, req, &addresses, &changes, &topics, now).await?;
-    }
-
-    if changes.is_empty() {
-        return Ok(None);
-    }
-    if let Some(seq) = req.grant.undoes() {
-        spend_undo(conn, req.contact_id, seq, &changes, now).await?;
-    }
-    let before_contact_email = before_contact.email.clone();
-
-    // Write the new state.
-    if contact != before_contact {
+/// Writes what differs: the contact's fields, its global settings, each topic choice, new
+/// "not me" reports.
+async fn write_state(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    before: &State,
+    after: &Applied,
+    now: i64,
+) -> Result<(), ChangeError> {
+    let contact = &after.contact;
+    if *contact != before.contact {
         sqlx::query(
             "UPDATE contacts SET email = $2, email_verified = $3, phone = $4, phone_verified = $5,
                     locale = $6, time_zone = $7, email_key = $8 WHERE id = $1",
         )
-        .bind(req.contact_id)
+        .bind(contact_id)
         .bind(&contact.email)
         .bind(contact.email_verified)
         .bind(&contact.phone)
@@ -176,30 +227,11 @@ pub(super) async fn apply_change_with(
         .execute(&mut *conn)
         .await?;
     }
-    if global != before_global {
-        sqlx::query(
-            "INSERT INTO global_settings (contact_id, unsubscribed_all, channel_opt_outs, paused_until,
-                                          quiet_start, quiet_end, weekly_cap, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (contact_id) DO UPDATE SET
-                unsubscribed_all = excluded.unsubscribed_all, channel_opt_outs = excluded.channel_opt_outs,
-                paused_until = excluded.paused_until, quiet_start = excluded.quiet_start,
-                quiet_end = excluded.quiet_end, weekly_cap = excluded.weekly_cap,
-                updated_at = excluded.updated_at",
-        )
-        .bind(req.contact_id)
-        .bind(global.unsubscribed_all)
-        .bind(global.channel_opt_outs.to_list())
-        .bind(global.paused_until)
-        .bind(global.quiet_hours.as_ref().map(|q| q.start.clone()))
-        .bind(global.quiet_hours.as_ref().map(|q| q.end.clone()))
-        .bind(global.weekly_cap)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    if after.global != before.global {
+        write_global(conn, contact_id, &after.global, now).await?;
     }
-    for (key, after) in &prefs {
-        if before_prefs.get(key) == Some(after) {
+    for (key, pref) in &after.prefs {
+        if before.prefs.get(key) == Some(pref) {
             continue;
         }
         sqlx::query(
@@ -210,122 +242,139 @@ pub(super) async fn apply_change_with(
                 frequency = excluded.frequency, info_only = excluded.info_only,
                 updated_at = excluded.updated_at",
         )
-        .bind(req.contact_id)
-        .bind(topics[key].id)
-        .bind(after.subscribed)
-        .bind(after.channels.to_list())
-        .bind(after.frequency.as_str())
-        .bind(after.info_only)
+        .bind(contact_id)
+        .bind(before.topics[key].id)
+        .bind(pref.subscribed)
+        .bind(pref.channels.to_list())
+        .bind(pref.frequency.as_str())
+        .bind(pref.info_only)
         .bind(now)
         .execute(&mut *conn)
         .await?;
     }
-    for (kind, address) in &disputes {
+    for (kind, address) in &after.disputes {
         sqlx::query(
             "INSERT INTO disputed_addresses (contact_id, kind, address, disputed_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(req.contact_id)
+        .bind(contact_id)
         .bind(kind.as_str())
         .bind(address)
         .bind(now)
         .execute(&mut *conn)
         .await?;
     }
+    Ok(())
+}
 
-    // Sign-in links and sessions reached someone through the email address. Once it is replaced
-    // or reported as someone else's, whoever holds them may be the stranger at the old address
-    // (DESIGN §9): they end with the change, in its transaction.
-    let email_replaced = before_contact.email.as_deref().map(str::to_lowercase)
-        != contact.email.as_deref().map(str::to_lowercase);
-    let email_reported = disputes.iter().any(|(k, _)| *k == AddressKind::Email);
-    if email_replaced || email_reported {
-        sqlx::query("DELETE FROM sign_in_tokens WHERE contact_id = $1 AND used_at IS NULL")
+async fn write_global(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    global: &Global,
+    now: i64,
+) -> Result<(), ChangeError> {
+    sqlx::query(
+        "INSERT INTO global_settings (contact_id, unsubscribed_all, channel_opt_outs, paused_until,
+                                      quiet_start, quiet_end, weekly_cap, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (contact_id) DO UPDATE SET
+            unsubscribed_all = excluded.unsubscribed_all, channel_opt_outs = excluded.channel_opt_outs,
+            paused_until = excluded.paused_until, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, weekly_cap = excluded.weekly_cap,
+            updated_at = excluded.updated_at",
+    )
+    .bind(contact_id)
+    .bind(global.unsubscribed_all)
+    .bind(global.channel_opt_outs.to_list())
+    .bind(global.paused_until)
+    .bind(global.quiet_hours.as_ref().map(|q| q.start.clone()))
+    .bind(global.quiet_hours.as_ref().map(|q| q.end.clone()))
+    .bind(global.weekly_cap)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sign-in links and sessions reached someone through the email address. Once it is replaced
+/// or reported as someone else's, whoever holds them may be the stranger at the old address
+/// (DESIGN §9): they end with the change, in its transaction.
+async fn end_links_to_an_old_address(
+    conn: &mut AnyConnection,
+    req: &ChangeRequest,
+    before: &ContactFields,
+    after: &Applied,
+    now: i64,
+) -> Result<(), ChangeError> {
+    let email_replaced = before.email.as_deref().map(str::to_lowercase)
+        != after.contact.email.as_deref().map(str::to_lowercase);
+    let email_reported = after.disputes.iter().any(|(k, _)| *k == AddressKind::Email);
+    if !email_replaced && !email_reported {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM sign_in_tokens WHERE contact_id = $1 AND used_at IS NULL")
+        .bind(req.contact_id)
+        .execute(&mut *conn)
+        .await?;
+    // Links in messages carry no state of their own: this marks those mailed to the old
+    // address. (A reported address is checked as it stands: its links work again if staff
+    // confirm it.)
+    if email_replaced {
+        sqlx::query("UPDATE contacts SET email_changed_at = $2 WHERE id = $1")
             .bind(req.contact_id)
+            .bind(now)
             .execute(&mut *conn)
             .await?;
-        // Links in messages carry no state of their own: this marks those mailed to the old
-        // address. (A reported address is checked as it stands: its links work again if staff
-        // confirm it.)
-        if email_replaced {
-            sqlx::query("UPDATE contacts SET email_changed_at = $2 WHERE id = $1")
-                .bind(req.contact_id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        }
-        let keep = req
-            .keep_session
-            .as_deref()
-            .map(|id| crate::store::sha256_hex(id.as_bytes()))
-            .unwrap_or_default();
-        sqlx::query(
-            "DELETE FROM sessions WHERE kind = 'customer' AND contact_id = $1 AND id_hash <> $2",
-        )
-        .bind(req.contact_id)
-        .bind(keep)
-        .execute(&mut *conn)
-        .await?;
     }
-
-    for (id, resolution) in &resolutions {
-        sqlx::query(
-            "UPDATE disputed_addresses SET resolved_at = $2, resolved_by = $3, resolution = $4
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(req.grant.actor().id())
-        .bind(*resolution)
-        .execute(&mut *conn)
-        .await?;
-    }
-
-    let event_type = event_type(&changes);
-    let email = if erase {
-        None
-    } else {
-        contact.email.clone().or(before_contact.email)
-    };
-    let (seq, version) = record_in(
-        conn,
-        rows,
-        Record {
-            contact_id: req.contact_id,
-            reference: before_contact.reference,
-            email,
-            actor: req.grant.actor(),
-            reason: req.reason.as_deref(),
-            meta: req.meta.as_ref(),
-            changes: &changes,
-            event_type,
-        },
-        now,
+    let keep = req
+        .keep_session
+        .as_deref()
+        .map(|id| crate::store::sha256_hex(id.as_bytes()))
+        .unwrap_or_default();
+    sqlx::query(
+        "DELETE FROM sessions WHERE kind = 'customer' AND contact_id = $1 AND id_hash <> $2",
     )
+    .bind(req.contact_id)
+    .bind(keep)
+    .execute(&mut *conn)
     .await?;
+    Ok(())
+}
 
-    // What the person said at an address follows it to every record holding it (DESIGN §1.1).
+/// What the person said at an address follows it to every record holding it (DESIGN §1.1), and
+/// a record given an address (new, or re-addressed) starts with the choices made at it.
+async fn follow_addresses(
+    conn: &mut AnyConnection,
+    rows: &mut Rows,
+    req: &ChangeRequest,
+    before: &State,
+    after: &Applied,
+    now: i64,
+) -> Result<(), ChangeError> {
+    let contact = &after.contact;
     let addresses = [
         (AddressKind::Email, contact.email.as_deref()),
         (AddressKind::Phone, contact.phone.as_deref()),
     ];
-    address_choices_in(conn, rows, req, &addresses, &changes, &topics, now).await?;
-    // A record given an address (new, or re-addressed) starts with the choices made at it.
-    for (kind, before, after) in [
-        (AddressKind::Email, &before_contact_email, &contact.email),
-        (AddressKind::Phone, &before_contact.phone, &contact.phone),
+    address_choices_in(
+        conn,
+        rows,
+        req,
+        &addresses,
+        &after.changes,
+        &before.topics,
+        now,
+    )
+    .await?;
+    for (kind, old, new) in [
+        (AddressKind::Email, &before.contact.email, &contact.email),
+        (AddressKind::Phone, &before.contact.phone, &contact.phone),
     ] {
         let normal = |a: &Option<String>| a.as_deref().map(|a| address::normalised(kind, a));
-        if let Some(address) = normal(after).filter(|a| Some(a) != normal(before).as_ref()) {
+        if let Some(address) = normal(new).filter(|a| Some(a) != normal(old).as_ref()) {
             Box::pin(inherit_in(conn, rows, req.contact_id, kind, &address)).await?;
         }
     }
-
-    Ok(Some(Committed {
-        seq,
-        version,
-        event_type,
-        changes,
-    }))
+    Ok(())
 }
 
 /// An undo reverses exactly the change its proof names, made by the same record within the undo
