@@ -104,18 +104,8 @@ impl Store {
         ttl_ms: i64,
     ) -> anyhow::Result<String> {
         let token = random_token(32);
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO sign_in_tokens (token_hash, contact_id, purpose, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(sha256_hex(token.as_bytes()))
-        .bind(contact_id)
-        .bind(purpose)
-        .bind(now)
-        .bind(now + ttl_ms)
-        .execute(self.writer())
-        .await?;
+        let mut conn = self.writer().acquire().await?;
+        insert_token_in(&mut conn, &token, contact_id, purpose, ttl_ms).await?;
         Ok(token)
     }
 
@@ -130,19 +120,8 @@ impl Store {
     ) -> anyhow::Result<()> {
         let token = random_token(32);
         let mail = mail(&token)?;
-        let now = now_ms();
         let mut tx = self.writer().begin().await?;
-        sqlx::query(
-            "INSERT INTO sign_in_tokens (token_hash, contact_id, purpose, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(sha256_hex(token.as_bytes()))
-        .bind(contact_id)
-        .bind(purpose)
-        .bind(now)
-        .bind(now + ttl_ms)
-        .execute(&mut *tx)
-        .await?;
+        insert_token_in(&mut tx, &token, contact_id, purpose, ttl_ms).await?;
         super::mail_outbox::queue_mail_in(&mut tx, Some(contact_id), &mail).await?;
         tx.commit().await?;
         self.mail_queued();
@@ -367,4 +346,27 @@ pub(crate) enum SessionOwner {
     /// The contact, and the address (lower case) the session was signed in by.
     Contact(i64, String),
     Staff(i64),
+}
+
+/// Stores a link token, by its hash only.
+async fn insert_token_in(
+    conn: &mut sqlx::AnyConnection,
+    token: &str,
+    contact_id: i64,
+    purpose: &str,
+    ttl_ms: i64,
+) -> sqlx::Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sign_in_tokens (token_hash, contact_id, purpose, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sha256_hex(token.as_bytes()))
+    .bind(contact_id)
+    .bind(purpose)
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
