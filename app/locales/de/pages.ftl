@@ -154,3 +154,16 @@ history-receipt = { $system } { $state ->
    *[disabled] – nicht zugestellt (Schnittstelle deaktiviert)
 }
 history-older = Ältere Änderungen
+
+# Why a change was refused: the link, session or reply it came with does not allow it.
+refusal-not-your-record = Dieser Eintrag gehört nicht zu der Adresse, mit der Sie sich angemeldet haben.
+refusal-undo-of-another-change = Dieses Rückgängigmachen gilt einer anderen Änderung; es wurde nichts geändert.
+refusal-undone-already = Diese Änderung wurde bereits rückgängig gemacht.
+refusal-report-only = Eine Meldung ändert sonst nichts.
+refusal-report-other-address = Dieser Link meldet nur die Adresse, an die er geschickt wurde.
+refusal-confirmation-only = Ein Bestätigungslink bestätigt nur seine eigene Adresse.
+refusal-address-unconfirmed = Eine Adresse ändert sich erst, wenn die neue Adresse es bestätigt.
+refusal-link-only-what-you-get = Ein Abmeldelink ändert nur, was Sie erhalten.
+refusal-link-only-less = Ein Abmeldelink kann Ihnen nur weniger schicken; melden Sie sich an, um mehr zu erhalten.
+refusal-reply-only-what-you-get = Eine Antwort ändert nur, was Sie erhalten.
+refusal-link-other-channel = Dieser Link kann nicht ändern, was Sie als { $channel } erhalten; melden Sie sich dafür an.

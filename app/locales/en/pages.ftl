@@ -154,3 +154,16 @@ history-receipt = { $system } { $state ->
    *[disabled] — not delivered (endpoint disabled)
 }
 history-older = Older changes
+
+# Why a change was refused: the link, session or reply it came with does not allow it.
+refusal-not-your-record = This record is not covered by the address you signed in with.
+refusal-undo-of-another-change = This undo is for another change; nothing was changed.
+refusal-undone-already = This change was undone already.
+refusal-report-only = A report changes nothing else.
+refusal-report-other-address = This link reports only the address it was sent to.
+refusal-confirmation-only = A confirmation link confirms its address only.
+refusal-address-unconfirmed = An address changes only once the new address confirms it.
+refusal-link-only-what-you-get = An unsubscribe link changes only what you receive.
+refusal-link-only-less = An unsubscribe link can only send you less; sign in to ask for more.
+refusal-reply-only-what-you-get = A reply changes only what you receive.
+refusal-link-other-channel = This link can’t change what you get as { $channel }; sign in to change that.

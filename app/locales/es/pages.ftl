@@ -154,3 +154,16 @@ history-receipt = { $system } { $state ->
    *[disabled] — no entregado (destino desactivado)
 }
 history-older = Cambios anteriores
+
+# Why a change was refused: the link, session or reply it came with does not allow it.
+refusal-not-your-record = Este registro no corresponde a la dirección con la que inició sesión.
+refusal-undo-of-another-change = Esto deshace otro cambio; no se ha cambiado nada.
+refusal-undone-already = Este cambio ya se deshizo.
+refusal-report-only = Un aviso no cambia nada más.
+refusal-report-other-address = Este enlace solo avisa de la dirección a la que se envió.
+refusal-confirmation-only = Un enlace de confirmación solo confirma su dirección.
+refusal-address-unconfirmed = Una dirección solo cambia cuando la nueva dirección lo confirma.
+refusal-link-only-what-you-get = Un enlace para darse de baja solo cambia lo que recibe.
+refusal-link-only-less = Un enlace para darse de baja solo puede enviarle menos; inicie sesión para pedir más.
+refusal-reply-only-what-you-get = Una respuesta solo cambia lo que recibe.
+refusal-link-other-channel = Este enlace no puede cambiar lo que recibe por { $channel }; inicie sesión para cambiarlo.

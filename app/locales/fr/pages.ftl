@@ -154,3 +154,16 @@ history-receipt = { $system } { $state ->
    *[disabled] — non transmis (point de terminaison désactivé)
 }
 history-older = Modifications plus anciennes
+
+# Why a change was refused: the link, session or reply it came with does not allow it.
+refusal-not-your-record = Cette fiche ne relève pas de l’adresse avec laquelle vous vous êtes connecté.
+refusal-undo-of-another-change = Cette annulation concerne une autre modification ; rien n’a été changé.
+refusal-undone-already = Cette modification a déjà été annulée.
+refusal-report-only = Un signalement ne change rien d’autre.
+refusal-report-other-address = Ce lien signale seulement l’adresse à laquelle il a été envoyé.
+refusal-confirmation-only = Un lien de confirmation confirme seulement son adresse.
+refusal-address-unconfirmed = Une adresse ne change qu’une fois la nouvelle adresse confirmée.
+refusal-link-only-what-you-get = Un lien de désabonnement change seulement ce que vous recevez.
+refusal-link-only-less = Un lien de désabonnement peut seulement vous en envoyer moins ; connectez-vous pour en demander plus.
+refusal-reply-only-what-you-get = Une réponse change seulement ce que vous recevez.
+refusal-link-other-channel = Ce lien ne peut pas changer ce que vous recevez par { $channel } ; connectez-vous pour le faire.

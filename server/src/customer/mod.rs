@@ -282,6 +282,8 @@ fn change_error(e: ChangeError) -> AppError {
         ChangeError::Database(e) => internal(e),
         ChangeError::Internal(e) => internal(format!("{e:#}")),
         ChangeError::UnknownContact => AppError::NotSignedIn,
+        // In the page's language; the rest of the change function's refusals are in English.
+        ChangeError::NotPermitted(why) => AppError::Invalid(why.words(&lang())),
         other => AppError::Invalid(other.to_string()),
     }
 }

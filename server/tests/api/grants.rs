@@ -346,3 +346,30 @@ both_backends! {
         assert!(!page.contains("Turned off text messages"), "nothing was said of texts: {page}");
     }
 }
+
+both_backends! {
+    async fn a_refusal_is_said_in_the_language_of_the_page(db) {
+        let app = spawn_app(db).await;
+        seed(&app).await;
+        // Rosa reads German; offers reach her by email and text.
+        let (rosa, offers) = ids(&app.store, "demo-rosa", "offers").await;
+        crate::links::subscribe(&app.store, rosa, "offers").await;
+        let links = server::links::Links::load(&app.store, url::Url::parse("http://x").unwrap()).await.unwrap();
+        let path = links.text_preferences_url(rosa).trim_start_matches("http://x").to_owned();
+        let token = path.trim_start_matches("/p/").to_owned();
+
+        // From the page a text's link opened, as the island sends it: offers more often, which
+        // would mean more email too — not the text's to choose.
+        let res = app.client.post(app.url("/sf/save_topic"))
+            .header("accept", "application/json")
+            .header("accept-language", "de")
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("topic", "offers"), ("subscribed", "on"), ("frequency", "immediate"), ("ch_email", "on"), ("ch_sms", "on"), ("link", token.as_str())])
+            .send().await.unwrap();
+
+        assert!(!res.status().is_success(), "{}", res.status());
+        let body = res.text().await.unwrap();
+        assert!(body.contains("Dieser Link kann nicht ändern, was Sie als E-Mails erhalten"), "{body}");
+        assert_eq!(frequency(&app, rosa, offers).await, "weekly", "nothing changed");
+    }
+}

@@ -28,7 +28,7 @@ pub(crate) async fn ids(store: &Store, contact: &str, topic: &str) -> (i64, i64)
     (c, t)
 }
 
-async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
+pub(crate) async fn subscribe(store: &Store, contact_id: i64, topic: &str) {
     let req = ChangeRequest {
         contact_id,
         grant: server::store::Grant::system(),

@@ -55,9 +55,57 @@ pub enum May {
     Dispute(AddressKind),
 }
 
-/// Why a grant refused a change: said to the person, who can sign in to do more.
-fn refused(why: &str) -> ChangeError {
-    ChangeError::NotPermitted(why.to_owned())
+/// Why a grant refused a change (DESIGN §3.2): said to the person in their language
+/// ([`Refusal::words`]), and in English to the API, the console and the logs (`Display`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The record's verified email is not the address the session was signed in by.
+    NotYourRecord,
+    UndoOfAnotherChange,
+    UndoneAlready,
+    ReportChangesNothingElse,
+    ReportOtherAddress,
+    ConfirmationOnly,
+    AddressUnconfirmed,
+    LinkChangesOnlyWhatYouGet,
+    LinkOnlyLess,
+    ReplyChangesOnlyWhatYouGet,
+    /// The change would let more through on a channel of another address than the link's.
+    LinkOtherChannel(Channel),
+}
+
+impl Refusal {
+    /// The sentence in `lang` (`refusal-*` in the locales' `pages.ftl`).
+    pub fn words(&self, lang: &app::i18n::Lang) -> String {
+        use app::tr;
+        match self {
+            Refusal::NotYourRecord => tr!(lang, "refusal-not-your-record"),
+            Refusal::UndoOfAnotherChange => tr!(lang, "refusal-undo-of-another-change"),
+            Refusal::UndoneAlready => tr!(lang, "refusal-undone-already"),
+            Refusal::ReportChangesNothingElse => tr!(lang, "refusal-report-only"),
+            Refusal::ReportOtherAddress => tr!(lang, "refusal-report-other-address"),
+            Refusal::ConfirmationOnly => tr!(lang, "refusal-confirmation-only"),
+            Refusal::AddressUnconfirmed => tr!(lang, "refusal-address-unconfirmed"),
+            Refusal::LinkChangesOnlyWhatYouGet => tr!(lang, "refusal-link-only-what-you-get"),
+            Refusal::LinkOnlyLess => tr!(lang, "refusal-link-only-less"),
+            Refusal::ReplyChangesOnlyWhatYouGet => tr!(lang, "refusal-reply-only-what-you-get"),
+            Refusal::LinkOtherChannel(channel) => tr!(
+                lang,
+                "refusal-link-other-channel",
+                channel = lang.channel_word(*channel)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(&app::i18n::Lang::english()))
+    }
+}
+
+fn refused(why: Refusal) -> ChangeError {
+    ChangeError::NotPermitted(why)
 }
 
 const ALL: [Channel; 4] = [Channel::Email, Channel::Sms, Channel::Voice, Channel::Push];
@@ -230,10 +278,10 @@ impl Grant {
                     || after.global != before.global
                     || after.prefs != before.prefs
                 {
-                    return Err(refused("a report changes nothing else"));
+                    return Err(refused(Refusal::ReportChangesNothingElse));
                 }
                 if after.disputes.iter().any(|(k, _)| k != kind) || !after.resolutions.is_empty() {
-                    return Err(refused("this link reports only the address it was sent to"));
+                    return Err(refused(Refusal::ReportOtherAddress));
                 }
                 Ok(())
             }
@@ -257,7 +305,7 @@ impl Grant {
                     || after.global != before.global
                     || after.prefs != before.prefs
                 {
-                    return Err(refused("a confirmation link confirms its address only"));
+                    return Err(refused(Refusal::ConfirmationOnly));
                 }
                 Ok(())
             }
@@ -267,9 +315,7 @@ impl Grant {
                     || after.contact.email_verified != before.contact.email_verified
                     || after.contact.phone_verified != before.contact.phone_verified;
                 if addresses_changed || disputes || after.erase {
-                    return Err(refused(
-                        "an address changes only once the new address confirms it",
-                    ));
+                    return Err(refused(Refusal::AddressUnconfirmed));
                 }
                 self.check_choices(before, after, contact_changed)
             }
@@ -288,16 +334,14 @@ impl Grant {
         match self.may {
             May::Tighten => {
                 if contact_changed {
-                    return Err(refused("an unsubscribe link changes only what you receive"));
+                    return Err(refused(Refusal::LinkChangesOnlyWhatYouGet));
                 }
                 if !opened.is_empty() {
-                    return Err(refused(
-                        "an unsubscribe link can only send you less; sign in to ask for more",
-                    ));
+                    return Err(refused(Refusal::LinkOnlyLess));
                 }
             }
             May::Reply if contact_changed => {
-                return Err(refused("a reply changes only what you receive"));
+                return Err(refused(Refusal::ReplyChangesOnlyWhatYouGet));
             }
             // An undo may open what its change closed, on any channel: that it reverses exactly
             // that change is checked against the ledger when it is written.
@@ -305,9 +349,7 @@ impl Grant {
             _ => {}
         }
         if let Some(channel) = opened.iter().find(|c| !self.channels.contains(*c)) {
-            return Err(ChangeError::NotPermitted(format!(
-                "this link can't change what you get by {channel}; sign in to change that"
-            )));
+            return Err(refused(Refusal::LinkOtherChannel(channel)));
         }
         Ok(())
     }

@@ -32,7 +32,7 @@ use app::domain::{
 use serde::Serialize;
 use serde_json::Value;
 
-pub use grant::Grant;
+pub use grant::{Grant, Refusal};
 pub use group::Committer;
 pub use write::apply_change_in;
 
@@ -174,7 +174,7 @@ pub enum ChangeError {
     AddressChoice(String),
     /// The change goes beyond what the request's credential proves (DESIGN §3.2).
     #[error("{0}")]
-    NotPermitted(String),
+    NotPermitted(grant::Refusal),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

@@ -10,6 +10,7 @@ use super::{
     address,
     apply::{apply, event_type, op_topic, Applied, ContactFields, Global, Preference, State},
     choices::{address_choices_in, inherit_in, refuse_older_consent_in},
+    grant::Refusal,
     records::{record_in, Record, Rows},
     ChangeError, ChangeOp, ChangeRequest, Committed, QuietHours,
 };
@@ -124,9 +125,7 @@ async fn load_state(conn: &mut AnyConnection, req: &ChangeRequest) -> Result<Sta
         time_zone: row.try_get("time_zone")?,
     };
     if !req.grant.covers(req.contact_id, &contact) {
-        return Err(ChangeError::NotPermitted(
-            "this record is not covered by the address you signed in with".to_owned(),
-        ));
+        return Err(ChangeError::NotPermitted(Refusal::NotYourRecord));
     }
     // Unread, the global settings stay equal to themselves and aren't written (a one-click
     // unsubscribe from a topic doesn't read them).
@@ -399,9 +398,7 @@ async fn spend_undo(
         None => Vec::new(),
     };
     if !super::grant::reverses(changes, &original) {
-        return Err(ChangeError::NotPermitted(
-            "this undo is for another change; nothing was changed".to_owned(),
-        ));
+        return Err(ChangeError::NotPermitted(Refusal::UndoOfAnotherChange));
     }
     let spent = sqlx::query(
         "INSERT INTO undone_changes (seq, undone_at) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING",
@@ -411,9 +408,7 @@ async fn spend_undo(
     .execute(&mut *conn)
     .await?;
     if spent.rows_affected() == 0 {
-        return Err(ChangeError::NotPermitted(
-            "this change was undone already".to_owned(),
-        ));
+        return Err(ChangeError::NotPermitted(Refusal::UndoneAlready));
     }
     Ok(())
 }
