@@ -186,56 +186,25 @@ impl Application {
     }
 }
 
-/// Every route, with the middleware every request passes through.
+/// Every route. Each part carries the guards it needs, and no other: the customer pages choose
+/// a language and refuse cross-site posts; the console and the "not me" pages refuse cross-site
+/// posts; the one-click `/u/` links, the sender API, the providers' webhooks, the front end's
+/// files and the health checks have neither (they are posted from other sites by design, or
+/// authenticated otherwise, or only read). Around everything: the client's address, a timeout,
+/// the security headers, request metrics and compression.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
-    let options = state.leptos_options.clone();
-    let backend = customer::CustomerBackend::shared(state.clone());
-    // The front end's files as built, compressed once at the highest level beside them
-    // (`make build`): a browser gets `attune.wasm.br` as it is, not a quick on-the-fly brotli.
-    // Without the compressed copies the plain files are served, compressed on the fly.
-    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    drop_stale_compressed(&pkg);
-    let style = std::fs::read_to_string(pkg.join(format!("{}.css", options.output_name)))
-        .ok()
-        .map(|css| app::app::InlineStyle(css.into()));
+    let cross_site =
+        || middleware::from_fn_with_state(state.clone(), http::security::refuse_cross_site);
+    let pkg_dir = state.leptos_options.site_pkg_dir.clone();
     Router::new()
-        .nest_service(
-            &format!("/{}", options.site_pkg_dir),
-            tower_http::services::ServeDir::new(pkg)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-        .route("/preferences/export", axum::routing::get(customer::export))
-        .route("/language", axum::routing::post(http::language::switch))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(backend.clone());
-                if let Some(style) = &style {
-                    provide_context(style.clone());
-                }
-                // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
-                leptos::nonce::provide_nonce();
-            },
-            move || shell(options.clone()),
-        )
+        .nest_service(&format!("/{pkg_dir}"), front_end_files(&state))
+        .merge(customer_pages(&state).layer(cross_site()))
         .merge(http::ops::router(state.config.metrics_listen.is_some()))
-        .merge(crate::links::pages::router())
+        .merge(crate::links::pages::router(&state))
         .merge(crate::inbound::router())
-        .merge(crate::staff::router())
+        .merge(crate::staff::router().layer(cross_site()))
         .nest("/api/v1", http::api::router(state.clone()))
         .route("/api/docs", axum::routing::get(http::api::docs))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http::language::choose_language,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http::security::refuse_cross_site,
-        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::client_ip::client_ip,
@@ -253,6 +222,51 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(telemetry::track_requests))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// The front end's files as built, compressed once at the highest level beside them
+/// (`make build`): a browser gets `attune.wasm.br` as it is, not a quick on-the-fly brotli.
+/// Without the compressed copies the plain files are served, compressed on the fly.
+fn front_end_files(state: &AppState) -> tower_http::services::ServeDir {
+    let options = &state.leptos_options;
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    drop_stale_compressed(&pkg);
+    tower_http::services::ServeDir::new(pkg)
+        .precompressed_br()
+        .precompressed_gzip()
+}
+
+/// The customer's pages (the app's routes and its server functions, the export, the language
+/// switch, and the not-found page), in the language chosen for the request.
+fn customer_pages(state: &AppState) -> Router<AppState> {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let backend = customer::CustomerBackend::shared(state.clone());
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let style = std::fs::read_to_string(pkg.join(format!("{}.css", options.output_name)))
+        .ok()
+        .map(|css| app::app::InlineStyle(css.into()));
+    Router::new()
+        .route("/preferences/export", axum::routing::get(customer::export))
+        .route("/language", axum::routing::post(http::language::switch))
+        .leptos_routes_with_context(
+            state,
+            routes,
+            move || {
+                provide_context(backend.clone());
+                if let Some(style) = &style {
+                    provide_context(style.clone());
+                }
+                // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
+                leptos::nonce::provide_nonce();
+            },
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::language::choose_language,
+        ))
 }
 
 /// Removes compressed copies older than the file they were made from (a front end rebuilt

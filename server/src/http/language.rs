@@ -24,33 +24,15 @@ use crate::{links::LinkKind, state::AppState};
 /// The switch's cookie: a language code, nothing personal.
 pub const COOKIE: &str = "attune_lang";
 
-/// Paths whose answers are for staff, senders, providers or caches, not customers; and the
-/// link pages `/u/` and `/n/`, which decide for themselves once they have read the link's contact
-/// (a one-click unsubscribe, on the hot path, reads it once, not twice).
-fn decided_elsewhere(path: &str) -> bool {
-    const PREFIXES: [&str; 9] = [
-        "/api/",
-        "/pkg/",
-        "/staff",
-        "/inbound/",
-        "/healthz",
-        "/readyz",
-        "/metrics",
-        "/u/",
-        "/n/",
-    ];
-    PREFIXES.iter().any(|p| path.starts_with(p)) || path == "/api"
-}
-
-/// Decides the request's language and puts it on the request for the pages to read.
+/// Decides the request's language and puts it on the request for the pages to read: a layer
+/// of the customer pages' router only (`startup::router`). Staff, senders and providers get
+/// English; the link pages `/u/` and `/n/` decide for themselves once they have read the link's
+/// contact (a one-click unsubscribe, on the hot path, reads it once, not twice).
 pub async fn choose_language(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    if decided_elsewhere(req.uri().path()) {
-        return next.run(req).await;
-    }
     let lang = decide(&state, req.headers(), req.uri().path()).await;
     req.extensions_mut().insert(lang);
     let mut response = next.run(req).await;
@@ -175,31 +157,6 @@ mod tests {
             "/a b",
         ] {
             assert!(!is_local_path(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn staff_api_and_provider_paths_are_left_in_english_and_link_pages_decide_for_themselves() {
-        let elsewhere = [
-            "/api/v1/decisions",
-            "/staff/contacts",
-            "/inbound/sms",
-            "/pkg/attune.js",
-            "/u/abc",
-            "/n/abc",
-        ];
-        for path in elsewhere {
-            assert!(decided_elsewhere(path), "{path}");
-        }
-        for path in [
-            "/",
-            "/preferences",
-            "/p/abc",
-            "/history",
-            "/auth/x",
-            "/sf/save_topic",
-        ] {
-            assert!(!decided_elsewhere(path), "{path}");
         }
     }
 }

@@ -31,10 +31,19 @@ use crate::{
     store::{apply_change, ChangeError, ChangeOp, ChangeRequest, Grant},
 };
 
-pub fn router() -> Router<AppState> {
+/// `/u/` is posted from other sites by design (RFC 8058 one-click, by mail providers) and so
+/// takes no `cross_site` guard; `/n/` ("not me") does.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let cross_site = axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::http::security::refuse_cross_site,
+    );
+    let not_me = Router::new()
+        .route("/n/{token}", get(not_me_page).post(not_me_post))
+        .layer(cross_site);
     Router::new()
         .route("/u/{token}", get(unsubscribe_page).post(unsubscribe_post))
-        .route("/n/{token}", get(not_me_page).post(not_me_post))
+        .merge(not_me)
 }
 
 /// The token from the URL; a path that isn't even text gets the same page as a garbled link.

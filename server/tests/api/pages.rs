@@ -148,3 +148,43 @@ both_backends! {
         assert!(page.contains("needs an @"), "the form shows what is wrong: {page}");
     }
 }
+
+both_backends! {
+    async fn each_part_of_the_site_has_the_guards_it_needs_and_no_others(db) {
+        let app = spawn_app(db).await;
+        let get = |path: &'static str| {
+            let app = &app;
+            async move { app.client.get(app.url(path)).header("accept-language", "de").send().await.unwrap() }
+        };
+        let varies = |res: &reqwest::Response| {
+            res.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Accept-Language"))
+        };
+
+        // The customer's pages, the not-found page among them, speak the browser's language.
+        let start = get("/").await;
+        assert!(varies(&start), "{:?}", start.headers());
+        let missing = get("/no-such-page").await;
+        assert_eq!(missing.status(), 404);
+        assert!(varies(&missing), "{:?}", missing.headers());
+        assert!(missing.text().await.unwrap().contains("Seite nicht gefunden"));
+        // The console, the API and the front end's files do not.
+        for path in ["/staff/login", "/api/v1/openapi.json", "/healthz"] {
+            let res = get(path).await;
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            assert!(!varies(&res), "{path}: {:?}", res.headers());
+        }
+
+        // Posts from another site: refused where a cookie could be abused, taken where other
+        // sites post by design (a one-click unsubscribe, the API by its key).
+        let cross = |path: &'static str| {
+            let app = &app;
+            async move { app.client.post(app.url(path)).header("sec-fetch-site", "cross-site").form(&[("a", "b")]).send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(cross("/sf/save_topic").await, 403);
+        assert_eq!(cross("/language").await, 403);
+        assert_eq!(cross("/staff/login").await, 403);
+        assert_eq!(cross("/n/not-a-token").await, 403);
+        assert_ne!(cross("/u/not-a-token").await, 403, "one-click unsubscribes come from mail providers");
+        assert_eq!(cross("/api/v1/decisions").await, 401, "the API answers by its key, not by the sending site");
+    }
+}
