@@ -71,11 +71,11 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
         let mailer = mail::from_url(&config.mail_url, &config.base_url)?;
-        http::error::set_problem_base(&config.base_url);
         let state = AppState::new(AppParts {
             password_checks: Arc::new(tokio::sync::Semaphore::new(config.password_checks)),
             mailer,
             origin: config.origin().into(),
+            problem_base: config.base_url.as_str().trim_end_matches('/').into(),
             config: Arc::new(config),
             store,
             links,

@@ -35,6 +35,8 @@ pub struct AppParts {
     pub config: Arc<Config>,
     /// `scheme://host[:port]` of the base URL, for the same-origin check.
     pub origin: Arc<str>,
+    /// The base URL without its last `/`: problem types are `{problem_base}/problems/{kind}`.
+    pub problem_base: Arc<str>,
     pub store: Store,
     pub links: Links,
     pub metrics: PrometheusHandle,

@@ -28,7 +28,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     // claims or replays an Idempotency-Key.
     let idem = middleware::from_fn_with_state(state.clone(), idempotency::idempotency);
     // Decisions take a key too, but always run the rules again (DESIGN §9).
-    let decision_key = middleware::from_fn_with_state(state, idempotency::decision_key);
+    let decision_key = middleware::from_fn_with_state(state.clone(), idempotency::decision_key);
     Router::new()
         .route(
             "/contacts/{ref}",
@@ -79,6 +79,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             ApiError::not_found("There is no such API route. See /api/v1/openapi.json.")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Outermost, so every problem written inside (handlers, extractors, the idempotency
+        // layers, the fallback) names this app's base URL.
+        .layer(middleware::from_fn_with_state(
+            state,
+            super::error::with_problem_base,
+        ))
 }
 
 // ---------------------------------------------------------------------------------------------

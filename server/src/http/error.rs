@@ -29,12 +29,20 @@ pub struct Problem {
     pub detail: String,
 }
 
-/// The base URL problem types are built on; set once at start-up.
-static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+tokio::task_local! {
+    /// The base URL problem types are built on, for the request being answered: the app's own
+    /// (`AppState::problem_base`), set by [`with_problem_base`] around the API's router, so two
+    /// apps in one process (tests) each name their own.
+    static BASE: std::sync::Arc<str>;
+}
 
-/// Records the base URL for problem `type` URIs.
-pub fn set_problem_base(base_url: &url::Url) {
-    let _ = BASE.set(base_url.as_str().trim_end_matches('/').to_owned());
+/// The layer of the API router that gives its problems their app's base URL.
+pub async fn with_problem_base(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    BASE.scope(state.problem_base.clone(), next.run(req)).await
 }
 
 impl ApiError {
@@ -113,7 +121,7 @@ impl ApiError {
     }
 
     pub fn problem(&self) -> Problem {
-        let base = BASE.get().map(String::as_str).unwrap_or("");
+        let base = BASE.try_with(|b| b.clone()).unwrap_or_default();
         Problem {
             kind: format!("{base}/problems/{}", self.kind),
             title: self.title.to_owned(),

@@ -574,3 +574,20 @@ both_backends! {
         assert_eq!((deleted, again), (204, 404));
     }
 }
+
+both_backends! {
+    async fn two_apps_in_one_process_each_name_their_own_base_url_in_problems(db) {
+        let ours = spawn_app(db).await;
+        let theirs = spawn_app_with(db, &[("ATTUNE_BASE_URL", "https://prefs.example.org")]).await;
+        let problem = |app: &TestApp| {
+            let url = app.url("/api/v1/topics");
+            let client = app.client.clone();
+            async move { client.get(url).send().await.unwrap().json::<Value>().await.unwrap()["type"].clone() }
+        };
+        // Asked one after the other, and the other way round: each answer is its own app's,
+        // whichever started first.
+        assert_eq!(problem(&theirs).await, "https://prefs.example.org/problems/unauthorized");
+        assert_eq!(problem(&ours).await, "http://127.0.0.1:3000/problems/unauthorized");
+        assert_eq!(problem(&theirs).await, "https://prefs.example.org/problems/unauthorized");
+    }
+}
