@@ -163,65 +163,77 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        // Address choices made at them go with them, unless another live record still holds
-        // the address (its person's choices stand for it).
-        for (kind, address) in &addresses {
-            let address = super::changes::address::normalised(
-                app::domain::AddressKind::parse(kind).map_err(anyhow::Error::from)?,
-                address,
-            );
-            sqlx::query(
-                "DELETE FROM address_choices WHERE kind = $1 AND address = $2
-                   AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.erased_at IS NULL
-                                     AND (c.email_key = $2 OR c.phone = $2))",
-            )
-            .bind(kind)
-            .bind(&address)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Earlier rows still name the addresses, in their values and in free text (a staff
-        // reason, a consent's text or source): redact every occurrence, in any letter case.
-        for (table, column) in [
-            ("ledger", "changes"),
-            ("outbox", "payload"),
-            ("ledger", "request_meta"),
-            ("ledger", "reason"),
-        ] {
-            let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
-                "SELECT seq, {column} FROM {table} WHERE contact_id = $1"
-            ))
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for (seq, text) in rows {
-                let Some(text) = text else { continue };
-                let redacted = redact(&text, &addresses);
-                if redacted != text {
-                    sqlx::query(&format!("UPDATE {table} SET {column} = $2 WHERE seq = $1"))
-                        .bind(seq)
-                        .bind(redacted)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-        }
-        // Answers kept for idempotent replays may name them too (a contact's PUT echoes it).
-        for (_, address) in &addresses {
-            let quoted = address.clone();
-            sqlx::query(
-                "UPDATE idempotency_keys SET response_body = REPLACE(response_body, $1, '[erased]')
-                 WHERE response_body LIKE $2 ESCAPE '\\'",
-            )
-            .bind(&quoted)
-            .bind(super::contains_pattern(&quoted))
-            .execute(&mut *tx)
-            .await?;
-        }
+        forget_addresses_in(&mut tx, id, &addresses).await?;
         tx.commit().await?;
         self.outbox_written();
         Ok(true)
     }
+}
+
+/// What an erasure does to the addresses a contact had, wherever they are still written: the
+/// choices made at them go (unless another live record holds the address: its person's choices
+/// stand for it), and earlier rows, events and stored replays have them redacted.
+async fn forget_addresses_in(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    addresses: &[(String, String)],
+) -> Result<(), ChangeError> {
+    // Address choices made at them go with them, unless another live record still holds
+    // the address (its person's choices stand for it).
+    for (kind, address) in addresses {
+        let address = super::changes::address::normalised(
+            app::domain::AddressKind::parse(kind).map_err(anyhow::Error::from)?,
+            address,
+        );
+        sqlx::query(
+            "DELETE FROM address_choices WHERE kind = $1 AND address = $2
+                   AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.erased_at IS NULL
+                                     AND (c.email_key = $2 OR c.phone = $2))",
+        )
+        .bind(kind)
+        .bind(&address)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Earlier rows still name the addresses, in their values and in free text (a staff
+    // reason, a consent's text or source): redact every occurrence, in any letter case.
+    for (table, column) in [
+        ("ledger", "changes"),
+        ("outbox", "payload"),
+        ("ledger", "request_meta"),
+        ("ledger", "reason"),
+    ] {
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT seq, {column} FROM {table} WHERE contact_id = $1"
+        ))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (seq, text) in rows {
+            let Some(text) = text else { continue };
+            let redacted = redact(&text, addresses);
+            if redacted != text {
+                sqlx::query(&format!("UPDATE {table} SET {column} = $2 WHERE seq = $1"))
+                    .bind(seq)
+                    .bind(redacted)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+    }
+    // Answers kept for idempotent replays may name them too (a contact's PUT echoes it).
+    for (_, address) in addresses {
+        let quoted = address.clone();
+        sqlx::query(
+            "UPDATE idempotency_keys SET response_body = REPLACE(response_body, $1, '[erased]')
+                 WHERE response_body LIKE $2 ESCAPE '\\'",
+        )
+        .bind(&quoted)
+        .bind(super::contains_pattern(&quoted))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// `text` with every occurrence of each address replaced by `[erased]`, whatever its letter

@@ -159,6 +159,11 @@ impl Store {
         if claimed == 0 {
             return Ok(Vec::new());
         }
+        self.leased_deliveries(&token, now).await
+    }
+
+    /// The deliveries leased under `token`, with what their attempts need.
+    async fn leased_deliveries(&self, token: &str, now: i64) -> anyhow::Result<Vec<Claimed>> {
         let rows = sqlx::query(
             "SELECT d.id, d.endpoint_id, e.sender_id, d.seq, d.created_at, d.attempts, e.url, e.secret,
                     e.previous_secret, e.secret_rotated_at, o.payload
@@ -168,7 +173,7 @@ impl Store {
              WHERE d.lease_token = $1
              ORDER BY d.seq",
         )
-        .bind(&token)
+        .bind(token)
         .fetch_all(self.writer())
         .await?;
         rows.iter()
@@ -179,7 +184,7 @@ impl Store {
                     .filter(|_| rotated.is_some_and(|t| now - t < ROTATION_OVERLAP_MS));
                 Ok(Claimed {
                     id: r.try_get("id")?,
-                    lease_token: token.clone(),
+                    lease_token: token.to_owned(),
                     endpoint_id: r.try_get("endpoint_id")?,
                     sender_id: r.try_get("sender_id")?,
                     url: r.try_get("url")?,
