@@ -289,47 +289,13 @@ async fn confirm_loosening(
             | Loosening::ChannelsAdded(k, _) => state.store.topic(k).await.ok().flatten(),
             _ => None,
         };
-        let name = topic.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-        let line = match l {
-            Loosening::Subscribed(_) => match &topic {
-                Some(t) => (
-                    tr!(lang, "sender-change-subscribed", topic = name),
-                    unsubscribe(t.id),
-                ),
-                None => continue,
-            },
-            Loosening::UnsubscribedAllCleared => (
-                tr!(lang, "sender-change-unsubscribed-all-cleared"),
-                unsubscribe(0),
-            ),
-            Loosening::InfoOnlyCleared(_) => (
-                tr!(lang, "sender-change-info-only-cleared", topic = name),
-                preferences.clone(),
-            ),
-            Loosening::ChannelsAdded(_, channels) => (
-                tr!(
-                    lang,
-                    "sender-change-channels",
-                    topic = name,
-                    channels = lang.channel_words(channels)
-                ),
-                preferences.clone(),
-            ),
-            Loosening::OptOutsRemoved(channels) => (
-                tr!(
-                    lang,
-                    "sender-change-channels-again",
-                    channels = lang.channel_words(channels)
-                ),
-                preferences.clone(),
-            ),
-            Loosening::PauseShortened => (
-                tr!(lang, "sender-change-pause-shortened"),
-                preferences.clone(),
-            ),
-            Loosening::CapRaised => (tr!(lang, "sender-change-cap-raised"), preferences.clone()),
-        };
-        lines.push(line);
+        lines.extend(loosening_line(
+            &lang,
+            l,
+            topic.as_ref(),
+            &unsubscribe,
+            &preferences,
+        ));
     }
     let preferences = state.links.preferences_url(contact_id);
     let mail = templates::sender_changed(&lang, to, sender, &lines, &preferences);
@@ -340,6 +306,62 @@ async fn confirm_loosening(
     {
         tracing::error!(error = %format!("{e:#}"), "could not queue a subscription confirmation");
     }
+}
+
+/// One line of the "a sender turned this on" mail, with the link that undoes it: a one-click
+/// unsubscribe for a subscription, the preference page for the rest. `None` for a topic that
+/// is gone.
+fn loosening_line(
+    lang: &Lang,
+    l: &Loosening,
+    topic: Option<&crate::store::topics::Topic>,
+    unsubscribe: &dyn Fn(i64) -> String,
+    preferences: &str,
+) -> Option<(String, String)> {
+    let name = topic.map(|t| t.name.clone()).unwrap_or_default();
+    let line = match l {
+        Loosening::Subscribed(_) => match topic {
+            Some(t) => (
+                tr!(lang, "sender-change-subscribed", topic = name),
+                unsubscribe(t.id),
+            ),
+            None => return None,
+        },
+        Loosening::UnsubscribedAllCleared => (
+            tr!(lang, "sender-change-unsubscribed-all-cleared"),
+            unsubscribe(0),
+        ),
+        Loosening::InfoOnlyCleared(_) => (
+            tr!(lang, "sender-change-info-only-cleared", topic = name),
+            preferences.to_owned(),
+        ),
+        Loosening::ChannelsAdded(_, channels) => (
+            tr!(
+                lang,
+                "sender-change-channels",
+                topic = name,
+                channels = lang.channel_words(channels)
+            ),
+            preferences.to_owned(),
+        ),
+        Loosening::OptOutsRemoved(channels) => (
+            tr!(
+                lang,
+                "sender-change-channels-again",
+                channels = lang.channel_words(channels)
+            ),
+            preferences.to_owned(),
+        ),
+        Loosening::PauseShortened => (
+            tr!(lang, "sender-change-pause-shortened"),
+            preferences.to_owned(),
+        ),
+        Loosening::CapRaised => (
+            tr!(lang, "sender-change-cap-raised"),
+            preferences.to_owned(),
+        ),
+    };
+    Some(line)
 }
 
 #[cfg(test)]
