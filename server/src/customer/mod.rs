@@ -106,9 +106,11 @@ impl CustomerBackend {
             let lang = state.store.contact_language(contact_id).await?;
             let mut link = None;
             let stored = purpose.stored(to.as_str());
+            let pending =
+                matches!(purpose, LinkPurpose::VerifyEmail).then(|| to.as_str().to_owned());
             state
                 .store
-                .create_token_mailed(contact_id, &stored, ttl_ms, |token| {
+                .create_token_mailed(contact_id, &stored, ttl_ms, pending.as_deref(), |token| {
                     let url = state.config.base_url.join(&format!("auth/{token}"))?;
                     let mail = match purpose {
                         LinkPurpose::SignIn => templates::sign_in(&lang, to, url.as_str()),
@@ -598,12 +600,8 @@ impl Backend for CustomerBackend {
         // A new address waits for its confirmation: until the link mailed to it is used, the
         // record keeps its address and the session its reach (DESIGN §4). Typing the current
         // address again withdraws it.
-        let pending = new_address.then(|| email.as_str());
-        self.store()
-            .set_pending_email(contact.0, pending)
-            .await
-            .map_err(internal)?;
         if new_address {
+            // The address waits, and its link is mailed, in one transaction.
             self.send_link(
                 contact.0,
                 email.clone(),
@@ -611,6 +609,11 @@ impl Backend for CustomerBackend {
                 VERIFY_TTL_MS,
             )
             .await;
+        } else {
+            self.store()
+                .set_pending_email(contact.0, None)
+                .await
+                .map_err(internal)?;
         }
         Ok(saved)
     }

@@ -110,17 +110,26 @@ impl Store {
     }
 
     /// A new link token for the contact and the mail that carries it (`mail` builds it from
-    /// the token), written in one transaction: the link exists only if its mail will go.
+    /// the token), written in one transaction: the link exists only if its mail will go. With
+    /// `pending_email`, the address the link confirms is set waiting in the same transaction.
     pub async fn create_token_mailed(
         &self,
         contact_id: i64,
         purpose: &str,
         ttl_ms: i64,
+        pending_email: Option<&str>,
         mail: impl FnOnce(&str) -> anyhow::Result<super::mail_outbox::QueuedText>,
     ) -> anyhow::Result<()> {
         let token = random_token(32);
         let mail = mail(&token)?;
         let mut tx = self.writer().begin().await?;
+        if let Some(email) = pending_email {
+            sqlx::query("UPDATE contacts SET pending_email = $2 WHERE id = $1")
+                .bind(contact_id)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+        }
         insert_token_in(&mut tx, &token, contact_id, purpose, ttl_ms).await?;
         super::mail_outbox::queue_mail_in(&mut tx, Some(contact_id), &mail).await?;
         tx.commit().await?;
