@@ -420,6 +420,11 @@ mod tests {
             (48..=72).contains(&(total.as_secs() / 3600)),
             "retries span about three days, not {total:?}"
         );
+        let mail: std::time::Duration = c.mail_retry_schedule.iter().sum();
+        assert!(
+            (20..=26).contains(&(mail.as_secs() / 3600)),
+            "mail is tried for about a day, not {mail:?}"
+        );
     }
 
     #[test]
@@ -449,6 +454,8 @@ mod tests {
             e.to_string().contains("ATTUNE_WEBHOOK_ALLOW_PRIVATE"),
             "{e}"
         );
+        let e = with_env(&[("ATTUNE_MAIL_RETRY_SCHEDULE", "5s,,1m")], "").unwrap_err();
+        assert!(e.to_string().contains("ATTUNE_MAIL_RETRY_SCHEDULE"), "{e}");
         let e = with_env(&[("ATTUNE_WEBHOOK_RETRY_SCHEDULE", "5s,soon")], "").unwrap_err();
         assert!(
             e.to_string().contains("ATTUNE_WEBHOOK_RETRY_SCHEDULE"),
