@@ -143,66 +143,7 @@ pub async fn patch_preferences(
         .as_ref()
         .map(|c| consent_at(c, jiff::Timestamp::now()))
         .transpose()?;
-    let mut ops = Vec::new();
-    if let Some(g) = &patch.global {
-        if let Some(v) = g.unsubscribed_all {
-            ops.push(ChangeOp::UnsubscribedAll(v));
-        }
-        if let Some(p) = &g.paused_until {
-            let until = match p {
-                Some(s) => Some(
-                    PauseUntil::parse_rfc3339(s, jiff::Timestamp::now())
-                        .map_err(|e| ApiError::validation(format!("global.paused_until: {e}")))?,
-                ),
-                None => None,
-            };
-            ops.push(ChangeOp::PausedUntil(until));
-        }
-        if let Some(q) = &g.quiet_hours {
-            let q = match q {
-                Some(q) => Some(QuietHours::parse(&q.start, &q.end)?),
-                None => None,
-            };
-            ops.push(ChangeOp::QuietHours(q));
-        }
-        if let Some(list) = &g.channel_opt_outs {
-            ops.push(ChangeOp::ChannelOptOuts(channels(list)?));
-        }
-        if let Some(cap) = g.weekly_cap {
-            let cap = cap
-                .map(WeeklyCap::new)
-                .transpose()
-                .map_err(|e| ApiError::validation(format!("global.weekly_cap: {e}")))?;
-            ops.push(ChangeOp::WeeklyCap(cap));
-        }
-    }
-    for p in patch.preferences.iter().flatten() {
-        let topic = TopicKey::parse(&p.topic)?;
-        if let Some(v) = p.subscribed {
-            ops.push(ChangeOp::Subscribed {
-                topic: topic.clone(),
-                subscribed: v,
-            });
-        }
-        if let Some(list) = &p.channels {
-            ops.push(ChangeOp::Channels {
-                topic: topic.clone(),
-                channels: channels(list)?,
-            });
-        }
-        if let Some(f) = &p.frequency {
-            ops.push(ChangeOp::Frequency {
-                topic: topic.clone(),
-                frequency: Frequency::parse(f)?,
-            });
-        }
-        if let Some(v) = p.info_only {
-            ops.push(ChangeOp::InfoOnly {
-                topic,
-                info_only: v,
-            });
-        }
-    }
+    let ops = ops_of(&patch, jiff::Timestamp::now())?;
     let contact_id = state
         .store
         .contact_id(&reference)
@@ -246,6 +187,86 @@ pub async fn patch_preferences(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::internal("contact vanished"))
+}
+
+/// The operations a patch asks for, in the order it names them: its global settings, then each
+/// topic's fields. Pure: the parse step of the handler, tested without a database.
+fn ops_of(patch: &PreferencesPatch, now: jiff::Timestamp) -> Result<Vec<ChangeOp>, ApiError> {
+    let mut ops = Vec::new();
+    if let Some(g) = &patch.global {
+        global_ops(g, now, &mut ops)?;
+    }
+    for p in patch.preferences.iter().flatten() {
+        topic_ops(p, &mut ops)?;
+    }
+    Ok(ops)
+}
+
+fn global_ops(
+    g: &GlobalPatch,
+    now: jiff::Timestamp,
+    ops: &mut Vec<ChangeOp>,
+) -> Result<(), ApiError> {
+    if let Some(v) = g.unsubscribed_all {
+        ops.push(ChangeOp::UnsubscribedAll(v));
+    }
+    if let Some(p) = &g.paused_until {
+        let until = match p {
+            Some(s) => Some(
+                PauseUntil::parse_rfc3339(s, now)
+                    .map_err(|e| ApiError::validation(format!("global.paused_until: {e}")))?,
+            ),
+            None => None,
+        };
+        ops.push(ChangeOp::PausedUntil(until));
+    }
+    if let Some(q) = &g.quiet_hours {
+        let q = match q {
+            Some(q) => Some(QuietHours::parse(&q.start, &q.end)?),
+            None => None,
+        };
+        ops.push(ChangeOp::QuietHours(q));
+    }
+    if let Some(list) = &g.channel_opt_outs {
+        ops.push(ChangeOp::ChannelOptOuts(channels(list)?));
+    }
+    if let Some(cap) = g.weekly_cap {
+        let cap = cap
+            .map(WeeklyCap::new)
+            .transpose()
+            .map_err(|e| ApiError::validation(format!("global.weekly_cap: {e}")))?;
+        ops.push(ChangeOp::WeeklyCap(cap));
+    }
+    Ok(())
+}
+
+fn topic_ops(p: &PreferencePatch, ops: &mut Vec<ChangeOp>) -> Result<(), ApiError> {
+    let topic = TopicKey::parse(&p.topic)?;
+    if let Some(v) = p.subscribed {
+        ops.push(ChangeOp::Subscribed {
+            topic: topic.clone(),
+            subscribed: v,
+        });
+    }
+    if let Some(list) = &p.channels {
+        ops.push(ChangeOp::Channels {
+            topic: topic.clone(),
+            channels: channels(list)?,
+        });
+    }
+    if let Some(f) = &p.frequency {
+        ops.push(ChangeOp::Frequency {
+            topic: topic.clone(),
+            frequency: Frequency::parse(f)?,
+        });
+    }
+    if let Some(v) = p.info_only {
+        ops.push(ChangeOp::InfoOnly {
+            topic,
+            info_only: v,
+        });
+    }
+    Ok(())
 }
 
 /// Emails the contact what a sender loosened on their behalf, each with a way to undo it: a
@@ -367,6 +388,42 @@ fn loosening_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_patch_reads_into_the_operations_it_names_in_order() {
+        let patch: PreferencesPatch = serde_json::from_value(json!({
+            "reason": "phone call",
+            "global": {"unsubscribed_all": false, "paused_until": null, "weekly_cap": 3},
+            "preferences": [{"topic": "offers", "channels": ["email"], "frequency": "monthly"}]
+        }))
+        .unwrap();
+        let ops = ops_of(&patch, jiff::Timestamp::now()).unwrap();
+        let offers = TopicKey::parse("offers").unwrap();
+        assert_eq!(
+            ops,
+            vec![
+                ChangeOp::UnsubscribedAll(false),
+                ChangeOp::PausedUntil(None),
+                ChangeOp::WeeklyCap(Some(WeeklyCap::new(3).unwrap())),
+                ChangeOp::Channels {
+                    topic: offers.clone(),
+                    channels: app::domain::ChannelSet::new([app::domain::Channel::Email])
+                },
+                ChangeOp::Frequency {
+                    topic: offers,
+                    frequency: Frequency::Monthly
+                },
+            ]
+        );
+        let bad: PreferencesPatch = serde_json::from_value(json!({
+            "reason": "x", "preferences": [{"topic": "offers", "channels": ["fax"]}]
+        }))
+        .unwrap();
+        assert_eq!(
+            ops_of(&bad, jiff::Timestamp::now()).unwrap_err().status,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
 
     fn consent(at: &str) -> Consent {
         Consent {

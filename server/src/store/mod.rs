@@ -82,84 +82,71 @@ impl Store {
     pub async fn connect(database_url: &str) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let store = if database_url.starts_with("sqlite:") {
-            if let Some(dir) = sqlite_dir(database_url) {
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
-            let opts = || {
-                AnyPoolOptions::new()
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the writer; FULL makes a commit
-                            // durable before it is acknowledged.
-                            for pragma in [
-                                "PRAGMA journal_mode = WAL",
-                                "PRAGMA synchronous = FULL",
-                                "PRAGMA busy_timeout = 10000",
-                                "PRAGMA foreign_keys = ON",
-                                // 32 MiB of page cache per connection (the default is 2 MiB),
-                                // so indexes of a million contacts stay in memory.
-                                "PRAGMA cache_size = -32768",
-                            ] {
-                                sqlx::query(pragma).execute(&mut *conn).await?;
-                            }
-                            Ok(())
-                        })
-                    })
-            };
-            let write = opts()
-                .max_connections(1)
-                .connect(database_url)
-                .await
-                .context("opening the SQLite database")?;
-            let read = opts()
-                .max_connections(8)
-                .connect(database_url)
-                .await
-                .context("opening the SQLite database")?;
-            let outbox_signal: std::sync::Arc<tokio::sync::Notify> = Default::default();
-            let read_model: std::sync::Arc<read_model::ReadModel> = Default::default();
-            Store {
-                backend: Backend::Sqlite,
-                committer: Some(changes::Committer::spawn(
-                    write.clone(),
-                    outbox_signal.clone(),
-                    read_model.clone(),
-                )),
-                read_model,
-                listen_url: None,
-                group_commit: std::sync::Arc::new(true.into()),
-                read,
-                write,
-                topics_cache: Default::default(),
-                senders_cache: Default::default(),
-                outbox_signal,
-                mail_signal: Default::default(),
-            }
+            Self::connect_sqlite(database_url).await?
         } else {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(database_url)
-                .await
-                .context("connecting to Postgres")?;
-            Store {
-                backend: Backend::Postgres,
-                read: pool.clone(),
-                write: pool,
-                topics_cache: Default::default(),
-                senders_cache: Default::default(),
-                outbox_signal: Default::default(),
-                mail_signal: Default::default(),
-                read_model: Default::default(),
-                listen_url: Some(database_url.into()),
-                committer: None,
-                group_commit: std::sync::Arc::new(false.into()),
-            }
+            Self::connect_postgres(database_url).await?
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// SQLite: one writer connection (with the group-commit task on it) and eight readers.
+    async fn connect_sqlite(database_url: &str) -> anyhow::Result<Self> {
+        if let Some(dir) = sqlite_dir(database_url) {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let write = sqlite_pool_options()
+            .max_connections(1)
+            .connect(database_url)
+            .await
+            .context("opening the SQLite database")?;
+        let read = sqlite_pool_options()
+            .max_connections(8)
+            .connect(database_url)
+            .await
+            .context("opening the SQLite database")?;
+        let outbox_signal: std::sync::Arc<tokio::sync::Notify> = Default::default();
+        let read_model: std::sync::Arc<read_model::ReadModel> = Default::default();
+        Ok(Store {
+            backend: Backend::Sqlite,
+            committer: Some(changes::Committer::spawn(
+                write.clone(),
+                outbox_signal.clone(),
+                read_model.clone(),
+            )),
+            read_model,
+            listen_url: None,
+            group_commit: std::sync::Arc::new(true.into()),
+            read,
+            write,
+            topics_cache: Default::default(),
+            senders_cache: Default::default(),
+            outbox_signal,
+            mail_signal: Default::default(),
+        })
+    }
+
+    /// Postgres: one pool for reads and writes, and the URL to listen for other instances on.
+    async fn connect_postgres(database_url: &str) -> anyhow::Result<Self> {
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(database_url)
+            .await
+            .context("connecting to Postgres")?;
+        Ok(Store {
+            backend: Backend::Postgres,
+            read: pool.clone(),
+            write: pool,
+            topics_cache: Default::default(),
+            senders_cache: Default::default(),
+            outbox_signal: Default::default(),
+            mail_signal: Default::default(),
+            read_model: Default::default(),
+            listen_url: Some(database_url.into()),
+            committer: None,
+            group_commit: std::sync::Arc::new(false.into()),
+        })
     }
 
     /// Brings the schema up to date; safe to run from several instances at once.
@@ -305,6 +292,29 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// Every SQLite connection's settings. WAL lets readers run beside the writer; FULL makes a
+/// commit durable before it is acknowledged.
+fn sqlite_pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = FULL",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA foreign_keys = ON",
+                    // 32 MiB of page cache per connection (the default is 2 MiB), so indexes
+                    // of a million contacts stay in memory.
+                    "PRAGMA cache_size = -32768",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
