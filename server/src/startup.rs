@@ -298,6 +298,9 @@ async fn purge_periodically(store: Store) {
             Ok(p) => tracing::debug!(?p, "purged expired rows"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not purge expired rows"),
         }
+        if let Err(e) = store.fill_email_keys().await {
+            tracing::warn!(error = %format!("{e:#}"), "could not key email addresses");
+        }
     }
 }
 

@@ -53,6 +53,16 @@ impl Email {
         self.0.to_lowercase()
     }
 
+    /// The address with its domain in ASCII (IDNA's punycode), as an SMTP envelope and header
+    /// take it from a server without SMTPUTF8: `ann@bücher.example` is sent to
+    /// `ann@xn--bcher-kva.example`.
+    #[cfg(feature = "ssr")]
+    pub fn ascii_domain(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or(("", &self.0));
+        let ascii = idna::domain_to_ascii(domain).unwrap_or_else(|_| domain.to_owned());
+        format!("{local}@{ascii}")
+    }
+
     /// A form safe for logs and staff lists: `a***@example.com`.
     pub fn masked(&self) -> String {
         let (local, domain) = self.0.rsplit_once('@').unwrap_or(("", &self.0));
@@ -236,6 +246,12 @@ mod tests {
                 "{form}"
             );
         }
+        let e = Email::parse("Ann@BÜCHER.example").unwrap();
+        assert_eq!(
+            e.ascii_domain(),
+            "Ann@xn--bcher-kva.example",
+            "what the mail server is given"
+        );
     }
 
     #[test]

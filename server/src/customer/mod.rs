@@ -98,40 +98,57 @@ impl CustomerBackend {
     }
 
     /// Queues a mail with a new link, token and mail written together (the mail worker sends
-    /// it): the answer waits for that write only, never for the mail server. A failure is logged,
-    /// not shown: the answer is the same whether the address is known or not.
-    async fn send_link(&self, contact_id: i64, to: Email, purpose: LinkPurpose, ttl_ms: i64) {
-        let state = &self.state;
-        let result = async {
-            let lang = state.store.contact_language(contact_id).await?;
-            let mut link = None;
-            let stored = purpose.stored(to.as_str());
-            let pending =
-                matches!(purpose, LinkPurpose::VerifyEmail).then(|| to.as_str().to_owned());
-            state
-                .store
-                .create_token_mailed(contact_id, &stored, ttl_ms, pending.as_deref(), |token| {
-                    let url = state.config.base_url.join(&format!("auth/{token}"))?;
-                    let mail = match purpose {
-                        LinkPurpose::SignIn => templates::sign_in(&lang, to, url.as_str()),
-                        LinkPurpose::VerifyEmail => {
-                            templates::verify_email(&lang, to, url.as_str())
-                        }
-                    };
-                    link = Some(url);
-                    Ok((&mail).into())
-                })
-                .await?;
-            if let Some(link) = link.filter(|_| state.mailer.is_local()) {
-                // Only for the file mailer, i.e. on a developer's machine (DESIGN §8).
-                tracing::info!(%link, "link mailed (file mailer)");
+    /// it): the answer never waits for the mail server. For a confirmation the address is set
+    /// waiting in the same transaction.
+    async fn send_link(
+        state: &AppState,
+        contact_id: i64,
+        to: Email,
+        purpose: LinkPurpose,
+        ttl_ms: i64,
+    ) -> anyhow::Result<()> {
+        let lang = state.store.contact_language(contact_id).await?;
+        let mut link = None;
+        let stored = purpose.stored(to.as_str());
+        let pending = matches!(purpose, LinkPurpose::VerifyEmail).then(|| to.as_str().to_owned());
+        state
+            .store
+            .create_token_mailed(contact_id, &stored, ttl_ms, pending.as_deref(), |token| {
+                let url = state.config.base_url.join(&format!("auth/{token}"))?;
+                let mail = match purpose {
+                    LinkPurpose::SignIn => templates::sign_in(&lang, to, url.as_str()),
+                    LinkPurpose::VerifyEmail => templates::verify_email(&lang, to, url.as_str()),
+                };
+                link = Some(url);
+                Ok((&mail).into())
+            })
+            .await?;
+        if let Some(link) = link.filter(|_| state.mailer.is_local()) {
+            // Only for the file mailer, i.e. on a developer's machine (DESIGN §8).
+            tracing::info!(%link, "link mailed (file mailer)");
+        }
+        Ok(())
+    }
+
+    /// A sign-in link, queued in the background: the answer comes as quickly for a known
+    /// address as for an unknown one, so its timing tells nothing. Counted as unsent until
+    /// queued ([`crate::store::Store::mail_queueing`]).
+    fn send_sign_in_link_later(&self, contact_id: i64, to: Email) {
+        let state = self.state.clone();
+        let queueing = state.store.mail_queueing();
+        tokio::spawn(async move {
+            let sent = Self::send_link(
+                &state,
+                contact_id,
+                to,
+                LinkPurpose::SignIn,
+                SIGN_IN_TOKEN_TTL_MS,
+            );
+            if let Err(e) = sent.await {
+                tracing::error!(error = %format!("{e:#}"), "could not queue a sign-in link");
             }
-            anyhow::Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %format!("{e:#}"), "could not queue a link by email");
-        }
+            drop(queueing);
+        });
     }
 
     async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
@@ -330,8 +347,7 @@ impl Backend for CustomerBackend {
             .await
             .map_err(internal)?
         {
-            self.send_link(contact_id, email, LinkPurpose::SignIn, SIGN_IN_TOKEN_TTL_MS)
-                .await;
+            self.send_sign_in_link_later(contact_id, email);
         }
         Ok(())
     }
@@ -602,13 +618,15 @@ impl Backend for CustomerBackend {
         // address again withdraws it.
         if new_address {
             // The address waits, and its link is mailed, in one transaction.
-            self.send_link(
+            Self::send_link(
+                &self.state,
                 contact.0,
                 email.clone(),
                 LinkPurpose::VerifyEmail,
                 VERIFY_TTL_MS,
             )
-            .await;
+            .await
+            .map_err(|e| internal(format!("{e:#}")))?;
         } else {
             self.store()
                 .set_pending_email(contact.0, None)

@@ -45,7 +45,11 @@ fn from_mailbox(base_url: &url::Url) -> Mailbox {
 fn build(from: &Mailbox, mail: OutgoingMail) -> anyhow::Result<Message> {
     Message::builder()
         .from(from.clone())
-        .to(mail.to.as_str().parse().context("the recipient address")?)
+        .to(mail
+            .to
+            .ascii_domain()
+            .parse()
+            .context("the recipient address")?)
         .subject(mail.subject)
         .multipart(
             MultiPart::alternative()

@@ -14,8 +14,9 @@ use crate::store::{
     now_ms, Store,
 };
 
-/// Mails claimed (and sent one after the other) at a time.
-const CLAIM_BATCH: usize = 8;
+/// Mails claimed at a time: one, so that a slow mail server never holds a claimed mail past
+/// its lease while others wait their turn (another instance would then send it too).
+const CLAIM_BATCH: usize = 1;
 /// How often the worker looks for mails due again when nothing wakes it.
 const POLL: Duration = Duration::from_millis(500);
 

@@ -6,9 +6,10 @@ use sqlx::{AnyConnection, Row};
 
 use super::{now_ms, random_token, Backend, Store};
 
-/// How long a claim holds a mail: longer than an SMTP attempt may take (20 s), so a live worker
-/// finishes first; a worker that died gives it up when it runs out.
-pub const LEASE_MS: i64 = 60_000;
+/// How long a claim holds a mail: longer than a whole SMTP conversation may take (each command
+/// waits at most 20 s), so a live worker finishes first; a mail claimed by a worker that died is
+/// tried again when it runs out.
+pub const LEASE_MS: i64 = 5 * 60_000;
 
 /// A message to one address, as it is queued and sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,15 @@ pub struct QueuedText {
     pub subject: String,
     pub text: String,
     pub html: String,
+}
+
+/// Held while a background task queues a mail; see [`Store::mail_queueing`].
+pub struct QueueingGuard(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for QueueingGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A mail claimed for one attempt.
@@ -64,6 +74,14 @@ impl Store {
         queue_mail_in(&mut conn, contact_id, mail).await?;
         self.mail_queued();
         Ok(())
+    }
+
+    /// Marks a mail as being queued by a background task until the guard is dropped: counted as
+    /// unsent meanwhile ([`Store::mail_unsent`]), so a test that settles waits for it too.
+    pub fn mail_queueing(&self) -> QueueingGuard {
+        self.mail_queueing
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        QueueingGuard(self.mail_queueing.clone())
     }
 
     /// Wakes this process's mail worker (after a commit that queued mail).
@@ -137,7 +155,7 @@ impl Store {
     }
 
     /// A claimed mail's attempt failed: it is tried again at `retry_at`, or, with `None`, given
-    /// up on (its text is dropped; the row stays to be counted).
+    /// up on (its address and text are dropped; the row stays, with its error, to be counted).
     pub async fn mail_failed(
         &self,
         id: i64,
@@ -153,7 +171,8 @@ impl Store {
             }
             None => {
                 "UPDATE mail_outbox SET attempts = attempts + 1, failed_at = $3, lease_until = NULL,
-                        lease_token = NULL, last_error = $4, text_body = '', html_body = ''
+                        lease_token = NULL, last_error = $4, recipient = '', subject = '',
+                        text_body = '', html_body = ''
                  WHERE id = $1 AND lease_token = $2"
             }
         };
@@ -180,12 +199,14 @@ impl Store {
         Ok(())
     }
 
-    /// Mails not yet sent and not given up on (what a test settles).
+    /// Mails not yet sent and not given up on, those being queued included (what a test
+    /// settles).
     pub async fn mail_unsent(&self) -> anyhow::Result<i64> {
-        Ok(
+        let queueing = self.mail_queueing.load(std::sync::atomic::Ordering::SeqCst);
+        let queued: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE failed_at IS NULL")
                 .fetch_one(self.writer())
-                .await?,
-        )
+                .await?;
+        Ok(queued + queueing as i64)
     }
 }

@@ -67,6 +67,8 @@ pub struct Store {
     outbox_signal: std::sync::Arc<tokio::sync::Notify>,
     /// Rung when a mail is queued, so the mail worker sends it at once.
     mail_signal: std::sync::Arc<tokio::sync::Notify>,
+    /// Mails being queued by a background task right now ([`Store::mail_queueing`]).
+    mail_queueing: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// SQLite only: the writer task that commits concurrent changes together (group commit),
     /// and whether [`changes::apply_change`] uses it.
     committer: Option<changes::Committer>,
@@ -123,6 +125,7 @@ impl Store {
             senders_cache: Default::default(),
             outbox_signal,
             mail_signal: Default::default(),
+            mail_queueing: Default::default(),
         })
     }
 
@@ -142,6 +145,7 @@ impl Store {
             senders_cache: Default::default(),
             outbox_signal: Default::default(),
             mail_signal: Default::default(),
+            mail_queueing: Default::default(),
             read_model: Default::default(),
             listen_url: Some(database_url.into()),
             committer: None,
@@ -166,8 +170,10 @@ impl Store {
     }
 
     /// Gives every contact written before migration 0010 its `email_key` (Rust's folding, which
-    /// SQL cannot compute), a thousand rows a transaction; quick when there are none.
-    async fn fill_email_keys(&self) -> anyhow::Result<()> {
+    /// SQL cannot compute), a thousand rows a transaction; quick when there are none. Run at
+    /// start and with every purge (an older instance beside this one, in a rolling upgrade,
+    /// still writes contacts without it).
+    pub async fn fill_email_keys(&self) -> anyhow::Result<()> {
         loop {
             let rows: Vec<(i64, String)> = sqlx::query_as(
                 "SELECT id, email FROM contacts WHERE email_key IS NULL AND email IS NOT NULL LIMIT 1000",

@@ -15,7 +15,11 @@ pub struct Purged {
     pub idempotency_keys: u64,
     pub rate_limits: u64,
     pub inbound_messages: u64,
+    pub failed_mails: u64,
 }
+
+/// A mail given up on keeps its row (no address, no text) for a month, to be counted.
+const FAILED_MAIL_KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// A Standard Webhooks delivery (`/inbound/sms`) older than five minutes is refused by its
 /// timestamp, so a month-old id is never needed again. Twilio's signature has no timestamp: a
@@ -53,6 +57,11 @@ impl Store {
             inbound_messages: run(
                 "DELETE FROM inbound_messages WHERE received_at < $1 AND id NOT LIKE 'twilio-%'",
                 now - INBOUND_KEEP_MS,
+            )
+            .await?,
+            failed_mails: run(
+                "DELETE FROM mail_outbox WHERE failed_at < $1",
+                now - FAILED_MAIL_KEEP_MS,
             )
             .await?,
         })
