@@ -4,13 +4,17 @@
 use std::collections::HashMap;
 
 use app::{
-    domain::{AddressKind, Channel, Frequency},
+    domain::{AddressKind, Channel, Frequency, TopicKey},
     i18n::Lang,
     tr,
 };
 use serde_json::{json, Value};
 
-use crate::store::{changes::address::Scope, ledger::LedgerRecord, FieldChange};
+use crate::store::{
+    changes::{ChangeField, ContactField, GlobalField, Scope, TopicField},
+    ledger::LedgerRecord,
+    FieldChange,
+};
 
 /// Who reads a ledger line: the customer is "you"; staff see who did it by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,16 +107,6 @@ fn format_date(rfc3339: &str, tz: &str, lang: &Lang) -> String {
     }
 }
 
-fn channels_of(v: &Value) -> Vec<Channel> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c.as_str().and_then(|s| Channel::parse(s).ok()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Each field change in plain words in `lang`, e.g. "Turned off text messages for Offers".
 pub fn describe(
     changes: &[FieldChange],
@@ -120,158 +114,185 @@ pub fn describe(
     tz: &str,
     lang: &Lang,
 ) -> Vec<String> {
+    let words = Words { topics, tz, lang };
+    let address_changed = |kind| {
+        changes
+            .iter()
+            .any(|c| c.is_contact(ContactField::Address(kind)))
+    };
     let mut out = Vec::new();
-    let email_changed = changes.iter().any(|c| c.field == "contact.email");
-    let phone_changed = changes.iter().any(|c| c.field == "contact.phone");
     for c in changes {
-        // What the person said at an address another record shares (DESIGN §1.1).
-        if let Some((kind, scope)) = Scope::from_field(&c.field) {
-            let what = match &scope {
-                Scope::All => tr!(lang, "change-address-all"),
-                Scope::Topic(t) => topics
-                    .get(t.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| t.to_string()),
-                Scope::Channel(ch) => lang.channel_word(*ch),
-            };
-            let stopped = c.to == json!(true);
-            out.push(match (kind, stopped) {
-                (AddressKind::Phone, true) => tr!(lang, "change-address-phone", what = what),
-                (AddressKind::Phone, false) => tr!(lang, "change-address-phone-again", what = what),
-                (_, true) => tr!(lang, "change-address-email", what = what),
-                (_, false) => tr!(lang, "change-address-email-again", what = what),
-            });
-            continue;
-        }
-        let parts: Vec<&str> = c.field.splitn(3, '.').collect();
-        let text = match parts.as_slice() {
-            ["preferences", key, field] => {
-                let topic = topics.get(*key).cloned().unwrap_or_else(|| key.to_string());
-                let topic = topic.as_str();
-                match *field {
-                    "subscribed" if c.to == json!(true) => {
-                        tr!(lang, "change-topic-on", topic = topic)
-                    }
-                    "subscribed" => tr!(lang, "change-topic-off", topic = topic),
-                    "channels" => {
-                        let (from, to) = (channels_of(&c.from), channels_of(&c.to));
-                        for ch in to.iter().filter(|ch| !from.contains(ch)) {
-                            let channel = lang.channel_word(*ch);
-                            out.push(tr!(
-                                lang,
-                                "change-channel-on",
-                                channel = channel,
-                                topic = topic
-                            ));
-                        }
-                        for ch in from.iter().filter(|ch| !to.contains(ch)) {
-                            let channel = lang.channel_word(*ch);
-                            out.push(tr!(
-                                lang,
-                                "change-channel-off",
-                                channel = channel,
-                                topic = topic
-                            ));
-                        }
-                        continue;
-                    }
-                    "frequency" => match c.to.as_str().and_then(|s| Frequency::parse(s).ok()) {
-                        Some(f) => {
-                            let how = tr!(lang, "frequency-words", frequency = f.as_str());
-                            tr!(lang, "change-frequency", frequency = how, topic = topic)
-                        }
-                        None => tr!(lang, "change-frequency-unknown", topic = topic),
-                    },
-                    "info_only" if c.to == json!(true) => {
-                        tr!(lang, "change-info-only-on", topic = topic)
-                    }
-                    "info_only" => tr!(lang, "change-info-only-off", topic = topic),
-                    other => tr!(lang, "change-other-topic", field = other, topic = topic),
-                }
+        match &c.field {
+            ChangeField::AddressChoice(kind, scope) => {
+                out.push(words.address_choice(*kind, scope, c.to == json!(true)))
             }
-            ["global", "unsubscribed_all"] if c.to == json!(true) => {
+            ChangeField::Topic(key, field) => words.topic(c, key, *field, &mut out),
+            ChangeField::Global(field) => words.global(c, *field, &mut out),
+            // A new address is unverified: "confirmed" or "unconfirmed" says only a change of
+            // the flag alone.
+            ChangeField::Contact(ContactField::Verified(kind))
+                if c.to != json!(true) && address_changed(*kind) => {}
+            ChangeField::Contact(field) => out.push(words.contact(c, *field)),
+            ChangeField::Disputed(kind) if c.to == json!(false) => {
+                out.push(tr!(lang, "change-dispute-checked", kind = kind.as_str()))
+            }
+            ChangeField::Disputed(kind) => {
+                out.push(tr!(lang, "change-disputed", kind = kind.as_str()))
+            }
+        }
+    }
+    out
+}
+
+/// What the words of a change need: topics by name, the reader's time zone and language.
+struct Words<'a> {
+    topics: &'a HashMap<String, String>,
+    tz: &'a str,
+    lang: &'a Lang,
+}
+
+impl Words<'_> {
+    fn topic_name(&self, key: &str) -> String {
+        self.topics
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// What the person said at an address another record shares (DESIGN §1.1).
+    fn address_choice(&self, kind: AddressKind, scope: &Scope, stopped: bool) -> String {
+        let lang = self.lang;
+        let what = match scope {
+            Scope::All => tr!(lang, "change-address-all"),
+            Scope::Topic(t) => self.topic_name(t.as_str()),
+            Scope::Channel(ch) => lang.channel_word(*ch),
+        };
+        match (kind, stopped) {
+            (AddressKind::Phone, true) => tr!(lang, "change-address-phone", what = what),
+            (AddressKind::Phone, false) => tr!(lang, "change-address-phone-again", what = what),
+            (_, true) => tr!(lang, "change-address-email", what = what),
+            (_, false) => tr!(lang, "change-address-email-again", what = what),
+        }
+    }
+
+    fn topic(&self, c: &FieldChange, key: &TopicKey, field: TopicField, out: &mut Vec<String>) {
+        let lang = self.lang;
+        let topic = self.topic_name(key.as_str());
+        let topic = topic.as_str();
+        out.push(match field {
+            TopicField::Subscribed if c.to == json!(true) => {
+                tr!(lang, "change-topic-on", topic = topic)
+            }
+            TopicField::Subscribed => tr!(lang, "change-topic-off", topic = topic),
+            TopicField::Channels => {
+                for ch in c.channels_added() {
+                    let channel = lang.channel_word(ch);
+                    out.push(tr!(
+                        lang,
+                        "change-channel-on",
+                        channel = channel,
+                        topic = topic
+                    ));
+                }
+                for ch in c.channels_removed() {
+                    let channel = lang.channel_word(ch);
+                    out.push(tr!(
+                        lang,
+                        "change-channel-off",
+                        channel = channel,
+                        topic = topic
+                    ));
+                }
+                return;
+            }
+            TopicField::Frequency => match c.to.as_str().and_then(|s| Frequency::parse(s).ok()) {
+                Some(f) => {
+                    let how = tr!(lang, "frequency-words", frequency = f.as_str());
+                    tr!(lang, "change-frequency", frequency = how, topic = topic)
+                }
+                None => tr!(lang, "change-frequency-unknown", topic = topic),
+            },
+            TopicField::InfoOnly if c.to == json!(true) => {
+                tr!(lang, "change-info-only-on", topic = topic)
+            }
+            TopicField::InfoOnly => tr!(lang, "change-info-only-off", topic = topic),
+        });
+    }
+
+    fn global(&self, c: &FieldChange, field: GlobalField, out: &mut Vec<String>) {
+        let lang = self.lang;
+        out.push(match field {
+            GlobalField::UnsubscribedAll if c.to == json!(true) => {
                 tr!(lang, "change-unsubscribed-all")
             }
-            ["global", "unsubscribed_all"] => tr!(lang, "change-resubscribed-all"),
-            ["global", "channel_opt_outs"] => {
-                let (from, to) = (channels_of(&c.from), channels_of(&c.to));
-                for ch in to.iter().filter(|ch| !from.contains(ch)) {
+            GlobalField::UnsubscribedAll => tr!(lang, "change-resubscribed-all"),
+            GlobalField::ChannelOptOuts => {
+                for ch in c.channels_added() {
                     out.push(match ch {
                         Channel::Voice => tr!(lang, "change-never-call"),
                         Channel::Sms => tr!(lang, "change-never-text"),
-                        other => tr!(
-                            lang,
-                            "change-stopped-channel",
-                            channel = lang.channel_word(*other)
-                        ),
+                        other => {
+                            let channel = lang.channel_word(other);
+                            tr!(lang, "change-stopped-channel", channel = channel)
+                        }
                     });
                 }
-                for ch in from.iter().filter(|ch| !to.contains(ch)) {
-                    out.push(tr!(
-                        lang,
-                        "change-allowed-channel",
-                        channel = lang.channel_word(*ch)
-                    ));
+                for ch in c.channels_removed() {
+                    let channel = lang.channel_word(ch);
+                    out.push(tr!(lang, "change-allowed-channel", channel = channel));
                 }
-                continue;
+                return;
             }
-            ["global", "paused_until"] => match c.to.as_str() {
-                Some(t) => tr!(lang, "change-paused", date = format_date(t, tz, lang)),
+            GlobalField::PausedUntil => match c.to.as_str() {
+                Some(t) => tr!(lang, "change-paused", date = format_date(t, self.tz, lang)),
                 None => tr!(lang, "change-pause-ended"),
             },
-            ["global", "quiet_hours"] => match (
+            GlobalField::QuietHours => match (
                 c.to.get("start").and_then(Value::as_str),
                 c.to.get("end").and_then(Value::as_str),
             ) {
                 (Some(s), Some(e)) => tr!(lang, "change-quiet-hours", start = s, end = e),
                 _ => tr!(lang, "change-quiet-hours-off"),
             },
-            ["global", "weekly_cap"] => match c.to.as_i64() {
+            GlobalField::WeeklyCap => match c.to.as_i64() {
                 Some(n) => tr!(lang, "change-weekly-cap", count = n),
                 None => tr!(lang, "change-weekly-cap-off"),
             },
-            ["contact", "email"] => match c.to.as_str() {
-                Some(e) => tr!(lang, "change-email", email = e),
-                None => tr!(lang, "change-email-removed"),
-            },
-            ["contact", "email_verified"] if c.to == json!(true) => {
-                tr!(lang, "change-email-confirmed")
-            }
-            ["contact", "email_verified"] if !email_changed => {
-                tr!(lang, "change-email-unconfirmed")
-            }
-            ["contact", "phone"] => match c.to.as_str() {
+        });
+    }
+
+    fn contact(&self, c: &FieldChange, field: ContactField) -> String {
+        let lang = self.lang;
+        let to = c.to.as_str();
+        match field {
+            ContactField::Address(AddressKind::Phone) => match to {
                 Some(p) => tr!(lang, "change-phone", phone = p),
                 None => tr!(lang, "change-phone-removed"),
             },
-            ["contact", "phone_verified"] if c.to == json!(true) => {
-                tr!(lang, "change-phone-confirmed")
+            ContactField::Address(_) => match to {
+                Some(e) => tr!(lang, "change-email", email = e),
+                None => tr!(lang, "change-email-removed"),
+            },
+            ContactField::Verified(kind) => {
+                let confirmed = c.to == json!(true);
+                match (kind, confirmed) {
+                    (AddressKind::Phone, true) => tr!(lang, "change-phone-confirmed"),
+                    (AddressKind::Phone, false) => tr!(lang, "change-phone-unconfirmed"),
+                    (_, true) => tr!(lang, "change-email-confirmed"),
+                    (_, false) => tr!(lang, "change-email-unconfirmed"),
+                }
             }
-            ["contact", "phone_verified"] if !phone_changed => {
-                tr!(lang, "change-phone-unconfirmed")
-            }
-            ["contact", "email_verified" | "phone_verified"] => continue,
-            ["contact", "locale"] => {
-                let code = c.to.as_str().unwrap_or("?");
+            ContactField::Locale => {
+                let code = to.unwrap_or("?");
                 let language = Lang::from_code(code).map_or_else(|| code.to_owned(), |l| l.name());
                 tr!(lang, "change-language", language = language)
             }
-            ["contact", "time_zone"] => {
-                tr!(
-                    lang,
-                    "change-time-zone",
-                    zone = c.to.as_str().unwrap_or("?")
-                )
+            ContactField::TimeZone => tr!(lang, "change-time-zone", zone = to.unwrap_or("?")),
+            ContactField::Erased => {
+                tr!(lang, "change-other", field = c.field.to_string())
             }
-            ["disputed", kind] if c.to == json!(false) => {
-                tr!(lang, "change-dispute-checked", kind = *kind)
-            }
-            ["disputed", kind] => tr!(lang, "change-disputed", kind = *kind),
-            _ => tr!(lang, "change-other", field = c.field.as_str()),
-        };
-        out.push(text);
+        }
     }
-    out
 }
 
 #[cfg(test)]
@@ -285,11 +306,7 @@ mod tests {
     }
 
     fn c(field: &str, from: Value, to: Value) -> FieldChange {
-        FieldChange {
-            field: field.into(),
-            from,
-            to,
-        }
+        FieldChange::new(field.parse().unwrap(), from, to)
     }
 
     #[test]

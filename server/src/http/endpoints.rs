@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     state::AppState,
-    store::{endpoints::NewEndpoint, events::EVENT_TYPES, now_ms, random_token},
+    store::{endpoints::NewEndpoint, events::EventType, now_ms, random_token},
 };
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,10 +122,10 @@ pub async fn create_endpoint(
         )));
     }
     if let Some(events) = &input.events {
-        if let Some(bad) = events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
+        if let Some(bad) = events.iter().find(|e| e.parse::<EventType>().is_err()) {
+            let known = EventType::ALL.map(|(_, name)| name).join(", ");
             return Err(ApiError::validation(format!(
-                "unknown event type {bad:?}; known: {}",
-                EVENT_TYPES.join(", ")
+                "unknown event type {bad:?}; known: {known}"
             )));
         }
     }

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use anyhow::Context;
 
-use crate::store::FieldChange;
+use crate::store::{ChangeField, ContactField, FieldChange};
 
 use super::{
     apply_change_in, now_ms, sessions::LinkPurpose, sha256_hex, ChangeError, ChangeOp,
@@ -291,9 +291,8 @@ async fn every_address(
             continue;
         };
         for c in list {
-            let kind = match c.field.as_str() {
-                "contact.email" => "email",
-                "contact.phone" => "phone",
+            let kind = match c.field {
+                ChangeField::Contact(ContactField::Address(kind)) => kind.as_str(),
                 _ => continue,
             };
             for v in [&c.from, &c.to] {

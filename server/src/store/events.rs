@@ -4,18 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::changes::EventType;
 use super::FieldChange;
-
-/// The event types, from the most significant field a change touched.
-pub const EVENT_TYPES: [&str; 7] = [
-    "preferences.updated",
-    "contact.unsubscribed_all",
-    "contact.address_disputed",
-    "contact.erased",
-    "contact.updated",
-    "address.choice_recorded",
-    "address.choice_lifted",
-];
 
 /// A change event: an item of the change feed, and the body of every webhook (DESIGN §6.1, §7).
 /// Webhooks carry the Standard Webhooks headers `webhook-id` (`evt_<seq>`, the same on every
@@ -43,7 +33,7 @@ pub struct Event {
     /// or `address.choice_lifted`.
     #[serde(rename = "type")]
     #[schema(rename = "type")]
-    pub event_type: String,
+    pub event_type: EventType,
     /// The contact's preference version after this change.
     pub version: i64,
 }
@@ -87,11 +77,11 @@ mod tests {
                 id: Some("3".into()),
                 kind: "sender".into(),
             },
-            changes: vec![FieldChange {
-                field: "preferences.offers.subscribed".into(),
-                from: json!(true),
-                to: json!(false),
-            }],
+            changes: vec![FieldChange::new(
+                "preferences.offers.subscribed".parse().unwrap(),
+                json!(true),
+                json!(false),
+            )],
             contact: EventContact {
                 email: Some("ann@example.com".into()),
                 reference: "c-42".into(),
@@ -99,7 +89,7 @@ mod tests {
             occurred_at: "2026-12-02T10:00:00Z".into(),
             reason: None,
             seq: 123,
-            event_type: "preferences.updated".into(),
+            event_type: EventType::PreferencesUpdated,
             version: 8,
         };
 

@@ -32,8 +32,8 @@ use sqlx::{
 use std::time::Duration;
 
 pub use changes::{
-    apply_change, apply_change_if, apply_change_in, apply_changes, ChangeError, ChangeOp,
-    ChangeRequest, Committed, FieldChange, Grant,
+    apply_change, apply_change_if, apply_change_in, apply_changes, ChangeError, ChangeField,
+    ChangeOp, ChangeRequest, Committed, ContactField, EventType, FieldChange, Grant,
 };
 pub use topics::parse_topics_toml as parse_topics_toml_checked;
 

@@ -100,7 +100,7 @@ both_backends! {
 
         assert_eq!(count(&store, "ledger").await, ledger_before + 1);
         assert_eq!(count(&store, "outbox").await, outbox_before + 1);
-        assert_eq!(committed.event_type, "preferences.updated");
+        assert_eq!(committed.event_type.as_str(), "preferences.updated");
         let row = sqlx::query("SELECT version, actor_kind, reason, changes FROM ledger WHERE seq = $1")
             .bind(committed.seq)
             .fetch_one(store.reader())
@@ -310,7 +310,7 @@ both_backends! {
                 .await
                 .unwrap()
                 .unwrap();
-            assert_eq!(committed.event_type, "contact.unsubscribed_all");
+            assert_eq!(committed.event_type.as_str(), "contact.unsubscribed_all");
             // Something later in the same transaction fails: a duplicate contact ref.
             let dup = sqlx::query("INSERT INTO contacts (ref, created_at, updated_at) VALUES ('c-1', 0, 0)")
                 .execute(&mut *tx)
@@ -348,7 +348,10 @@ both_backends! {
         assert!(matches!(off, Err(ChangeError::RequiredTopic(_))));
         assert!(matches!(no_channel, Err(ChangeError::RequiredTopic(_))));
         let sms_only = sms_only.unwrap().unwrap();
-        assert_eq!(sms_only.changes[0].field, "preferences.account.channels");
+        assert_eq!(
+            sms_only.changes[0].field.to_string(),
+            "preferences.account.channels"
+        );
         assert_eq!(sms_only.changes[0].from, json!(["email", "sms"]));
         assert_eq!(sms_only.changes[0].to, json!(["sms"]));
     }
@@ -363,7 +366,7 @@ both_backends! {
         let again = apply_change(&store, &change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Email)])).await.unwrap();
         let no_phone = apply_change(&store, &change(ann, vec![ChangeOp::DisputeAddress(AddressKind::Phone)])).await;
 
-        assert_eq!(first.unwrap().event_type, "contact.address_disputed");
+        assert_eq!(first.unwrap().event_type.as_str(), "contact.address_disputed");
         assert_eq!(again, None);
         assert!(matches!(no_phone, Err(ChangeError::NoAddress(AddressKind::Phone))));
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disputed_addresses WHERE contact_id = $1 AND resolved_at IS NULL")
@@ -389,7 +392,7 @@ both_backends! {
         assert!(locale.to_string().contains("not a language we offer"), "{locale}");
         assert!(matches!(gone, ChangeError::UnknownContact));
         let ok = apply_change(&store, &change(ann, vec![ChangeOp::TimeZone(TimeZoneName::parse("Europe/Paris").unwrap())])).await.unwrap().unwrap();
-        assert_eq!(ok.event_type, "contact.updated");
+        assert_eq!(ok.event_type.as_str(), "contact.updated");
     }
 }
 

@@ -22,7 +22,10 @@ use crate::{
     mail::templates,
     staff::{see_other, FormFields, Staff, StaffUser},
     state::AppState,
-    store::{apply_change, ChangeError, ChangeOp, ChangeRequest, FieldChange, Grant},
+    store::{
+        apply_change, ChangeError, ChangeField, ChangeOp, ChangeRequest, ContactField, FieldChange,
+        Grant,
+    },
     words::describe,
 };
 
@@ -291,7 +294,28 @@ pub(super) async fn change_details(
     let Some(current) = state.store.contact_view(id).await? else {
         return Err(PageError::Page(unknown_contact(&user)));
     };
-    let (contact_id, cur_email, cur_phone) = (current.id, current.email, current.phone);
+    let ops = details_ops(&form, current.email.as_deref(), current.phone.as_deref());
+    let contact_id = current.id;
+    answer(
+        &state,
+        &user,
+        &reference,
+        contact_id,
+        "details".into(),
+        &form,
+        ops,
+        "saved",
+    )
+    .await
+}
+
+/// The changes the details form asks for, given the contact's current addresses (pure): an
+/// address that differs only in case is no change; the first problem refuses them all.
+fn details_ops(
+    form: &FormFields,
+    cur_email: Option<&str>,
+    cur_phone: Option<&str>,
+) -> Result<Vec<ChangeOp>, String> {
     let mut ops = Vec::new();
     let mut problem = None;
     let email = form.text("email");
@@ -305,15 +329,11 @@ pub(super) async fn change_details(
     } else {
         match Email::parse(&email) {
             Err(e) => problem = Some(e.sentence()),
-            Ok(e)
-                if cur_email.as_deref().map(str::to_lowercase)
-                    != Some(e.as_str().to_lowercase()) =>
-            {
-                ops.push(ChangeOp::Email {
+            Ok(e) if cur_email.map(str::to_lowercase) != Some(e.as_str().to_lowercase()) => ops
+                .push(ChangeOp::Email {
                     email: Some(e),
                     verified: false,
-                })
-            }
+                }),
             Ok(_) => {}
         }
     }
@@ -328,7 +348,7 @@ pub(super) async fn change_details(
     } else {
         match app::domain::Phone::parse(&phone) {
             Err(e) => problem = Some(e.sentence()),
-            Ok(p) if cur_phone.as_deref() != Some(p.as_str()) => ops.push(ChangeOp::Phone {
+            Ok(p) if cur_phone != Some(p.as_str()) => ops.push(ChangeOp::Phone {
                 phone: Some(p),
                 verified: false,
             }),
@@ -345,21 +365,10 @@ pub(super) async fn change_details(
         }
         (Err(e), _) | (_, Err(e)) => problem = problem.or(Some(e.sentence())),
     }
-    let ops = match problem {
+    match problem {
         Some(p) => Err(p),
         None => Ok(ops),
-    };
-    answer(
-        &state,
-        &user,
-        &reference,
-        contact_id,
-        "details".into(),
-        &form,
-        ops,
-        "saved",
-    )
-    .await
+    }
 }
 
 /// `POST /staff/contacts/{ref}/disputes/{kind}`: confirm or replace a disputed address.
@@ -421,10 +430,11 @@ async fn notify_contact(
         // A replaced address hears only that it was removed: it may be a stranger's (the
         // mistyped address being corrected), so it learns nothing of the customer. One that
         // was replaced because it was reported as someone else's hears nothing at all.
-        let was_disputed = changes.iter().any(|c| c.field == "disputed.email");
+        let was_disputed =
+            (changes.iter()).any(|c| c.field == ChangeField::Disputed(AddressKind::Email));
         let previous = changes
             .iter()
-            .find(|c| c.field == "contact.email" && !was_disputed)
+            .find(|c| c.is_contact(ContactField::Address(AddressKind::Email)) && !was_disputed)
             .and_then(|c| c.from.as_str())
             .and_then(|e| Email::parse(e).ok())
             .filter(|old| {
@@ -454,5 +464,54 @@ async fn notify_contact(
     .await;
     if let Err(e) = result {
         tracing::error!(error = %format!("{e:#}"), "could not email a contact about a staff change");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(body: &'static str) -> FormFields {
+        FormFields::parse(&Bytes::from_static(body.as_bytes()))
+    }
+
+    #[test]
+    fn a_details_form_that_changes_only_the_case_of_the_email_sets_only_language_and_zone() {
+        let ops = details_ops(
+            &form("email=Ann%40Example.com&phone=&locale=de&time_zone=Europe%2FBerlin"),
+            Some("ann@example.com"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            ops,
+            [
+                ChangeOp::Locale(Locale::parse("de").unwrap()),
+                ChangeOp::TimeZone(TimeZoneName::parse("Europe/Berlin").unwrap()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_details_form_that_empties_the_phone_removes_it_and_one_bad_field_refuses_all() {
+        let ops = details_ops(
+            &form("email=&phone=&locale=en&time_zone=UTC"),
+            None,
+            Some("+15551234567"),
+        )
+        .unwrap();
+        assert_eq!(
+            ops[0],
+            ChangeOp::Phone {
+                phone: None,
+                verified: false
+            }
+        );
+        let refused = details_ops(
+            &form("email=ann%40example.com&phone=12&locale=en&time_zone=UTC"),
+            None,
+            None,
+        );
+        assert!(refused.is_err(), "{refused:?}");
     }
 }

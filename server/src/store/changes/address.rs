@@ -2,24 +2,14 @@
 //! record. Pure: which choices a change makes or lifts is read from its diff, the same one the
 //! ledger records; `write.rs` stores them and tells the other records.
 
-use app::domain::{AddressKind, Channel, TopicKey};
+use app::domain::AddressKind;
 use serde_json::Value;
 
+pub use super::field::Scope;
 use super::{
     consent::{loosening, Loosening},
-    FieldChange,
+    ChangeField, FieldChange, GlobalField, TopicField,
 };
-
-/// What an address choice covers.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    /// Every optional topic ("unsubscribe from everything").
-    All,
-    /// One topic.
-    Topic(TopicKey),
-    /// One channel everywhere ("never call me").
-    Channel(Channel),
-}
 
 impl Scope {
     /// The stored `scope` column.
@@ -39,30 +29,9 @@ impl Scope {
         }
     }
 
-    /// The ledger field that says a choice was recorded or lifted at an address of `kind`:
-    /// `address_choice.email.all`, `address_choice.email.topic.offers`,
-    /// `address_choice.phone.channel.sms`.
-    pub fn field(&self, kind: AddressKind) -> String {
-        let kind = kind.as_str();
-        match self {
-            Scope::All => format!("address_choice.{kind}.all"),
-            Scope::Topic(t) => format!("address_choice.{kind}.topic.{t}"),
-            Scope::Channel(c) => format!("address_choice.{kind}.channel.{}", c.as_str()),
-        }
-    }
-
-    /// Reads a field written by [`Scope::field`] back: the address kind and the scope.
-    pub fn from_field(field: &str) -> Option<(AddressKind, Scope)> {
-        let rest = field.strip_prefix("address_choice.")?;
-        let (kind, rest) = rest.split_once('.')?;
-        let kind = AddressKind::parse(kind).ok()?;
-        let scope = match rest.split_once('.') {
-            None if rest == "all" => Scope::All,
-            Some(("topic", t)) => Scope::Topic(TopicKey::parse(t).ok()?),
-            Some(("channel", c)) => Scope::Channel(Channel::parse(c).ok()?),
-            _ => return None,
-        };
-        Some((kind, scope))
+    /// The ledger field that says a choice was recorded or lifted at an address of `kind`.
+    pub fn field(&self, kind: AddressKind) -> ChangeField {
+        ChangeField::AddressChoice(kind, self.clone())
     }
 
     /// The address kinds a choice of this scope can be held at, given the kind the person
@@ -83,33 +52,21 @@ pub fn tightened(changes: &[FieldChange]) -> Vec<Scope> {
     let mut scopes = Vec::new();
     for change in changes {
         let (from, to) = (&change.from, &change.to);
-        if let Some(topic) = change
-            .field
-            .strip_prefix("preferences.")
-            .and_then(|rest| rest.strip_suffix(".subscribed"))
-        {
-            if to == &Value::Bool(false) && from != &Value::Bool(false) {
-                scopes.extend(TopicKey::parse(topic).ok().map(Scope::Topic));
+        match &change.field {
+            ChangeField::Topic(topic, TopicField::Subscribed) => {
+                if to == &Value::Bool(false) && from != &Value::Bool(false) {
+                    scopes.push(Scope::Topic(topic.clone()));
+                }
             }
-        } else if change.field == "global.unsubscribed_all" {
-            if to == &Value::Bool(true) {
-                scopes.push(Scope::All);
+            ChangeField::Global(GlobalField::UnsubscribedAll) => {
+                if to == &Value::Bool(true) {
+                    scopes.push(Scope::All);
+                }
             }
-        } else if change.field == "global.channel_opt_outs" {
-            let list = |v: &Value| -> Vec<Channel> {
-                v.as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|c| c.as_str().and_then(|c| Channel::parse(c).ok()))
-                    .collect()
-            };
-            let before = list(from);
-            scopes.extend(
-                list(to)
-                    .into_iter()
-                    .filter(|c| !before.contains(c))
-                    .map(Scope::Channel),
-            );
+            ChangeField::Global(GlobalField::ChannelOptOuts) => {
+                scopes.extend(change.channels_added().into_iter().map(Scope::Channel));
+            }
+            _ => {}
         }
     }
     scopes
@@ -149,14 +106,11 @@ pub fn normalised(kind: AddressKind, address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::domain::{Channel, TopicKey};
     use serde_json::json;
 
     fn change(field: &str, from: Value, to: Value) -> FieldChange {
-        FieldChange {
-            field: field.into(),
-            from,
-            to,
-        }
+        FieldChange::new(field.parse().unwrap(), from, to)
     }
 
     #[test]
@@ -218,7 +172,8 @@ mod tests {
             ),
             (AddressKind::Phone, Scope::Channel(Channel::Sms)),
         ] {
-            assert_eq!(Scope::from_field(&scope.field(kind)), Some((kind, scope)));
+            let field = scope.field(kind);
+            assert_eq!(field.to_string().parse(), Ok(field));
         }
         assert_eq!(
             Scope::Channel(Channel::Voice).held_at(AddressKind::Email),

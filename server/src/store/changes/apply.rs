@@ -9,7 +9,10 @@ use app::domain::{
 };
 use serde_json::{json, Value};
 
-use super::{ChangeError, ChangeOp, FieldChange, QuietHours};
+use super::{
+    ChangeError, ChangeField, ChangeOp, ContactField, FieldChange, GlobalField, QuietHours,
+    TopicField,
+};
 use crate::store::topics::Topic;
 
 /// A contact's choice for one topic (the topic's defaults when there is no row).
@@ -37,29 +40,33 @@ pub(super) struct ContactFields {
     pub(super) time_zone: String,
 }
 
-/// Records a diff, keeping the first `from` and the last `to` when a field changes twice.
+/// Records a diff, keeping the first `from` and the last `to` when a field changes twice, in
+/// the order fields were first changed.
 #[derive(Default)]
-pub(super) struct Diff(BTreeMap<String, (Value, Value)>, Vec<String>);
+pub(super) struct Diff(Vec<FieldChange>);
 
 impl Diff {
-    fn record(&mut self, field: String, from: Value, to: Value) {
-        match self.0.get_mut(&field) {
-            Some(entry) => entry.1 = to,
-            None => {
-                self.1.push(field.clone());
-                self.0.insert(field, (from, to));
-            }
+    fn record(&mut self, field: ChangeField, from: Value, to: Value) {
+        match self.0.iter_mut().find(|c| c.field == field) {
+            Some(entry) => entry.to = to,
+            None => self.0.push(FieldChange::new(field, from, to)),
         }
     }
 
-    fn into_changes(mut self) -> Vec<FieldChange> {
-        self.1
-            .into_iter()
-            .filter_map(|field| {
-                let (from, to) = self.0.remove(&field)?;
-                (from != to).then_some(FieldChange { field, from, to })
-            })
-            .collect()
+    fn topic(&mut self, topic: &TopicKey, field: TopicField, from: Value, to: Value) {
+        self.record(ChangeField::Topic(topic.clone(), field), from, to);
+    }
+
+    fn global(&mut self, field: GlobalField, from: Value, to: Value) {
+        self.record(ChangeField::Global(field), from, to);
+    }
+
+    fn contact(&mut self, field: ContactField, from: Value, to: Value) {
+        self.record(ChangeField::Contact(field), from, to);
+    }
+
+    fn into_changes(self) -> Vec<FieldChange> {
+        self.0.into_iter().filter(|c| c.from != c.to).collect()
     }
 }
 
@@ -95,238 +102,228 @@ pub(super) struct Applied {
 /// Applies the operations in order to the state. Refuses the whole change on the first
 /// operation that breaks a rule.
 pub(super) fn apply(before: &State, ops: &[ChangeOp]) -> Result<Applied, ChangeError> {
-    let mut contact = before.contact.clone();
-    let mut global = before.global.clone();
-    let mut prefs = before.prefs.clone();
-    let mut disputes: Vec<(AddressKind, String)> = Vec::new();
-    let mut resolutions: Vec<(i64, &'static str)> = Vec::new();
-    let mut diff = Diff::default();
-    let mut erase = false;
-
+    let mut w = Working {
+        before,
+        applied: Applied {
+            contact: before.contact.clone(),
+            global: before.global.clone(),
+            prefs: before.prefs.clone(),
+            disputes: Vec::new(),
+            resolutions: Vec::new(),
+            erase: false,
+            changes: Vec::new(),
+        },
+        diff: Diff::default(),
+    };
     for op in ops {
+        w.op(op)?;
+    }
+    let mut applied = w.applied;
+    applied.changes = w.diff.into_changes();
+    Ok(applied)
+}
+
+/// A change being applied: the state as it was, the state so far and the diff so far.
+struct Working<'a> {
+    before: &'a State,
+    applied: Applied,
+    diff: Diff,
+}
+
+impl Working<'_> {
+    fn op(&mut self, op: &ChangeOp) -> Result<(), ChangeError> {
         if let Some(key) = op_topic(op) {
-            if !(before.topics.contains_key(key) && prefs.contains_key(key)) {
+            if !(self.before.topics.contains_key(key) && self.applied.prefs.contains_key(key)) {
                 return Err(ChangeError::UnknownTopic(key.clone()));
             }
+            return self.topic_op(key, op);
         }
+        if op.sets_global() {
+            self.global_op(op);
+            return Ok(());
+        }
+        let c = &mut self.applied.contact;
         match op {
-            ChangeOp::Subscribed { topic, subscribed } => {
-                let t = &before.topics[topic];
-                if t.kind == TopicKind::Required && !subscribed {
-                    return Err(ChangeError::RequiredTopic(topic.clone()));
-                }
-                let p = prefs.get_mut(topic).expect("checked above");
-                diff.record(
-                    format!("preferences.{topic}.subscribed"),
-                    json!(p.subscribed),
-                    json!(subscribed),
-                );
-                p.subscribed = *subscribed;
-            }
-            ChangeOp::Channels { topic, channels } => {
-                let t = &before.topics[topic];
-                if let Some(channel) = channels.iter().find(|c| !t.channels.contains(*c)) {
-                    return Err(ChangeError::ChannelNotOffered {
-                        topic: topic.clone(),
-                        channel,
-                    });
-                }
-                if t.kind == TopicKind::Required && channels.is_empty() {
-                    return Err(ChangeError::RequiredTopic(topic.clone()));
-                }
-                let p = prefs.get_mut(topic).expect("checked above");
-                diff.record(
-                    format!("preferences.{topic}.channels"),
-                    json!(p.channels),
-                    json!(channels),
-                );
-                p.channels = channels.clone();
-            }
-            ChangeOp::Frequency { topic, frequency } => {
-                let p = prefs.get_mut(topic).expect("checked above");
-                diff.record(
-                    format!("preferences.{topic}.frequency"),
-                    json!(p.frequency),
-                    json!(frequency),
-                );
-                p.frequency = *frequency;
-            }
-            ChangeOp::InfoOnly { topic, info_only } => {
-                let p = prefs.get_mut(topic).expect("checked above");
-                diff.record(
-                    format!("preferences.{topic}.info_only"),
-                    json!(p.info_only),
-                    json!(info_only),
-                );
-                p.info_only = *info_only;
-            }
-            ChangeOp::UnsubscribedAll(v) => {
-                diff.record(
-                    "global.unsubscribed_all".into(),
-                    json!(global.unsubscribed_all),
-                    json!(v),
-                );
-                global.unsubscribed_all = *v;
-            }
-            ChangeOp::ChannelOptOuts(set) => {
-                diff.record(
-                    "global.channel_opt_outs".into(),
-                    json!(global.channel_opt_outs),
-                    json!(set),
-                );
-                global.channel_opt_outs = set.clone();
-            }
-            ChangeOp::OptOut { channel, out } => {
-                let others = global.channel_opt_outs.iter().filter(|c| c != channel);
-                let set = if *out {
-                    ChannelSet::new(others.chain([*channel]))
-                } else {
-                    ChannelSet::new(others)
-                };
-                diff.record(
-                    "global.channel_opt_outs".into(),
-                    json!(global.channel_opt_outs),
-                    json!(set),
-                );
-                global.channel_opt_outs = set;
-            }
-            ChangeOp::PausedUntil(until) => {
-                let until = until.map(PauseUntil::as_millisecond);
-                let show = |v: Option<i64>| v.map(ms_to_rfc3339).unwrap_or(Value::Null);
-                diff.record(
-                    "global.paused_until".into(),
-                    show(global.paused_until),
-                    show(until),
-                );
-                global.paused_until = until;
-            }
-            ChangeOp::QuietHours(q) => {
-                diff.record(
-                    "global.quiet_hours".into(),
-                    json!(global.quiet_hours),
-                    json!(q),
-                );
-                global.quiet_hours = q.clone();
-            }
-            ChangeOp::WeeklyCap(cap) => {
-                let cap = cap.map(WeeklyCap::get);
-                diff.record(
-                    "global.weekly_cap".into(),
-                    json!(global.weekly_cap),
-                    json!(cap),
-                );
-                global.weekly_cap = cap;
-            }
             ChangeOp::Email { email, verified } => set_address(
-                &mut diff,
-                "email",
-                (&mut contact.email, &mut contact.email_verified),
+                &mut self.diff,
+                AddressKind::Email,
+                (&mut c.email, &mut c.email_verified),
                 email.as_ref().map(|e| e.as_str().to_owned()),
                 *verified,
             ),
             ChangeOp::Phone { phone, verified } => set_address(
-                &mut diff,
-                "phone",
-                (&mut contact.phone, &mut contact.phone_verified),
+                &mut self.diff,
+                AddressKind::Phone,
+                (&mut c.phone, &mut c.phone_verified),
                 phone.as_ref().map(|p| p.as_str().to_owned()),
                 *verified,
             ),
             ChangeOp::Locale(locale) => {
-                diff.record(
-                    "contact.locale".into(),
-                    json!(contact.locale),
-                    json!(locale),
-                );
-                contact.locale = locale.as_str().to_owned();
+                let (from, to) = (json!(c.locale), json!(locale));
+                self.diff.contact(ContactField::Locale, from, to);
+                c.locale = locale.as_str().to_owned();
             }
             ChangeOp::TimeZone(tz) => {
-                diff.record(
-                    "contact.time_zone".into(),
-                    json!(contact.time_zone),
-                    json!(tz),
-                );
-                contact.time_zone = tz.as_str().to_owned();
+                let (from, to) = (json!(c.time_zone), json!(tz));
+                self.diff.contact(ContactField::TimeZone, from, to);
+                c.time_zone = tz.as_str().to_owned();
             }
             ChangeOp::Erase => {
-                diff.record("contact.erased".into(), json!(false), json!(true));
-                contact.email = None;
-                contact.email_verified = false;
-                contact.phone = None;
-                contact.phone_verified = false;
-                erase = true;
+                self.diff
+                    .contact(ContactField::Erased, json!(false), json!(true));
+                (c.email, c.email_verified, c.phone, c.phone_verified) = (None, false, None, false);
+                self.applied.erase = true;
             }
-            ChangeOp::DisputeAddress(kind) => {
-                let address = match kind {
-                    AddressKind::Email => contact.email.clone(),
-                    AddressKind::Phone => contact.phone.clone(),
-                    AddressKind::Push => None,
-                }
-                .ok_or(ChangeError::NoAddress(*kind))?;
-                let open = before.open_disputes.get(kind);
-                if open.is_none() && !disputes.iter().any(|(k, _)| k == kind) {
-                    diff.record(format!("disputed.{kind}"), json!(false), json!(true));
-                    disputes.push((*kind, address));
-                }
-            }
+            ChangeOp::DisputeAddress(kind) => self.dispute(*kind)?,
             ChangeOp::ResolveDispute { kind, replacement } => {
-                let Some(&open) = before.open_disputes.get(kind) else {
-                    return Err(ChangeError::Invalid(format!(
-                        "there is no open report about the {kind} address"
-                    )));
-                };
-                if resolutions.iter().any(|(id, _)| *id == open) {
-                    continue;
-                }
-                let resolution = match replacement {
-                    None => "confirmed",
-                    Some(new) => {
-                        match kind {
-                            AddressKind::Email => {
-                                let email = Email::parse(new)
-                                    .map_err(|e| ChangeError::Invalid(e.to_string()))?;
-                                set_address(
-                                    &mut diff,
-                                    "email",
-                                    (&mut contact.email, &mut contact.email_verified),
-                                    Some(email.as_str().to_owned()),
-                                    false,
-                                );
-                            }
-                            AddressKind::Phone => {
-                                let phone = Phone::parse(new)
-                                    .map_err(|e| ChangeError::Invalid(e.to_string()))?;
-                                set_address(
-                                    &mut diff,
-                                    "phone",
-                                    (&mut contact.phone, &mut contact.phone_verified),
-                                    Some(phone.as_str().to_owned()),
-                                    false,
-                                );
-                            }
-                            AddressKind::Push => {
-                                return Err(ChangeError::Invalid(
-                                    "a push address can't be replaced by hand".into(),
-                                ))
-                            }
-                        }
-                        "replaced"
-                    }
-                };
-                diff.record(format!("disputed.{kind}"), json!(true), json!(false));
-                resolutions.push((open, resolution));
+                self.resolve(*kind, replacement.as_deref())?
             }
+            _ => unreachable!("topic and global operations are applied above"),
+        }
+        Ok(())
+    }
+
+    fn topic_op(&mut self, topic: &TopicKey, op: &ChangeOp) -> Result<(), ChangeError> {
+        let t = &self.before.topics[topic];
+        let p = self.applied.prefs.get_mut(topic).expect("checked by op");
+        let diff = &mut self.diff;
+        match op {
+            ChangeOp::Subscribed { subscribed, .. } => {
+                if t.kind == TopicKind::Required && !subscribed {
+                    return Err(ChangeError::RequiredTopic(topic.clone()));
+                }
+                let (from, to) = (json!(p.subscribed), json!(subscribed));
+                diff.topic(topic, TopicField::Subscribed, from, to);
+                p.subscribed = *subscribed;
+            }
+            ChangeOp::Channels { channels, .. } => {
+                if let Some(channel) = channels.iter().find(|c| !t.channels.contains(*c)) {
+                    let topic = topic.clone();
+                    return Err(ChangeError::ChannelNotOffered { topic, channel });
+                }
+                if t.kind == TopicKind::Required && channels.is_empty() {
+                    return Err(ChangeError::RequiredTopic(topic.clone()));
+                }
+                let (from, to) = (json!(p.channels), json!(channels));
+                diff.topic(topic, TopicField::Channels, from, to);
+                p.channels = channels.clone();
+            }
+            ChangeOp::Frequency { frequency, .. } => {
+                let (from, to) = (json!(p.frequency), json!(frequency));
+                diff.topic(topic, TopicField::Frequency, from, to);
+                p.frequency = *frequency;
+            }
+            ChangeOp::InfoOnly { info_only, .. } => {
+                let (from, to) = (json!(p.info_only), json!(info_only));
+                diff.topic(topic, TopicField::InfoOnly, from, to);
+                p.info_only = *info_only;
+            }
+            _ => unreachable!("only topic operations name a topic"),
+        }
+        Ok(())
+    }
+
+    fn global_op(&mut self, op: &ChangeOp) {
+        let g = &mut self.applied.global;
+        let diff = &mut self.diff;
+        match op {
+            ChangeOp::UnsubscribedAll(v) => {
+                let (from, to) = (json!(g.unsubscribed_all), json!(v));
+                diff.global(GlobalField::UnsubscribedAll, from, to);
+                g.unsubscribed_all = *v;
+            }
+            ChangeOp::ChannelOptOuts(_) | ChangeOp::OptOut { .. } => {
+                let set = match op {
+                    ChangeOp::ChannelOptOuts(set) => set.clone(),
+                    ChangeOp::OptOut { channel, out } => {
+                        let others = g.channel_opt_outs.iter().filter(|c| c != channel);
+                        let more = out.then_some(*channel);
+                        ChannelSet::new(others.chain(more))
+                    }
+                    _ => unreachable!(),
+                };
+                let (from, to) = (json!(g.channel_opt_outs), json!(set));
+                diff.global(GlobalField::ChannelOptOuts, from, to);
+                g.channel_opt_outs = set;
+            }
+            ChangeOp::PausedUntil(until) => {
+                let until = until.map(PauseUntil::as_millisecond);
+                let show = |v: Option<i64>| v.map(ms_to_rfc3339).unwrap_or(Value::Null);
+                diff.global(GlobalField::PausedUntil, show(g.paused_until), show(until));
+                g.paused_until = until;
+            }
+            ChangeOp::QuietHours(q) => {
+                let (from, to) = (json!(g.quiet_hours), json!(q));
+                diff.global(GlobalField::QuietHours, from, to);
+                g.quiet_hours = q.clone();
+            }
+            ChangeOp::WeeklyCap(cap) => {
+                let cap = cap.map(WeeklyCap::get);
+                let (from, to) = (json!(g.weekly_cap), json!(cap));
+                diff.global(GlobalField::WeeklyCap, from, to);
+                g.weekly_cap = cap;
+            }
+            _ => unreachable!("only global operations set global settings"),
         }
     }
 
-    Ok(Applied {
-        contact,
-        global,
-        prefs,
-        disputes,
-        resolutions,
-        erase,
-        changes: diff.into_changes(),
-    })
+    /// A "not me" report about the address of `kind`: opened once, however often it is made.
+    fn dispute(&mut self, kind: AddressKind) -> Result<(), ChangeError> {
+        let c = &self.applied.contact;
+        let address = match kind {
+            AddressKind::Email => c.email.clone(),
+            AddressKind::Phone => c.phone.clone(),
+            AddressKind::Push => None,
+        }
+        .ok_or(ChangeError::NoAddress(kind))?;
+        let open = self.before.open_disputes.get(&kind);
+        if open.is_none() && !self.applied.disputes.iter().any(|(k, _)| *k == kind) {
+            self.diff
+                .record(ChangeField::Disputed(kind), json!(false), json!(true));
+            self.applied.disputes.push((kind, address));
+        }
+        Ok(())
+    }
+
+    /// Closes the open report about the address of `kind`: the address was right after all, or
+    /// is replaced by `replacement` (unverified).
+    fn resolve(&mut self, kind: AddressKind, replacement: Option<&str>) -> Result<(), ChangeError> {
+        let Some(&open) = self.before.open_disputes.get(&kind) else {
+            return Err(ChangeError::Invalid(format!(
+                "there is no open report about the {kind} address"
+            )));
+        };
+        if self.applied.resolutions.iter().any(|(id, _)| *id == open) {
+            return Ok(());
+        }
+        let resolution = match replacement {
+            None => "confirmed",
+            Some(new) => {
+                let c = &mut self.applied.contact;
+                let (address, slots) = match kind {
+                    AddressKind::Email => (
+                        Email::parse(new)?.as_str().to_owned(),
+                        (&mut c.email, &mut c.email_verified),
+                    ),
+                    AddressKind::Phone => (
+                        Phone::parse(new)?.as_str().to_owned(),
+                        (&mut c.phone, &mut c.phone_verified),
+                    ),
+                    AddressKind::Push => {
+                        return Err(ChangeError::Invalid(
+                            "a push address can't be replaced by hand".into(),
+                        ))
+                    }
+                };
+                set_address(&mut self.diff, kind, slots, Some(address), false);
+                "replaced"
+            }
+        };
+        self.diff
+            .record(ChangeField::Disputed(kind), json!(true), json!(false));
+        self.applied.resolutions.push((open, resolution));
+        Ok(())
+    }
 }
 
 pub(super) fn ms_to_rfc3339(ms: i64) -> Value {
@@ -339,56 +336,20 @@ pub(super) fn ms_to_rfc3339(ms: i64) -> Value {
 /// is set is unverified unless `verified` says otherwise; no address is never verified.
 fn set_address(
     diff: &mut Diff,
-    kind: &str,
+    kind: AddressKind,
     (address, address_verified): (&mut Option<String>, &mut bool),
     new: Option<String>,
     verified: bool,
 ) {
     let verified = verified && new.is_some();
-    diff.record(format!("contact.{kind}"), json!(*address), json!(new));
-    diff.record(
-        format!("contact.{kind}_verified"),
+    diff.contact(ContactField::Address(kind), json!(*address), json!(new));
+    diff.contact(
+        ContactField::Verified(kind),
         json!(*address_verified),
         json!(verified),
     );
     *address = new;
     *address_verified = verified;
-}
-
-/// The event type senders see, from the most significant field changed.
-pub(super) fn event_type(changes: &[FieldChange]) -> &'static str {
-    let address_choice = |c: &&FieldChange| c.field.starts_with("address_choice.");
-    if !changes.is_empty() && changes.iter().all(|c| address_choice(&c)) {
-        // Only another record's news about an address this one shares (DESIGN §1.1).
-        if changes
-            .iter()
-            .filter(address_choice)
-            .any(|c| c.to == json!(true))
-        {
-            "address.choice_recorded"
-        } else {
-            "address.choice_lifted"
-        }
-    } else if changes.iter().any(|c| c.field == "contact.erased") {
-        "contact.erased"
-    } else if changes
-        .iter()
-        .any(|c| c.field.starts_with("disputed.") && c.to == json!(true))
-    {
-        "contact.address_disputed"
-    } else if changes
-        .iter()
-        .any(|c| c.field == "global.unsubscribed_all" && c.to == json!(true))
-    {
-        "contact.unsubscribed_all"
-    } else if changes
-        .iter()
-        .all(|c| c.field.starts_with("contact.") || c.field.starts_with("disputed."))
-    {
-        "contact.updated"
-    } else {
-        "preferences.updated"
-    }
 }
 
 impl ChangeOp {

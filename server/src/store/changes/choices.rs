@@ -5,16 +5,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::domain::{Actor, AddressKind, ChannelSet, TopicKey};
+use app::domain::{Actor, AddressKind, TopicKey};
 use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::{
     address::{self, Scope},
-    apply::event_type,
     records::{record_in, Record, Rows},
-    write::{apply_change_with, load_global},
-    ChangeError, ChangeOp, ChangeRequest, FieldChange,
+    ChangeError, ChangeRequest, EventType, FieldChange,
 };
 use crate::store::{
     address_choices::{drop_choice_in, made_at_in, put_choice_in},
@@ -116,6 +114,9 @@ fn scope_words(scope: &Scope) -> String {
     }
 }
 
+/// The field changes to tell the other records holding an address: (kind, address) → fields.
+type News = BTreeMap<(AddressKind, String), Vec<FieldChange>>;
+
 /// Records the address choices a person's own change makes, lifts those a loosening lifts, and
 /// tells every other live record holding the address, one ledger row each.
 pub(super) async fn address_choices_in(
@@ -127,18 +128,14 @@ pub(super) async fn address_choices_in(
     topics: &HashMap<TopicKey, Topic>,
     now: i64,
 ) -> Result<(), ChangeError> {
-    // (kind, address) → the field changes to tell the other records.
-    let mut news: BTreeMap<(AddressKind, String), Vec<FieldChange>> = BTreeMap::new();
+    let mut news = News::new();
     for scope in address::loosened(changes, now) {
         for (kind, address) in holders(&scope, None, addresses) {
             let topic_id = scope_topic_id(conn, &scope, topics).await?;
             let lifted = drop_choice_in(conn, kind, &address, &scope, topic_id).await?;
             if lifted > 0 {
-                news.entry((kind, address)).or_default().push(FieldChange {
-                    field: scope.field(kind),
-                    from: json!(true),
-                    to: json!(false),
-                });
+                let field = FieldChange::new(scope.field(kind), json!(true), json!(false));
+                news.entry((kind, address)).or_default().push(field);
             }
         }
     }
@@ -149,32 +146,54 @@ pub(super) async fn address_choices_in(
     if let Some(said_at) = req.said_at.filter(|_| person) {
         for scope in address::tightened(changes) {
             for (kind, address) in holders(&scope, Some(said_at), addresses) {
-                let topic_id = scope_topic_id(conn, &scope, topics).await?;
-                let fresh = stored_choice(conn, kind, &address, &scope, topic_id)
-                    .await?
-                    .is_none();
-                put_choice_in(
-                    conn,
-                    kind,
-                    &address,
-                    &scope,
-                    topic_id,
-                    now,
-                    req.contact_id,
-                    req.grant.actor().kind(),
-                )
-                .await?;
-                if fresh {
-                    news.entry((kind, address)).or_default().push(FieldChange {
-                        field: scope.field(kind),
-                        from: json!(false),
-                        to: json!(true),
-                    });
+                if make_choice_in(conn, req, kind, &address, &scope, topics, now).await? {
+                    let field = FieldChange::new(scope.field(kind), json!(false), json!(true));
+                    news.entry((kind, address)).or_default().push(field);
                 }
             }
         }
     }
+    tell_others_in(conn, rows, req, news, now).await
+}
 
+/// Keeps the choice `scope` at an address; whether it is new there.
+async fn make_choice_in(
+    conn: &mut AnyConnection,
+    req: &ChangeRequest,
+    kind: AddressKind,
+    address: &str,
+    scope: &Scope,
+    topics: &HashMap<TopicKey, Topic>,
+    now: i64,
+) -> Result<bool, ChangeError> {
+    let topic_id = scope_topic_id(conn, scope, topics).await?;
+    let fresh = stored_choice(conn, kind, address, scope, topic_id)
+        .await?
+        .is_none();
+    let actor = req.grant.actor().kind();
+    put_choice_in(
+        conn,
+        kind,
+        address,
+        scope,
+        topic_id,
+        now,
+        req.contact_id,
+        actor,
+    )
+    .await?;
+    Ok(fresh)
+}
+
+/// Writes the news about each address to every other live record holding it (but those the
+/// request changes itself), one ledger row per record, actor `system`.
+async fn tell_others_in(
+    conn: &mut AnyConnection,
+    rows: &mut Rows,
+    req: &ChangeRequest,
+    news: News,
+    now: i64,
+) -> Result<(), ChangeError> {
     let mut told: BTreeMap<i64, (String, Option<String>, Vec<FieldChange>)> = BTreeMap::new();
     for ((kind, address), fields) in news {
         let sql = match kind {
@@ -212,7 +231,7 @@ pub(super) async fn address_choices_in(
         .await?;
     let reason = format!("said at an address this record shares, through {through}");
     for (contact_id, (reference, email, fields)) in told {
-        let event_type = event_type(&fields);
+        let event_type = EventType::of(&fields);
         record_in(
             conn,
             rows,
@@ -230,70 +249,5 @@ pub(super) async fn address_choices_in(
         )
         .await?;
     }
-    Ok(())
-}
-
-/// Gives a contact that was just given `address` the choices made there: the same opt-outs on
-/// its own record, in a ledger row of its own (actor `system`).
-pub(super) async fn inherit_in(
-    conn: &mut AnyConnection,
-    rows: &mut Rows,
-    contact_id: i64,
-    kind: AddressKind,
-    address: &str,
-) -> Result<(), ChangeError> {
-    let made: Vec<(String, Option<String>, String)> = sqlx::query_as(
-        "SELECT a.scope, t.key, a.channel FROM address_choices a
-         LEFT JOIN topics t ON t.id = a.topic_id AND t.archived_at IS NULL AND t.kind <> 'required'
-         WHERE a.kind = $1 AND a.address = $2
-         ORDER BY a.scope, a.topic_id, a.channel",
-    )
-    .bind(kind.as_str())
-    .bind(address)
-    .fetch_all(&mut *conn)
-    .await?;
-    if made.is_empty() {
-        return Ok(());
-    }
-    let mut ops = Vec::new();
-    let mut opt_outs: Option<ChannelSet> = None;
-    for (scope, topic, channel) in made {
-        match scope.as_str() {
-            "all" => ops.push(ChangeOp::UnsubscribedAll(true)),
-            "topic" => {
-                if let Some(topic) = topic.and_then(|t| TopicKey::parse(&t).ok()) {
-                    ops.push(ChangeOp::Subscribed {
-                        topic,
-                        subscribed: false,
-                    });
-                }
-            }
-            _ => {
-                if let Ok(channel) = app::domain::Channel::parse(&channel) {
-                    let set = match opt_outs.take() {
-                        Some(set) => set,
-                        None => load_global(conn, contact_id).await?.channel_opt_outs,
-                    };
-                    opt_outs = Some(ChannelSet::new(set.iter().chain([channel])));
-                }
-            }
-        }
-    }
-    ops.extend(opt_outs.map(ChangeOp::ChannelOptOuts));
-    let req = ChangeRequest {
-        contact_id,
-        grant: super::Grant::system(),
-        reason: Some(format!(
-            "inherited: the person opted out at this {} address through another record",
-            kind.as_str()
-        )),
-        meta: Some(json!({"source": "address choice"})),
-        ops,
-        keep_session: None,
-        said_at: None,
-        consent_at: None,
-        together: Vec::new(),
-    };
-    apply_change_with(conn, &req, rows).await?;
     Ok(())
 }

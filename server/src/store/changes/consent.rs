@@ -5,7 +5,7 @@
 use app::domain::{Channel, TopicKey};
 use serde_json::Value;
 
-use super::FieldChange;
+use super::{ChangeField, FieldChange, GlobalField, TopicField};
 
 /// One way a change loosens a person's choices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,37 +45,30 @@ impl Loosening {
 /// What one field change loosens, if anything; `now_ms` tells a running pause from one over.
 pub fn loosening(change: &FieldChange, now_ms: i64) -> Option<Loosening> {
     let (from, to) = (&change.from, &change.to);
-    if let Some(rest) = change.field.strip_prefix("preferences.") {
-        let (topic, field) = rest.rsplit_once('.')?;
-        let topic = TopicKey::parse(topic).ok()?;
-        return match field {
-            "subscribed" => {
-                (is(from, false) && is(to, true)).then_some(Loosening::Subscribed(topic))
-            }
-            "info_only" => {
-                (is(from, true) && is(to, false)).then_some(Loosening::InfoOnlyCleared(topic))
-            }
-            "channels" => {
-                let added = added(from, to);
-                (!added.is_empty()).then_some(Loosening::ChannelsAdded(topic, added))
-            }
-            _ => None,
-        };
-    }
-    match change.field.as_str() {
-        "global.unsubscribed_all" => {
+    match &change.field {
+        ChangeField::Topic(topic, TopicField::Subscribed) => {
+            (is(from, false) && is(to, true)).then(|| Loosening::Subscribed(topic.clone()))
+        }
+        ChangeField::Topic(topic, TopicField::InfoOnly) => {
+            (is(from, true) && is(to, false)).then(|| Loosening::InfoOnlyCleared(topic.clone()))
+        }
+        ChangeField::Topic(topic, TopicField::Channels) => {
+            let added = change.channels_added();
+            (!added.is_empty()).then(|| Loosening::ChannelsAdded(topic.clone(), added))
+        }
+        ChangeField::Global(GlobalField::UnsubscribedAll) => {
             (is(from, true) && is(to, false)).then_some(Loosening::UnsubscribedAllCleared)
         }
-        "global.channel_opt_outs" => {
-            let removed = added(to, from);
+        ChangeField::Global(GlobalField::ChannelOptOuts) => {
+            let removed = change.channels_removed();
             (!removed.is_empty()).then_some(Loosening::OptOutsRemoved(removed))
         }
-        "global.paused_until" => {
+        ChangeField::Global(GlobalField::PausedUntil) => {
             let from = instant(from).filter(|f| *f > now_ms)?;
             let shortened = instant(to).is_none_or(|to| to < from);
             shortened.then_some(Loosening::PauseShortened)
         }
-        "global.weekly_cap" => {
+        ChangeField::Global(GlobalField::WeeklyCap) => {
             let from = from.as_i64()?;
             to.as_i64()
                 .is_none_or(|to| to > from)
@@ -97,22 +90,6 @@ fn is(v: &Value, b: bool) -> bool {
     v.as_bool() == Some(b)
 }
 
-/// The channels in `to` that are not in `from` (both JSON lists of channel names).
-fn added(from: &Value, to: &Value) -> Vec<Channel> {
-    let set = |v: &Value| -> Vec<Channel> {
-        v.as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str().and_then(|s| Channel::parse(s).ok()))
-            .collect()
-    };
-    let before = set(from);
-    set(to)
-        .into_iter()
-        .filter(|c| !before.contains(c))
-        .collect()
-}
-
 /// An RFC 3339 time in the diff, as Unix milliseconds.
 fn instant(v: &Value) -> Option<i64> {
     v.as_str()?
@@ -130,11 +107,7 @@ mod tests {
     const NOW: i64 = 1_800_000_000_000;
 
     fn change(field: &str, from: Value, to: Value) -> FieldChange {
-        FieldChange {
-            field: field.into(),
-            from,
-            to,
-        }
+        FieldChange::new(field.parse().unwrap(), from, to)
     }
 
     fn at(ms: i64) -> Value {

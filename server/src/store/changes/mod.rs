@@ -20,6 +20,7 @@ pub mod address;
 mod apply;
 mod choices;
 pub mod consent;
+pub mod field;
 mod grant;
 mod group;
 mod records;
@@ -29,9 +30,11 @@ use app::domain::{
     AddressKind, ChannelSet, Email, Frequency, Locale, PauseUntil, Phone, TimeZoneName, TopicKey,
     WeeklyCap,
 };
-use serde::Serialize;
 use serde_json::Value;
 
+pub use field::{
+    ChangeField, ContactField, EventType, FieldChange, GlobalField, Scope, TopicField,
+};
 pub use grant::{Grant, Refusal};
 pub use group::Committer;
 pub use write::apply_change_in;
@@ -122,24 +125,12 @@ pub struct ChangeRequest {
     pub together: Vec<i64>,
 }
 
-/// One field's before and after, as in the ledger, the change feed and webhooks (DESIGN §6.1).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FieldChange {
-    /// e.g. `preferences.offers.subscribed`, `global.unsubscribed_all`, `contact.email`.
-    pub field: String,
-    /// Any JSON value (null when the field had none).
-    pub from: Value,
-    /// Any JSON value (null when the field is cleared).
-    pub to: Value,
-}
-
 /// What a committed change was given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Committed {
     pub seq: i64,
     pub version: i64,
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub changes: Vec<FieldChange>,
 }
 

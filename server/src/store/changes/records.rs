@@ -9,7 +9,7 @@ use app::domain::Actor;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-use super::{ChangeError, FieldChange};
+use super::{ChangeError, EventType, FieldChange};
 use crate::store::{
     events::{Event, EventActor, EventContact},
     placeholders,
@@ -25,7 +25,7 @@ pub(super) struct Record<'a> {
     pub(super) reason: Option<&'a str>,
     pub(super) meta: Option<&'a Value>,
     pub(super) changes: &'a [FieldChange],
-    pub(super) event_type: &'static str,
+    pub(super) event_type: EventType,
 }
 
 /// Where a change's ledger rows go.
@@ -190,7 +190,7 @@ pub(super) async fn record_in(
         at: now,
         // The event as senders receive it (DESIGN §6.1, §7).
         event: Event {
-            event_type: r.event_type.to_owned(),
+            event_type: r.event_type,
             seq: 0,
             occurred_at: jiff::Timestamp::from_millisecond(now)
                 .map(|t| t.to_string())

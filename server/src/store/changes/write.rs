@@ -4,15 +4,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use app::domain::{Actor, AddressKind, ChannelSet, TopicKey};
+use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use super::{
     address,
-    apply::{apply, event_type, op_topic, Applied, ContactFields, Global, Preference, State},
-    choices::{address_choices_in, inherit_in, refuse_older_consent_in},
+    apply::{apply, op_topic, Applied, ContactFields, Global, Preference, State},
+    choices::{address_choices_in, refuse_older_consent_in},
     grant::Refusal,
     records::{record_in, Record, Rows},
-    ChangeError, ChangeOp, ChangeRequest, Committed, QuietHours,
+    ChangeError, ChangeOp, ChangeRequest, Committed, EventType, QuietHours,
 };
 use crate::store::{
     contact_view::stored_preference,
@@ -71,7 +72,7 @@ pub(super) async fn apply_change_with(
         .await?;
     }
 
-    let event_type = event_type(&after.changes);
+    let event_type = EventType::of(&after.changes);
     let email = if after.erase {
         None
     } else {
@@ -486,4 +487,69 @@ async fn load_open_disputes(
         .into_iter()
         .filter_map(|(id, kind)| AddressKind::parse(&kind).ok().map(|k| (k, id)))
         .collect())
+}
+
+/// Gives a contact that was just given `address` the choices made there: the same opt-outs on
+/// its own record, in a ledger row of its own (actor `system`).
+async fn inherit_in(
+    conn: &mut AnyConnection,
+    rows: &mut Rows,
+    contact_id: i64,
+    kind: AddressKind,
+    address: &str,
+) -> Result<(), ChangeError> {
+    let made: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT a.scope, t.key, a.channel FROM address_choices a
+         LEFT JOIN topics t ON t.id = a.topic_id AND t.archived_at IS NULL AND t.kind <> 'required'
+         WHERE a.kind = $1 AND a.address = $2
+         ORDER BY a.scope, a.topic_id, a.channel",
+    )
+    .bind(kind.as_str())
+    .bind(address)
+    .fetch_all(&mut *conn)
+    .await?;
+    if made.is_empty() {
+        return Ok(());
+    }
+    let mut ops = Vec::new();
+    let mut opt_outs: Option<ChannelSet> = None;
+    for (scope, topic, channel) in made {
+        match scope.as_str() {
+            "all" => ops.push(ChangeOp::UnsubscribedAll(true)),
+            "topic" => {
+                if let Some(topic) = topic.and_then(|t| TopicKey::parse(&t).ok()) {
+                    ops.push(ChangeOp::Subscribed {
+                        topic,
+                        subscribed: false,
+                    });
+                }
+            }
+            _ => {
+                if let Ok(channel) = app::domain::Channel::parse(&channel) {
+                    let set = match opt_outs.take() {
+                        Some(set) => set,
+                        None => load_global(conn, contact_id).await?.channel_opt_outs,
+                    };
+                    opt_outs = Some(ChannelSet::new(set.iter().chain([channel])));
+                }
+            }
+        }
+    }
+    ops.extend(opt_outs.map(ChangeOp::ChannelOptOuts));
+    let req = ChangeRequest {
+        contact_id,
+        grant: super::Grant::system(),
+        reason: Some(format!(
+            "inherited: the person opted out at this {} address through another record",
+            kind.as_str()
+        )),
+        meta: Some(json!({"source": "address choice"})),
+        ops,
+        keep_session: None,
+        said_at: None,
+        consent_at: None,
+        together: Vec::new(),
+    };
+    apply_change_with(conn, &req, rows).await?;
+    Ok(())
 }

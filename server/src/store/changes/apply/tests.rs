@@ -1,6 +1,7 @@
 use app::domain::{Channel, Frequency};
 
 use super::*;
+use crate::store::EventType;
 
 fn key(k: &str) -> TopicKey {
     TopicKey::parse(k).unwrap()
@@ -60,8 +61,8 @@ fn ann() -> State {
     }
 }
 
-fn fields(a: &Applied) -> Vec<&str> {
-    a.changes.iter().map(|c| c.field.as_str()).collect()
+fn fields(a: &Applied) -> Vec<String> {
+    a.changes.iter().map(|c| c.field.to_string()).collect()
 }
 
 #[test]
@@ -77,7 +78,7 @@ fn unsubscribing_from_a_topic_changes_that_preference_and_nothing_else() {
         (&json!(true), &json!(false))
     );
     assert!(!a.prefs[&key("offers")].subscribed);
-    assert_eq!(event_type(&a.changes), "preferences.updated");
+    assert_eq!(EventType::of(&a.changes).as_str(), "preferences.updated");
 }
 
 #[test]
@@ -175,7 +176,7 @@ fn a_new_address_is_unverified_unless_said_otherwise() {
     assert_eq!(a.contact.email.as_deref(), Some("ann@new.example"));
     assert!(!a.contact.email_verified);
     assert_eq!(fields(&a), ["contact.email", "contact.email_verified"]);
-    assert_eq!(event_type(&a.changes), "contact.updated");
+    assert_eq!(EventType::of(&a.changes).as_str(), "contact.updated");
 }
 
 #[test]
@@ -189,7 +190,10 @@ fn disputing_opens_one_report_and_an_open_report_is_not_opened_again() {
         a.disputes,
         [(AddressKind::Email, "ann@example.com".to_owned())]
     );
-    assert_eq!(event_type(&a.changes), "contact.address_disputed");
+    assert_eq!(
+        EventType::of(&a.changes).as_str(),
+        "contact.address_disputed"
+    );
     let mut open = ann();
     open.open_disputes.insert(AddressKind::Email, 7);
     assert!(apply(&open, &ops).unwrap().changes.is_empty());
@@ -225,12 +229,15 @@ fn resolving_a_report_by_replacing_the_address_leaves_the_new_one_unverified() {
 fn erasure_removes_the_addresses_and_is_its_own_event() {
     let a = apply(&ann(), &[ChangeOp::Erase]).unwrap();
     assert!(a.erase && a.contact.email.is_none() && !a.contact.email_verified);
-    assert_eq!(event_type(&a.changes), "contact.erased");
+    assert_eq!(EventType::of(&a.changes).as_str(), "contact.erased");
 }
 
 #[test]
 fn unsubscribing_from_everything_is_its_own_event() {
     let a = apply(&ann(), &[ChangeOp::UnsubscribedAll(true)]).unwrap();
-    assert_eq!(event_type(&a.changes), "contact.unsubscribed_all");
+    assert_eq!(
+        EventType::of(&a.changes).as_str(),
+        "contact.unsubscribed_all"
+    );
     assert!(a.global.unsubscribed_all);
 }
