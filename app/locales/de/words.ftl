@@ -86,7 +86,6 @@ change-frequency = Für { $topic } gewählt: { $frequency }
 change-frequency-unknown = Neue Häufigkeit für { $topic } gewählt
 change-info-only-on = Für { $topic } „nur zur Information, keine Nachfassaktionen“ gewählt
 change-info-only-off = Nachfassaktionen für { $topic } wieder erlaubt
-change-other-topic = { $field } für { $topic } geändert
 change-unsubscribed-all = Alle optionalen Nachrichten abbestellt
 change-resubscribed-all = Nach dem Abbestellen aller Nachrichten wieder abonniert
 change-never-call = Gebeten, nie angerufen zu werden

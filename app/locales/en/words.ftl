@@ -86,7 +86,6 @@ change-frequency = Chose { $frequency } for { $topic }
 change-frequency-unknown = Chose a new frequency for { $topic }
 change-info-only-on = Chose information only, no follow-up, for { $topic }
 change-info-only-off = Allowed follow-ups for { $topic } again
-change-other-topic = Changed { $field } for { $topic }
 change-unsubscribed-all = Unsubscribed from everything optional
 change-resubscribed-all = Subscribed again after unsubscribing from everything
 change-never-call = Asked never to be called

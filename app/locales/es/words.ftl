@@ -86,7 +86,6 @@ change-frequency = Se eligió recibir { $topic } { $frequency }
 change-frequency-unknown = Se eligió una nueva frecuencia para { $topic }
 change-info-only-on = Se eligió “solo información, sin seguimiento” para { $topic }
 change-info-only-off = Se volvió a permitir el seguimiento para { $topic }
-change-other-topic = Se cambió { $field } para { $topic }
 change-unsubscribed-all = Se canceló la suscripción a todos los mensajes opcionales
 change-resubscribed-all = Se reactivó la suscripción tras la baja de todos los mensajes
 change-never-call = Se pidió no recibir nunca llamadas

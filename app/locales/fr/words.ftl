@@ -86,7 +86,6 @@ change-frequency = Fréquence choisie pour « { $topic } » : { $frequency }
 change-frequency-unknown = Nouvelle fréquence choisie pour « { $topic } »
 change-info-only-on = Choix de l’option « information seulement, sans relance » pour « { $topic } »
 change-info-only-off = Relances de nouveau autorisées pour « { $topic } »
-change-other-topic = Modification du champ { $field } pour « { $topic } »
 change-unsubscribed-all = Désabonnement de tous les messages facultatifs
 change-resubscribed-all = Réabonnement après un désabonnement de tous les messages
 change-never-call = Demande de ne jamais recevoir d’appels
