@@ -103,117 +103,45 @@ impl Config {
     }
 
     /// Builds a configuration from a file's values and an environment lookup.
+    ///
+    /// Settings are read in a fixed order, so the first bad one is the one reported.
     fn resolve(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
 
-        let listen = pick("ATTUNE_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:3000".into());
-        let listen: SocketAddr = listen.parse().with_context(|| {
-            format!("ATTUNE_LISTEN {listen:?} is not an address like 127.0.0.1:3000")
-        })?;
-
-        let metrics_listen = env("ATTUNE_METRICS_LISTEN")
-            .map(|v| {
-                v.parse::<SocketAddr>().with_context(|| {
-                    format!("ATTUNE_METRICS_LISTEN {v:?} is not an address like 127.0.0.1:9100")
-                })
-            })
-            .transpose()?;
-
+        let listen = parse_listen(pick("ATTUNE_LISTEN", file.listen))?;
+        let metrics_listen = metrics_listen(&env)?;
         let base_url = pick("ATTUNE_BASE_URL", file.base_url)
             .unwrap_or_else(|| "http://127.0.0.1:3000".into());
         let base_url = parse_base_url(&base_url)?;
-
         let data_dir = PathBuf::from(
             pick("ATTUNE_DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()),
         );
-
-        let database_url = match pick("DATABASE_URL", file.database_url) {
-            Some(url) => url,
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("attune.db").display()),
-        };
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            bail!("DATABASE_URL must start with sqlite: or postgres://");
-        }
-
-        let mail_url = pick("ATTUNE_MAIL_URL", file.mail_url)
-            .unwrap_or_else(|| format!("file://{}", data_dir.join("mail").display()));
-        if !["file://", "smtp://", "smtps://"]
-            .iter()
-            .any(|p| mail_url.starts_with(p))
-        {
-            bail!("ATTUNE_MAIL_URL must start with file://, smtp:// or smtps://");
-        }
-
-        let webhook_allow_private = match env("ATTUNE_WEBHOOK_ALLOW_PRIVATE") {
-            Some(v) => parse_bool("ATTUNE_WEBHOOK_ALLOW_PRIVATE", &v)?,
-            None => file.webhook_allow_private.unwrap_or(false),
-        };
-
+        let database_url = database_url(pick("DATABASE_URL", file.database_url), &data_dir)?;
+        let mail_url = mail_url(pick("ATTUNE_MAIL_URL", file.mail_url), &data_dir)?;
+        let webhook_allow_private = env_bool(&env, "ATTUNE_WEBHOOK_ALLOW_PRIVATE")?
+            .unwrap_or(file.webhook_allow_private.unwrap_or(false));
         let site_root = PathBuf::from(
             pick("ATTUNE_SITE_ROOT", file.site_root)
                 .or_else(|| env("LEPTOS_SITE_ROOT"))
                 .unwrap_or_else(|| "target/site".into()),
         );
-
-        let sign_in_limit_per_ip = match env("ATTUNE_SIGN_IN_LIMIT_PER_IP") {
-            Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).with_context(|| {
-                format!("ATTUNE_SIGN_IN_LIMIT_PER_IP must be a positive number, not {v:?}")
-            })?,
-            None => 30,
-        };
-
-        let schedule = pick("ATTUNE_WEBHOOK_RETRY_SCHEDULE", file.webhook_retry_schedule)
-            .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.into());
-        let webhook_retry_schedule = parse_schedule(&schedule).with_context(|| {
-            format!(
-                "ATTUNE_WEBHOOK_RETRY_SCHEDULE {schedule:?} must be waits like {DEFAULT_RETRY_SCHEDULE}"
-            )
-        })?;
-
-        let schedule =
-            env("ATTUNE_MAIL_RETRY_SCHEDULE").unwrap_or_else(|| DEFAULT_MAIL_RETRY_SCHEDULE.into());
-        let mail_retry_schedule = parse_schedule(&schedule).with_context(|| {
-            format!(
-                "ATTUNE_MAIL_RETRY_SCHEDULE {schedule:?} must be waits like {DEFAULT_MAIL_RETRY_SCHEDULE}"
-            )
-        })?;
-
-        let group_commit = match env("ATTUNE_GROUP_COMMIT") {
-            Some(v) => parse_bool("ATTUNE_GROUP_COMMIT", &v)?,
-            None => true,
-        };
-
-        let password_checks = match env("ATTUNE_PASSWORD_CHECKS") {
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .with_context(|| {
-                    format!("ATTUNE_PASSWORD_CHECKS must be a positive number, not {v:?}")
-                })?,
-            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        };
-
-        let trusted_proxies = env("ATTUNE_TRUSTED_PROXIES")
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(crate::http::client_ip::Cidr::parse)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))?;
-
-        let header_timeout = match env("ATTUNE_HEADER_TIMEOUT") {
-            Some(v) => match parse_schedule(&v).ok().as_deref() {
-                Some([one]) if *one <= std::time::Duration::from_secs(600) => *one,
-                _ => {
-                    bail!("ATTUNE_HEADER_TIMEOUT must be one wait like 10s, at most 10m, not {v:?}")
-                }
-            },
-            None => std::time::Duration::from_secs(10),
-        };
+        let sign_in_limit_per_ip =
+            env_positive::<i64>(&env, "ATTUNE_SIGN_IN_LIMIT_PER_IP")?.unwrap_or(30);
+        let webhook_retry_schedule = named_schedule(
+            "ATTUNE_WEBHOOK_RETRY_SCHEDULE",
+            pick("ATTUNE_WEBHOOK_RETRY_SCHEDULE", file.webhook_retry_schedule),
+            DEFAULT_RETRY_SCHEDULE,
+        )?;
+        let mail_retry_schedule = named_schedule(
+            "ATTUNE_MAIL_RETRY_SCHEDULE",
+            env("ATTUNE_MAIL_RETRY_SCHEDULE"),
+            DEFAULT_MAIL_RETRY_SCHEDULE,
+        )?;
+        let group_commit = env_bool(&env, "ATTUNE_GROUP_COMMIT")?.unwrap_or(true);
+        let password_checks = env_positive::<usize>(&env, "ATTUNE_PASSWORD_CHECKS")?
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let trusted_proxies = trusted_proxies(&env)?;
+        let header_timeout = header_timeout(&env)?;
 
         let Inbound {
             sms_auth_token,
@@ -339,6 +267,109 @@ fn inbound(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Inbound> {
         sms_account_sid,
         inbound_mail_domain,
         smtp_listen,
+    })
+}
+
+/// `ATTUNE_LISTEN` (or the file's `listen`), defaulting to 127.0.0.1:3000.
+fn parse_listen(listen: Option<String>) -> anyhow::Result<SocketAddr> {
+    let listen = listen.unwrap_or_else(|| "127.0.0.1:3000".into());
+    listen
+        .parse()
+        .with_context(|| format!("ATTUNE_LISTEN {listen:?} is not an address like 127.0.0.1:3000"))
+}
+
+/// `ATTUNE_METRICS_LISTEN`: a separate address for `/metrics`, if any.
+fn metrics_listen(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<SocketAddr>> {
+    env("ATTUNE_METRICS_LISTEN")
+        .map(|v| {
+            v.parse::<SocketAddr>().with_context(|| {
+                format!("ATTUNE_METRICS_LISTEN {v:?} is not an address like 127.0.0.1:9100")
+            })
+        })
+        .transpose()
+}
+
+/// `DATABASE_URL`, defaulting to a SQLite file in the data directory; SQLite or Postgres only.
+fn database_url(url: Option<String>, data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let database_url = match url {
+        Some(url) => url,
+        None => format!("sqlite://{}?mode=rwc", data_dir.join("attune.db").display()),
+    };
+    if !(database_url.starts_with("sqlite:")
+        || database_url.starts_with("postgres://")
+        || database_url.starts_with("postgresql://"))
+    {
+        bail!("DATABASE_URL must start with sqlite: or postgres://");
+    }
+    Ok(database_url)
+}
+
+/// `ATTUNE_MAIL_URL`, defaulting to a mail folder in the data directory.
+fn mail_url(url: Option<String>, data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let mail_url = url.unwrap_or_else(|| format!("file://{}", data_dir.join("mail").display()));
+    if !["file://", "smtp://", "smtps://"]
+        .iter()
+        .any(|p| mail_url.starts_with(p))
+    {
+        bail!("ATTUNE_MAIL_URL must start with file://, smtp:// or smtps://");
+    }
+    Ok(mail_url)
+}
+
+/// A true/false variable, if set.
+fn env_bool(env: &impl Fn(&str) -> Option<String>, name: &str) -> anyhow::Result<Option<bool>> {
+    env(name).map(|v| parse_bool(name, &v)).transpose()
+}
+
+/// A positive whole-number variable, if set.
+fn env_positive<T>(env: &impl Fn(&str) -> Option<String>, name: &str) -> anyhow::Result<Option<T>>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    env(name)
+        .map(|v| {
+            v.parse::<T>()
+                .ok()
+                .filter(|n| *n > T::from(0))
+                .with_context(|| format!("{name} must be a positive number, not {v:?}"))
+        })
+        .transpose()
+}
+
+/// A retry schedule variable, defaulting to `default`; a bad one is refused by name.
+fn named_schedule(
+    name: &str,
+    value: Option<String>,
+    default: &str,
+) -> anyhow::Result<Vec<std::time::Duration>> {
+    let schedule = value.unwrap_or_else(|| default.into());
+    parse_schedule(&schedule)
+        .with_context(|| format!("{name} {schedule:?} must be waits like {default}"))
+}
+
+/// `ATTUNE_TRUSTED_PROXIES`: comma-separated CIDRs, none by default.
+fn trusted_proxies(
+    env: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Vec<crate::http::client_ip::Cidr>> {
+    env("ATTUNE_TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(crate::http::client_ip::Cidr::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))
+}
+
+/// `ATTUNE_HEADER_TIMEOUT`: one wait of at most 10 minutes, 10 s by default.
+fn header_timeout(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<std::time::Duration> {
+    Ok(match env("ATTUNE_HEADER_TIMEOUT") {
+        Some(v) => match parse_schedule(&v).ok().as_deref() {
+            Some([one]) if *one <= std::time::Duration::from_secs(600) => *one,
+            _ => {
+                bail!("ATTUNE_HEADER_TIMEOUT must be one wait like 10s, at most 10m, not {v:?}")
+            }
+        },
+        None => std::time::Duration::from_secs(10),
     })
 }
 

@@ -146,66 +146,110 @@ pub fn decide(
     purpose: Purpose,
     now: Timestamp,
 ) -> Decision {
-    // 1
-    let Some(c) = contact else {
-        return Decision::deny(Reason::UnknownContact);
-    };
-    // 2
-    if !topic.channels.contains(channel) {
-        return Decision::deny(Reason::ChannelNotOffered);
-    }
-    // 3: even transactional — a mistyped address must stop receiving someone else's mail.
-    if c.disputed.contains(&channel.address_kind()) {
-        return Decision::deny(Reason::AddressDisputed);
-    }
-    // 4
-    let Some((_, verified)) = c.address(channel) else {
-        return Decision::deny(Reason::NoAddress);
+    let (c, verified) = match reachable(contact, topic, channel) {
+        Ok(reached) => reached,
+        Err(refused) => return refused,
     };
     // 5: opt-outs never block a password reset or an appointment reminder.
     if topic.kind == TopicKind::Required && purpose == Purpose::Transactional {
         return Decision::allow();
     }
+    opted_out(c, topic, channel, now)
+        .or_else(|| purpose_refused(c, purpose, verified))
+        .or_else(|| quiet_hours(c, channel, now))
+        .or_else(|| frequency_cap(c, purpose, now))
+        // 14
+        .unwrap_or_else(Decision::allow)
+}
+
+/// Rules 1–4: the contact is known, the topic offers the channel, and the contact has an
+/// undisputed address for it. Gives the contact and whether that address is verified.
+fn reachable<'c>(
+    contact: Option<&'c ContactRules>,
+    topic: &TopicRules,
+    channel: Channel,
+) -> Result<(&'c ContactRules, bool), Decision> {
+    // 1
+    let Some(c) = contact else {
+        return Err(Decision::deny(Reason::UnknownContact));
+    };
+    // 2
+    if !topic.channels.contains(channel) {
+        return Err(Decision::deny(Reason::ChannelNotOffered));
+    }
+    // 3: even transactional — a mistyped address must stop receiving someone else's mail.
+    if c.disputed.contains(&channel.address_kind()) {
+        return Err(Decision::deny(Reason::AddressDisputed));
+    }
+    // 4
+    let Some((_, verified)) = c.address(channel) else {
+        return Err(Decision::deny(Reason::NoAddress));
+    };
+    Ok((c, verified))
+}
+
+/// Rules 6–9: what the person said — everything, this address, this channel, a pause, this
+/// topic, this topic's channels.
+fn opted_out(
+    c: &ContactRules,
+    topic: &TopicRules,
+    channel: Channel,
+    now: Timestamp,
+) -> Option<Decision> {
     // 6
     if c.unsubscribed_all {
-        return Decision::deny(Reason::UnsubscribedAll);
+        return Some(Decision::deny(Reason::UnsubscribedAll));
     }
     // 6a: what the person said at this address, through whichever record.
     if c.address_opted_out {
-        return Decision::deny(Reason::AddressOptedOut);
+        return Some(Decision::deny(Reason::AddressOptedOut));
     }
     // 7
     if c.channel_opt_outs.contains(channel) {
-        return Decision::deny(Reason::ChannelOptedOut);
+        return Some(Decision::deny(Reason::ChannelOptedOut));
     }
     // 8
     if let Some(until) = c.paused_until.filter(|u| *u > now) {
-        return Decision::defer(Reason::Paused, until);
+        return Some(Decision::defer(Reason::Paused, until));
     }
     // 9
     if !c.pref.subscribed && topic.kind != TopicKind::Required {
-        return Decision::deny(Reason::TopicOptedOut);
+        return Some(Decision::deny(Reason::TopicOptedOut));
     }
     if !c.pref.channels.contains(channel) {
-        return Decision::deny(Reason::ChannelNotChosen);
+        return Some(Decision::deny(Reason::ChannelNotChosen));
     }
+    None
+}
+
+/// Rules 10–11: follow-ups respect "information only", and promotional sends need a verified
+/// address.
+fn purpose_refused(c: &ContactRules, purpose: Purpose, verified: bool) -> Option<Decision> {
     // 10
     if purpose == Purpose::FollowUp && c.pref.info_only {
-        return Decision::deny(Reason::InfoOnly);
+        return Some(Decision::deny(Reason::InfoOnly));
     }
     // 11
     if matches!(purpose, Purpose::Marketing | Purpose::FollowUp) && !verified {
-        return Decision::deny(Reason::UnverifiedAddress);
+        return Some(Decision::deny(Reason::UnverifiedAddress));
     }
-    // 12
+    None
+}
+
+/// Rule 12: texts and calls wait for the end of the contact's quiet hours.
+fn quiet_hours(c: &ContactRules, channel: Channel, now: Timestamp) -> Option<Decision> {
     if matches!(channel, Channel::Sms | Channel::Voice) {
         if let Some((start, end)) = c.quiet_hours {
             if let Some(until) = quiet_hours_end(now, &c.time_zone, start, end) {
-                return Decision::defer(Reason::QuietHours, until);
+                return Some(Decision::defer(Reason::QuietHours, until));
             }
         }
     }
-    // 13
+    None
+}
+
+/// Rule 13: the topic's frequency and the weekly cap; when both are reached, the later end wins.
+fn frequency_cap(c: &ContactRules, purpose: Purpose, now: Timestamp) -> Option<Decision> {
     let mut cap_until: Option<Timestamp> = None;
     if let Some(period) = period(c.pref.frequency) {
         if let Some(until) = window_end(&c.topic_sends, 1, period, now, &c.time_zone) {
@@ -223,11 +267,7 @@ pub fn decide(
             cap_until = Some(cap_until.map_or(until, |u| u.max(until)));
         }
     }
-    if let Some(until) = cap_until {
-        return Decision::defer(Reason::FrequencyCap, until);
-    }
-    // 14
-    Decision::allow()
+    cap_until.map(|until| Decision::defer(Reason::FrequencyCap, until))
 }
 
 fn period(f: Frequency) -> Option<Span> {

@@ -49,8 +49,15 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
     let topics = parse_topics_toml_checked(DEMO_TOPICS)?;
     store.upsert_topics(&topics).await?;
 
+    let id = seed_demo_contact(store).await?;
+    seed_other_contacts(store).await?;
+    let token = store.create_sign_in_token(id).await?;
+    Ok(base_url.join(&format!("auth/{token}"))?.to_string())
+}
+
+/// Creates or updates Ann, the demo contact, and gives her choices the first time; returns her id.
+async fn seed_demo_contact(store: &Store) -> anyhow::Result<i64> {
     let reference = ContactRef::parse(DEMO_CONTACT)?;
-    let key = |k: &str| TopicKey::parse(k).expect("demo topic keys are valid");
     let (id, created) = store
         .upsert_contact(
             &reference,
@@ -70,42 +77,51 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
         )
         .await?;
     if created {
-        // Ann asked for offers by email once a week, and for information only.
-        let req = crate::store::ChangeRequest {
-            contact_id: id,
-            // As Ann did it herself, signed in by her address.
-            grant: crate::store::Grant::session("ann.demo@example.com"),
-            reason: None,
-            meta: Some(serde_json::json!({"source": "attune demo"})),
-            ops: vec![
-                ChangeOp::Subscribed {
-                    topic: key("offers"),
-                    subscribed: true,
-                },
-                ChangeOp::Channels {
-                    topic: key("offers"),
-                    channels: ChannelSet::new([Channel::Email]),
-                },
-                ChangeOp::Frequency {
-                    topic: key("offers"),
-                    frequency: Frequency::Weekly,
-                },
-                ChangeOp::InfoOnly {
-                    topic: key("offers"),
-                    info_only: true,
-                },
-                ChangeOp::Subscribed {
-                    topic: key("newsletter"),
-                    subscribed: true,
-                },
-            ],
-            said_at: None,
-            consent_at: None,
-            together: Vec::new(),
-            keep_session: None,
-        };
-        crate::store::apply_change(store, &req).await?;
+        crate::store::apply_change(store, &demo_choices(id)).await?;
     }
+    Ok(id)
+}
+
+/// Ann's own choices: offers by email once a week, and for information only; the newsletter.
+fn demo_choices(contact_id: i64) -> crate::store::ChangeRequest {
+    let key = |k: &str| TopicKey::parse(k).expect("demo topic keys are valid");
+    crate::store::ChangeRequest {
+        contact_id,
+        // As Ann did it herself, signed in by her address.
+        grant: crate::store::Grant::session("ann.demo@example.com"),
+        reason: None,
+        meta: Some(serde_json::json!({"source": "attune demo"})),
+        ops: vec![
+            ChangeOp::Subscribed {
+                topic: key("offers"),
+                subscribed: true,
+            },
+            ChangeOp::Channels {
+                topic: key("offers"),
+                channels: ChannelSet::new([Channel::Email]),
+            },
+            ChangeOp::Frequency {
+                topic: key("offers"),
+                frequency: Frequency::Weekly,
+            },
+            ChangeOp::InfoOnly {
+                topic: key("offers"),
+                info_only: true,
+            },
+            ChangeOp::Subscribed {
+                topic: key("newsletter"),
+                subscribed: true,
+            },
+        ],
+        said_at: None,
+        consent_at: None,
+        together: Vec::new(),
+        keep_session: None,
+    }
+}
+
+/// Creates or updates the other demo contacts: [`OTHER_CONTACTS`], then [`SPEAKERS`].
+async fn seed_other_contacts(store: &Store) -> anyhow::Result<()> {
     let speakers = SPEAKERS
         .iter()
         .map(|(reference, email, phone, locale)| (reference, email, Some(*phone), Some(*locale)));
@@ -113,22 +129,7 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
         .iter()
         .map(|(reference, email, phone)| (reference, email, *phone, None));
     for (reference, email, phone, locale) in others.chain(speakers) {
-        let mut details = vec![
-            ChangeOp::Email {
-                email: Some(Email::parse(email)?),
-                verified: true,
-            },
-            ChangeOp::TimeZone(TimeZoneName::parse("Europe/London")?),
-        ];
-        if let Some(phone) = phone {
-            details.push(ChangeOp::Phone {
-                phone: Some(Phone::parse(phone)?),
-                verified: true,
-            });
-        }
-        if let Some(locale) = locale {
-            details.push(ChangeOp::Locale(Locale::parse(locale)?));
-        }
+        let details = contact_details(email, phone, locale)?;
         store
             .upsert_contact(
                 &ContactRef::parse(reference)?,
@@ -137,6 +138,30 @@ pub async fn seed(store: &Store, base_url: &url::Url) -> anyhow::Result<String> 
             )
             .await?;
     }
-    let token = store.create_sign_in_token(id).await?;
-    Ok(base_url.join(&format!("auth/{token}"))?.to_string())
+    Ok(())
+}
+
+/// A demo contact's verified address, time zone, and phone and language when given.
+fn contact_details(
+    email: &str,
+    phone: Option<&str>,
+    locale: Option<&str>,
+) -> anyhow::Result<Vec<ChangeOp>> {
+    let mut details = vec![
+        ChangeOp::Email {
+            email: Some(Email::parse(email)?),
+            verified: true,
+        },
+        ChangeOp::TimeZone(TimeZoneName::parse("Europe/London")?),
+    ];
+    if let Some(phone) = phone {
+        details.push(ChangeOp::Phone {
+            phone: Some(Phone::parse(phone)?),
+            verified: true,
+        });
+    }
+    if let Some(locale) = locale {
+        details.push(ChangeOp::Locale(Locale::parse(locale)?));
+    }
+    Ok(details)
 }

@@ -104,87 +104,20 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load()?;
     match cli.command {
-        Command::Serve => {
-            let app = Application::build(config).await?;
-            tracing::info!(address = %app.state.config.listen, base_url = %app.state.config.base_url, "attune is serving");
-            app.run_until_stopped().await
-        }
-        Command::Migrate => {
-            let store = Store::connect(&config.database_url).await?;
-            store.close().await;
-            println!("The database schema is up to date.");
-            Ok(())
-        }
-        Command::Demo => {
-            let store = Store::connect(&config.database_url).await?;
-            store.ensure_signing_keys("links").await?;
-            let link = demo::seed(&store, &config.base_url).await?;
-            store.close().await;
-            println!(
-                "Demo topics and the demo contact ({}) are ready.",
-                demo::DEMO_CONTACT
-            );
-            println!("Sign in as the demo contact within 15 minutes:");
-            println!("{link}");
-            Ok(())
-        }
+        Command::Serve => serve(config).await,
+        Command::Migrate => migrate(&config).await,
+        Command::Demo => seed_demo(&config).await,
         Command::Link {
             contact,
             topic,
             channel,
-        } => {
-            let reference = app::domain::ContactRef::parse(&contact)?;
-            let channel = app::domain::Channel::parse(&channel)?;
-            let store = Store::connect(&config.database_url).await?;
-            let contact_id = store
-                .contact_id(&reference)
-                .await?
-                .with_context(|| format!("there is no contact {reference}"))?;
-            let topic_id = match topic {
-                Some(key) => {
-                    let key = app::domain::TopicKey::parse(&key)?;
-                    store
-                        .topic(&key)
-                        .await?
-                        .with_context(|| format!("there is no topic {key}"))?
-                        .id
-                }
-                None => 0,
-            };
-            let links = server::links::Links::load(&store, config.base_url.clone()).await?;
-            store.close().await;
-            let urls = links.urls(&server::links::LinkSubject {
-                contact_id,
-                topic_id,
-                channel: Some(channel.as_str()),
-                purpose: None,
-            });
-            println!(
-                "{}\n{}\n{}",
-                urls.unsubscribe, urls.preferences, urls.not_me
-            );
-            Ok(())
-        }
+        } => print_links(&config, &contact, topic.as_deref(), &channel).await,
         Command::Sender {
             command: SenderCommand::Create { name },
-        } => {
-            let store = Store::connect(&config.database_url).await?;
-            let (_, key) = store.create_sender(&name).await?;
-            store.close().await;
-            println!("Sender {name:?} has a new API key. It is shown only now; store it safely:");
-            println!("{key}");
-            Ok(())
-        }
+        } => create_sender(&config, &name).await,
         Command::Sender {
             command: SenderCommand::Revoke { prefix },
-        } => {
-            let store = Store::connect(&config.database_url).await?;
-            let revoked = store.revoke_key(&prefix).await?;
-            store.close().await;
-            anyhow::ensure!(revoked, "no live key starts with {prefix:?}");
-            println!("Revoked.");
-            Ok(())
-        }
+        } => revoke_key(&config, &prefix).await,
         Command::Staff {
             command:
                 StaffCommand::Create {
@@ -192,67 +125,177 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     password_stdin,
                 },
-        } => {
-            use server::staff::users;
-            let email = app::domain::Email::parse(&email)?;
-            let role = users::Role::parse(&role)?;
-            let (password, generated) = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .read_line(&mut line)
-                    .context("reading the password from standard input")?;
-                let password = line.trim_end_matches(['\r', '\n']).to_owned();
-                anyhow::ensure!(
-                    password.chars().count() >= users::MIN_PASSWORD_LEN,
-                    "the password must be at least {} characters",
-                    users::MIN_PASSWORD_LEN
-                );
-                (password, false)
-            } else {
-                (users::generate_password(), true)
-            };
-            let hash = users::hash_password(password.clone()).await?;
-            let store = Store::connect(&config.database_url).await?;
-            let created = store.create_staff_user(&email, role, &hash).await;
-            store.close().await;
-            created?;
-            if generated {
-                println!(
-                    "Staff user {} ({}) created. The password is shown only now:",
-                    email.as_str(),
-                    role.as_str()
-                );
-                println!("{password}");
-            } else {
-                println!("Staff user {} ({}) created.", email.as_str(), role.as_str());
-            }
-            Ok(())
-        }
+        } => create_staff(&config, &email, &role, password_stdin).await,
         Command::Staff {
             command: StaffCommand::Disable { email },
-        } => {
-            let store = Store::connect(&config.database_url).await?;
-            let id = store.staff_id_by_email(&email).await?;
-            let done = match id {
-                Some(id) => store.set_staff_disabled(id, true).await?,
-                None => false,
-            };
-            store.close().await;
-            anyhow::ensure!(done, "there is no staff user with that address");
-            println!("Disabled.");
-            Ok(())
-        }
+        } => disable_staff(&config, &email).await,
         Command::Topics {
             command: TopicsCommand::Import { file },
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let topics = server::store::parse_topics_toml_checked(&text)?;
-            let store = Store::connect(&config.database_url).await?;
-            store.upsert_topics(&topics).await?;
-            store.close().await;
-            println!("Imported {} topics.", topics.len());
-            Ok(())
-        }
+        } => import_topics(&config, &file).await,
     }
+}
+
+/// `attune serve`: build the application and serve until stopped.
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    tracing::info!(address = %app.state.config.listen, base_url = %app.state.config.base_url, "attune is serving");
+    app.run_until_stopped().await
+}
+
+/// `attune migrate`: connecting runs the migrations, so connect and close.
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    store.close().await;
+    println!("The database schema is up to date.");
+    Ok(())
+}
+
+/// `attune demo`: seed the demo data and print a sign-in link on the last line.
+async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    store.ensure_signing_keys("links").await?;
+    let link = demo::seed(&store, &config.base_url).await?;
+    store.close().await;
+    println!(
+        "Demo topics and the demo contact ({}) are ready.",
+        demo::DEMO_CONTACT
+    );
+    println!("Sign in as the demo contact within 15 minutes:");
+    println!("{link}");
+    Ok(())
+}
+
+/// `attune link`: print the unsubscribe, preferences and not-me URLs for a contact.
+async fn print_links(
+    config: &Config,
+    contact: &str,
+    topic: Option<&str>,
+    channel: &str,
+) -> anyhow::Result<()> {
+    let reference = app::domain::ContactRef::parse(contact)?;
+    let channel = app::domain::Channel::parse(channel)?;
+    let store = Store::connect(&config.database_url).await?;
+    let contact_id = store
+        .contact_id(&reference)
+        .await?
+        .with_context(|| format!("there is no contact {reference}"))?;
+    let topic_id = match topic {
+        Some(key) => {
+            let key = app::domain::TopicKey::parse(key)?;
+            store
+                .topic(&key)
+                .await?
+                .with_context(|| format!("there is no topic {key}"))?
+                .id
+        }
+        None => 0,
+    };
+    let links = server::links::Links::load(&store, config.base_url.clone()).await?;
+    store.close().await;
+    let urls = links.urls(&server::links::LinkSubject {
+        contact_id,
+        topic_id,
+        channel: Some(channel.as_str()),
+        purpose: None,
+    });
+    println!(
+        "{}\n{}\n{}",
+        urls.unsubscribe, urls.preferences, urls.not_me
+    );
+    Ok(())
+}
+
+/// `attune sender create`: print a new API key alone on the last line.
+async fn create_sender(config: &Config, name: &str) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    let (_, key) = store.create_sender(name).await?;
+    store.close().await;
+    println!("Sender {name:?} has a new API key. It is shown only now; store it safely:");
+    println!("{key}");
+    Ok(())
+}
+
+/// `attune sender revoke`: revoke the live key with this prefix.
+async fn revoke_key(config: &Config, prefix: &str) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    let revoked = store.revoke_key(prefix).await?;
+    store.close().await;
+    anyhow::ensure!(revoked, "no live key starts with {prefix:?}");
+    println!("Revoked.");
+    Ok(())
+}
+
+/// `attune staff create`: create a staff user with a given or generated password.
+async fn create_staff(
+    config: &Config,
+    email: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    use server::staff::users;
+    let email = app::domain::Email::parse(email)?;
+    let role = users::Role::parse(role)?;
+    let (password, generated) = if password_stdin {
+        (read_password_from_stdin()?, false)
+    } else {
+        (users::generate_password(), true)
+    };
+    let hash = users::hash_password(password.clone()).await?;
+    let store = Store::connect(&config.database_url).await?;
+    let created = store.create_staff_user(&email, role, &hash).await;
+    store.close().await;
+    created?;
+    if generated {
+        println!(
+            "Staff user {} ({}) created. The password is shown only now:",
+            email.as_str(),
+            role.as_str()
+        );
+        println!("{password}");
+    } else {
+        println!("Staff user {} ({}) created.", email.as_str(), role.as_str());
+    }
+    Ok(())
+}
+
+/// Read one line from standard input as a password, refusing one that is too short.
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    use server::staff::users;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(
+        password.chars().count() >= users::MIN_PASSWORD_LEN,
+        "the password must be at least {} characters",
+        users::MIN_PASSWORD_LEN
+    );
+    Ok(password)
+}
+
+/// `attune staff disable`: disable a staff user by address.
+async fn disable_staff(config: &Config, email: &str) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    let id = store.staff_id_by_email(email).await?;
+    let done = match id {
+        Some(id) => store.set_staff_disabled(id, true).await?,
+        None => false,
+    };
+    store.close().await;
+    anyhow::ensure!(done, "there is no staff user with that address");
+    println!("Disabled.");
+    Ok(())
+}
+
+/// `attune topics import`: create or update the topics in a TOML file.
+async fn import_topics(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let topics = server::store::parse_topics_toml_checked(&text)?;
+    let store = Store::connect(&config.database_url).await?;
+    store.upsert_topics(&topics).await?;
+    store.close().await;
+    println!("Imported {} topics.", topics.len());
+    Ok(())
 }

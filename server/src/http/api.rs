@@ -113,27 +113,6 @@ struct Problems;
 
 impl utoipa::Modify for Problems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{
-            path::{Operation, ParameterBuilder, ParameterIn},
-            schema::{ObjectBuilder, Type},
-            Content, RefOr, Required, ResponseBuilder,
-        };
-        const PROBLEM: &str = "application/problem+json";
-        let problem = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    PROBLEM,
-                    Content::new(Some(utoipa::openapi::Ref::from_schema_name("Problem"))),
-                )
-                .build()
-        };
-        let add = |op: &mut Operation, status: &str, description: &str| {
-            op.responses
-                .responses
-                .entry(status.to_owned())
-                .or_insert_with(|| problem(description).into());
-        };
         for item in openapi.paths.paths.values_mut() {
             let ops = [
                 (false, item.get.as_mut()),
@@ -144,61 +123,111 @@ impl utoipa::Modify for Problems {
             ];
             for (write, op) in ops {
                 let Some(op) = op else { continue };
-                for response in op.responses.responses.values_mut() {
-                    let RefOr::T(response) = response else {
-                        continue;
-                    };
-                    let is_problem = response.content.get("application/json").is_some_and(|c| {
-                        matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"))
-                    });
-                    if is_problem {
-                        if let Some(c) = response.content.shift_remove("application/json") {
-                            response.content.insert(PROBLEM.to_owned(), c);
-                        }
-                    }
-                }
-                add(op, "401", "No valid API key (`unauthorized`)");
-                if op.request_body.is_some() {
-                    add(op, "400", "The body is not JSON (`malformed`)");
-                    add(op, "413", "The body is over 1 MiB (`too-large`)");
-                    add(
-                        op,
-                        "415",
-                        "The body is not `application/json` (`unsupported-media-type`)",
-                    );
-                }
-                let bad_parameter = op.parameters.iter().flatten().any(|p| {
-                    matches!(p.parameter_in, ParameterIn::Query)
-                        || (matches!(p.parameter_in, ParameterIn::Path) && p.name == "ref")
-                });
-                if op.request_body.is_some() || write || bad_parameter {
-                    add(
-                        op,
-                        "422",
-                        "Not valid (`validation`): unknown fields, wrong types, bad values, a bad `ref` or query parameter",
-                    );
-                }
-                if write {
-                    add(op, "409", "The first request with this Idempotency-Key is still running (`in-progress`)");
-                    let key = ParameterBuilder::new()
-                        .name("Idempotency-Key")
-                        .parameter_in(ParameterIn::Header)
-                        .required(Required::False)
-                        .description(Some(
-                            "Makes a retry safe: a repeat with the same key and request gets the first response again (with `Idempotent-Replayed: true`), except a decision, which is decided again by the rules as they are now, with its send recorded once; the same key with another request is 422.",
-                        ))
-                        .schema(Some(
-                            ObjectBuilder::new()
-                                .schema_type(Type::String)
-                                .min_length(Some(1))
-                                .max_length(Some(255)),
-                        ))
-                        .build();
-                    op.parameters.get_or_insert_with(Vec::new).push(key);
-                }
+                serve_problems_as_problem_json(op);
+                add_common_problems(op, write);
             }
         }
     }
+}
+
+/// The media type of every problem the API answers (RFC 9457).
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Re-labels the operation's own `Problem` responses from `application/json` to
+/// `application/problem+json`, as they are really sent.
+fn serve_problems_as_problem_json(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::RefOr;
+    for response in op.responses.responses.values_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let is_problem = response.content.get("application/json").is_some_and(
+            |c| matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")),
+        );
+        if is_problem {
+            if let Some(c) = response.content.shift_remove("application/json") {
+                response.content.insert(PROBLEM_JSON.to_owned(), c);
+            }
+        }
+    }
+}
+
+/// Adds the problems the middleware and extractors answer for this operation (401; 400, 413 and
+/// 415 with a body; 422; 409 and `Idempotency-Key` for a write), unless it documents its own.
+fn add_common_problems(op: &mut utoipa::openapi::path::Operation, write: bool) {
+    use utoipa::openapi::path::ParameterIn;
+    add_problem(op, "401", "No valid API key (`unauthorized`)");
+    if op.request_body.is_some() {
+        add_problem(op, "400", "The body is not JSON (`malformed`)");
+        add_problem(op, "413", "The body is over 1 MiB (`too-large`)");
+        add_problem(
+            op,
+            "415",
+            "The body is not `application/json` (`unsupported-media-type`)",
+        );
+    }
+    let bad_parameter = op.parameters.iter().flatten().any(|p| {
+        matches!(p.parameter_in, ParameterIn::Query)
+            || (matches!(p.parameter_in, ParameterIn::Path) && p.name == "ref")
+    });
+    if op.request_body.is_some() || write || bad_parameter {
+        add_problem(
+            op,
+            "422",
+            "Not valid (`validation`): unknown fields, wrong types, bad values, a bad `ref` or query parameter",
+        );
+    }
+    if write {
+        add_problem(
+            op,
+            "409",
+            "The first request with this Idempotency-Key is still running (`in-progress`)",
+        );
+        op.parameters
+            .get_or_insert_with(Vec::new)
+            .push(idempotency_key_parameter());
+    }
+}
+
+/// Documents a problem response under `status`, unless the operation already has one there.
+fn add_problem(op: &mut utoipa::openapi::path::Operation, status: &str, description: &str) {
+    use utoipa::openapi::{Content, ResponseBuilder};
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    PROBLEM_JSON,
+                    Content::new(Some(utoipa::openapi::Ref::from_schema_name("Problem"))),
+                )
+                .build()
+                .into()
+        });
+}
+
+/// The optional `Idempotency-Key` header every write takes.
+fn idempotency_key_parameter() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::{
+        path::{ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+        Required,
+    };
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry safe: a repeat with the same key and request gets the first response again (with `Idempotent-Replayed: true`), except a decision, which is decided again by the rules as they are now, with its send recorded once; the same key with another request is 422.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        ))
+        .build()
 }
 
 struct BearerAuth;

@@ -292,46 +292,52 @@ pub async fn contacts_in(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found = Vec::with_capacity(rows.len());
-    for c in &rows {
-        let global = match c.try_get::<Option<i64>, _>("has_global")? {
-            None => GlobalSettings::default(),
-            Some(_) => {
-                let start: Option<String> = c.try_get("quiet_start")?;
-                let end: Option<String> = c.try_get("quiet_end")?;
-                GlobalSettings {
-                    unsubscribed_all: flag(c, "unsubscribed_all")?,
-                    channel_opt_outs: ChannelSet::parse_list(
-                        &c.try_get::<Option<String>, _>("channel_opt_outs")?
-                            .unwrap_or_default(),
-                    )?,
-                    paused_until: c.try_get("paused_until")?,
-                    quiet_hours: start.zip(end),
-                    weekly_cap: c.try_get("weekly_cap")?,
-                }
-            }
-        };
-        let mut disputed = Vec::new();
-        if flag(c, "email_disputed")? {
-            disputed.push(AddressKind::Email);
-        }
-        if flag(c, "phone_disputed")? {
-            disputed.push(AddressKind::Phone);
-        }
-        found.push(ContactSnapshot {
-            id: c.try_get("id")?,
-            reference: c.try_get("ref")?,
-            email: c.try_get("email")?,
-            email_verified: flag(c, "email_verified")?,
-            phone: c.try_get("phone")?,
-            phone_verified: flag(c, "phone_verified")?,
-            locale: c.try_get("locale")?,
-            time_zone: c.try_get("time_zone")?,
-            version: c.try_get("version")?,
-            disputed,
-            global,
-            stored: HashMap::new(),
-        });
+    rows.iter().map(snapshot_of).collect()
+}
+
+/// One row of [`contacts_in`]'s query as a snapshot without stored choices.
+fn snapshot_of(c: &AnyRow) -> anyhow::Result<ContactSnapshot> {
+    let global = global_settings_of(c)?;
+    let mut disputed = Vec::new();
+    if flag(c, "email_disputed")? {
+        disputed.push(AddressKind::Email);
     }
-    Ok(found)
+    if flag(c, "phone_disputed")? {
+        disputed.push(AddressKind::Phone);
+    }
+    Ok(ContactSnapshot {
+        id: c.try_get("id")?,
+        reference: c.try_get("ref")?,
+        email: c.try_get("email")?,
+        email_verified: flag(c, "email_verified")?,
+        phone: c.try_get("phone")?,
+        phone_verified: flag(c, "phone_verified")?,
+        locale: c.try_get("locale")?,
+        time_zone: c.try_get("time_zone")?,
+        version: c.try_get("version")?,
+        disputed,
+        global,
+        stored: HashMap::new(),
+    })
+}
+
+/// The global settings in a row of [`contacts_in`]'s query; the defaults when it has none.
+fn global_settings_of(c: &AnyRow) -> anyhow::Result<GlobalSettings> {
+    Ok(match c.try_get::<Option<i64>, _>("has_global")? {
+        None => GlobalSettings::default(),
+        Some(_) => {
+            let start: Option<String> = c.try_get("quiet_start")?;
+            let end: Option<String> = c.try_get("quiet_end")?;
+            GlobalSettings {
+                unsubscribed_all: flag(c, "unsubscribed_all")?,
+                channel_opt_outs: ChannelSet::parse_list(
+                    &c.try_get::<Option<String>, _>("channel_opt_outs")?
+                        .unwrap_or_default(),
+                )?,
+                paused_until: c.try_get("paused_until")?,
+                quiet_hours: start.zip(end),
+                weekly_cap: c.try_get("weekly_cap")?,
+            }
+        }
+    })
 }

@@ -7,10 +7,13 @@ use std::{
 
 use app::domain::{AddressKind, Channel, ContactRef, Purpose};
 use jiff::Timestamp;
+use sqlx::{pool::PoolConnection, Any, AnyConnection};
 
 use super::{
     contact_view::Which,
-    read_model::{choices_in, covers, load_in, tell_others_in, DecisionState, HeldChoice},
+    read_model::{
+        choices_in, covers, load_in, tell_others_in, DecisionState, HeldChoice, ReadModel,
+    },
     topics::Topic,
     Store,
 };
@@ -138,76 +141,10 @@ impl Store {
         model.sync(self.reader()).await?;
         let now = Timestamp::now();
         let generation = model.generation();
-        let mut states: HashMap<&str, Option<Arc<DecisionState>>> = HashMap::new();
-        let mut missing: Vec<&str> = Vec::new();
-        for (ask, _) in asks {
-            let reference = ask.contact.as_str();
-            if states.contains_key(reference) {
-                continue;
-            }
-            let held = model.contact(reference);
-            if held.is_none() {
-                missing.push(reference);
-            }
-            states.insert(reference, held);
-        }
         let mut conn = None;
-        let mut loaded = Vec::new();
-        if !missing.is_empty() {
-            let c = conn.insert(self.reader().acquire().await?);
-            for state in load_in(c, Which::Refs(&missing), now).await? {
-                loaded.push(Arc::new(state));
-            }
-        }
-        for state in &loaded {
-            if let Some((&reference, _)) = states.get_key_value(&*state.reference) {
-                states.insert(reference, Some(state.clone()));
-            }
-        }
-        // Each ask's address (normalised, as choices are held), and the choices held there.
-        let addresses: Vec<Option<(AddressKind, String)>> = asks
-            .iter()
-            .map(|(ask, _)| {
-                states
-                    .get(ask.contact.as_str())
-                    .and_then(|s| s.as_ref())
-                    .and_then(|s| s.address(ask.channel))
-            })
-            .collect();
-        let mut choices: HashMap<&(AddressKind, String), Arc<[HeldChoice]>> = HashMap::new();
-        let mut unheld: Vec<(AddressKind, String)> = Vec::new();
-        let mut unheld_seen: HashSet<&(AddressKind, String)> = HashSet::new();
-        for address in addresses.iter().flatten() {
-            if choices.contains_key(address) || unheld_seen.contains(address) {
-                continue;
-            }
-            match model.choices(address.0, &address.1) {
-                Some(held) => {
-                    choices.insert(address, held);
-                }
-                None => {
-                    unheld_seen.insert(address);
-                    unheld.push(address.clone());
-                }
-            }
-        }
-        let mut read_choices = Vec::new();
-        if !unheld.is_empty() {
-            let c = match conn.as_mut() {
-                Some(c) => c,
-                None => conn.insert(self.reader().acquire().await?),
-            };
-            read_choices = choices_in(c, &unheld).await?;
-            let read: HashMap<(AddressKind, &str), &Arc<[HeldChoice]>> = read_choices
-                .iter()
-                .map(|(kind, address, held)| ((*kind, address.as_str()), held))
-                .collect();
-            for address in &unheld_seen {
-                if let Some(held) = read.get(&(address.0, address.1.as_str())) {
-                    choices.insert(address, (*held).clone());
-                }
-            }
-        }
+        let (states, loaded) = self.states_for(asks, &mut conn, now).await?;
+        let addresses = ask_addresses(asks, &states);
+        let (choices, read_choices) = self.choices_for(&addresses, &mut conn).await?;
         drop(conn);
         if !loaded.is_empty() || !read_choices.is_empty() {
             model.keep(generation, &loaded, &read_choices);
@@ -225,6 +162,137 @@ impl Store {
             })
             .collect())
     }
+
+    /// The reader connection in `conn`, acquired the first time it is needed.
+    async fn lazy_reader<'c>(
+        &self,
+        conn: &'c mut LazyConn,
+    ) -> anyhow::Result<&'c mut AnyConnection> {
+        let c = match conn.take() {
+            Some(c) => c,
+            None => self.reader().acquire().await?,
+        };
+        Ok(&mut **conn.insert(c))
+    }
+
+    /// Each asked contact's state: held by the read model, or else read in one query. Also
+    /// returns the states read, for the model to keep.
+    async fn states_for<'a>(
+        &self,
+        asks: &'a [(&'a Ask, &'a Topic)],
+        conn: &mut LazyConn,
+        now: Timestamp,
+    ) -> anyhow::Result<(States<'a>, Vec<Arc<DecisionState>>)> {
+        let (mut states, missing) = held_states(&self.read_model, asks);
+        let mut loaded = Vec::new();
+        if !missing.is_empty() {
+            let c = self.lazy_reader(conn).await?;
+            for state in load_in(c, Which::Refs(&missing), now).await? {
+                loaded.push(Arc::new(state));
+            }
+        }
+        for state in &loaded {
+            if let Some((&reference, _)) = states.get_key_value(&*state.reference) {
+                states.insert(reference, Some(state.clone()));
+            }
+        }
+        Ok((states, loaded))
+    }
+
+    /// The choices held at each address: from the read model, or else read in one query. Also
+    /// returns the choices read, for the model to keep.
+    async fn choices_for<'a>(
+        &self,
+        addresses: &'a [Option<Address>],
+        conn: &mut LazyConn,
+    ) -> anyhow::Result<(Choices<'a>, Vec<ReadChoices>)> {
+        let (mut choices, unheld, unheld_seen) = held_choices(&self.read_model, addresses);
+        let mut read_choices = Vec::new();
+        if !unheld.is_empty() {
+            let c = self.lazy_reader(conn).await?;
+            read_choices = choices_in(c, &unheld).await?;
+            let read: HashMap<(AddressKind, &str), &Arc<[HeldChoice]>> = read_choices
+                .iter()
+                .map(|(kind, address, held)| ((*kind, address.as_str()), held))
+                .collect();
+            for address in &unheld_seen {
+                if let Some(held) = read.get(&(address.0, address.1.as_str())) {
+                    choices.insert(address, (*held).clone());
+                }
+            }
+        }
+        Ok((choices, read_choices))
+    }
+}
+
+/// A reader connection taken only if the read model lacks something, and then only once.
+type LazyConn = Option<PoolConnection<Any>>;
+/// An address as choices are held: its kind and normalised form.
+type Address = (AddressKind, String);
+/// Choices read from the database at one address.
+type ReadChoices = (AddressKind, String, Arc<[HeldChoice]>);
+/// The choices held at each address.
+type Choices<'a> = HashMap<&'a Address, Arc<[HeldChoice]>>;
+/// Each asked contact's state by ref; `None` for a contact there is no state for.
+type States<'a> = HashMap<&'a str, Option<Arc<DecisionState>>>;
+
+/// The asked contacts' states as the read model holds them, and the refs it does not hold.
+fn held_states<'a>(
+    model: &ReadModel,
+    asks: &'a [(&'a Ask, &'a Topic)],
+) -> (States<'a>, Vec<&'a str>) {
+    let mut states: States<'a> = HashMap::new();
+    let mut missing: Vec<&str> = Vec::new();
+    for (ask, _) in asks {
+        let reference = ask.contact.as_str();
+        if states.contains_key(reference) {
+            continue;
+        }
+        let held = model.contact(reference);
+        if held.is_none() {
+            missing.push(reference);
+        }
+        states.insert(reference, held);
+    }
+    (states, missing)
+}
+
+/// Each ask's address (normalised, as choices are held), if its contact has one for the channel.
+fn ask_addresses(asks: &[(&Ask, &Topic)], states: &States<'_>) -> Vec<Option<Address>> {
+    asks.iter()
+        .map(|(ask, _)| {
+            states
+                .get(ask.contact.as_str())
+                .and_then(|s| s.as_ref())
+                .and_then(|s| s.address(ask.channel))
+        })
+        .collect()
+}
+
+/// The choices the read model holds at these addresses, and the addresses it does not hold
+/// (as a list to read and as a set), each once.
+fn held_choices<'a>(
+    model: &ReadModel,
+    addresses: &'a [Option<Address>],
+) -> (Choices<'a>, Vec<Address>, HashSet<&'a Address>) {
+    let mut choices: Choices<'a> = HashMap::new();
+    let mut unheld: Vec<Address> = Vec::new();
+    let mut unheld_seen: HashSet<&Address> = HashSet::new();
+    for address in addresses.iter().flatten() {
+        if choices.contains_key(address) || unheld_seen.contains(address) {
+            continue;
+        }
+        match model.choices(address.0, &address.1) {
+            Some(held) => {
+                choices.insert(address, held);
+            }
+            None => {
+                unheld_seen.insert(address);
+                unheld.push(address.clone());
+            }
+        }
+    }
+    (choices, unheld, unheld_seen)
 }
 
 /// Whether the ask repeats a recorded send (same sender, message id, contact, topic, channel).

@@ -208,129 +208,14 @@ impl Store {
         outcomes: &[(Outcome, Option<i64>)],
     ) -> anyhow::Result<()> {
         let now = now_ms();
-        let mut healthy: Vec<&str> = Vec::new();
-        let mut failing: HashMap<&str, i64> = HashMap::new();
-        let mut gone: Vec<&str> = Vec::new();
-        // Successes are most of the work: one statement per (lease, status code) for them.
-        let mut delivered: HashMap<(&str, u16), Vec<i64>> = HashMap::new();
+        let plan = plan_completion(outcomes);
         let mut tx = self.writer().begin().await?;
-        for chunk in outcomes.chunks(100) {
-            let places: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 5;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES {}",
-                places.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for (o, _) in chunk {
-                query = query
-                    .bind(o.delivery_id)
-                    .bind(o.attempted_at)
-                    .bind(o.status.map(i64::from))
-                    .bind(o.error.clone())
-                    .bind(o.duration_ms);
-            }
-            query.execute(&mut *tx).await?;
+        insert_attempts_in(&mut tx, outcomes).await?;
+        for (o, status, next) in &plan.undelivered {
+            mark_undelivered_in(&mut tx, o, status, *next).await?;
         }
-        for (o, retry_at) in outcomes {
-            let endpoint = o.endpoint_id.as_str();
-            if let (true, Some(code)) = (o.succeeded(), o.status) {
-                if !healthy.contains(&endpoint) {
-                    healthy.push(endpoint);
-                }
-                delivered
-                    .entry((o.lease_token.as_str(), code))
-                    .or_default()
-                    .push(o.delivery_id);
-                continue;
-            }
-            let (status, next) = if o.status == Some(410) {
-                if !gone.contains(&endpoint) {
-                    gone.push(endpoint);
-                }
-                ("failed", None)
-            } else {
-                failing.entry(endpoint).or_insert(o.attempted_at);
-                match retry_at {
-                    Some(at) => ("pending", Some(*at)),
-                    None => ("failed", None),
-                }
-            };
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1,
-                    next_attempt_at = COALESCE($4, next_attempt_at),
-                    last_status = $5, last_error = $6, lease_until = NULL, lease_token = NULL
-                 WHERE id = $1 AND lease_token = $2",
-            )
-            .bind(o.delivery_id)
-            .bind(&o.lease_token)
-            .bind(status)
-            .bind(next)
-            .bind(o.status.map(i64::from))
-            .bind(&o.error)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for ((token, code), ids) in delivered {
-            for ids in ids.chunks(500) {
-                let places: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
-                let sql = format!(
-                    "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,
-                        delivered_at = $2, last_status = $3, last_error = NULL,
-                        lease_until = NULL, lease_token = NULL
-                     WHERE lease_token = $1 AND id IN ({})",
-                    places.join(", ")
-                );
-                let mut query = sqlx::query(&sql)
-                    .bind(token)
-                    .bind(now)
-                    .bind(i64::from(code));
-                for id in ids {
-                    query = query.bind(*id);
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-        for endpoint in healthy {
-            sqlx::query(
-                "UPDATE webhook_endpoints SET failing_since = NULL
-                 WHERE id = $1 AND failing_since IS NOT NULL",
-            )
-            .bind(endpoint)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (endpoint, since) in failing {
-            sqlx::query(
-                "UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL",
-            )
-            .bind(endpoint)
-            .bind(since)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for endpoint in gone {
-            sqlx::query(
-                "UPDATE webhook_endpoints SET disabled_at = $2,
-                    disabled_reason = 'the endpoint answered 410 Gone'
-                 WHERE id = $1 AND disabled_at IS NULL",
-            )
-            .bind(endpoint)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        mark_delivered_in(&mut tx, &plan.delivered, now).await?;
+        update_endpoint_health_in(&mut tx, &plan, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -481,6 +366,181 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// What a batch of attempt outcomes does to deliveries and endpoints, worked out before any write.
+#[derive(Debug, Default)]
+struct Completion<'a> {
+    /// Deliveries that failed or wait for a retry, in outcome order: (outcome, status, next attempt).
+    undelivered: Vec<(&'a Outcome, &'static str, Option<i64>)>,
+    /// Successes are most of the work: one statement per (lease, status code) for them.
+    delivered: HashMap<(&'a str, u16), Vec<i64>>,
+    /// Endpoints that answered 2xx, in first-seen order.
+    healthy: Vec<&'a str>,
+    /// Endpoints that failed otherwise, with the time of their first failure in the batch.
+    failing: HashMap<&'a str, i64>,
+    /// Endpoints that answered 410 Gone, in first-seen order.
+    gone: Vec<&'a str>,
+}
+
+/// Sorts outcomes into deliveries to mark and endpoints whose health changes (pure).
+fn plan_completion(outcomes: &[(Outcome, Option<i64>)]) -> Completion<'_> {
+    let mut plan = Completion::default();
+    for (o, retry_at) in outcomes {
+        let endpoint = o.endpoint_id.as_str();
+        if let (true, Some(code)) = (o.succeeded(), o.status) {
+            if !plan.healthy.contains(&endpoint) {
+                plan.healthy.push(endpoint);
+            }
+            plan.delivered
+                .entry((o.lease_token.as_str(), code))
+                .or_default()
+                .push(o.delivery_id);
+            continue;
+        }
+        let (status, next) = if o.status == Some(410) {
+            if !plan.gone.contains(&endpoint) {
+                plan.gone.push(endpoint);
+            }
+            ("failed", None)
+        } else {
+            plan.failing.entry(endpoint).or_insert(o.attempted_at);
+            match retry_at {
+                Some(at) => ("pending", Some(*at)),
+                None => ("failed", None),
+            }
+        };
+        plan.undelivered.push((o, status, next));
+    }
+    plan
+}
+
+/// Writes one `delivery_attempts` row per outcome, 100 to a statement.
+async fn insert_attempts_in(
+    conn: &mut AnyConnection,
+    outcomes: &[(Outcome, Option<i64>)],
+) -> sqlx::Result<()> {
+    for chunk in outcomes.chunks(100) {
+        let places: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES {}",
+            places.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (o, _) in chunk {
+            query = query
+                .bind(o.delivery_id)
+                .bind(o.attempted_at)
+                .bind(o.status.map(i64::from))
+                .bind(o.error.clone())
+                .bind(o.duration_ms);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks one delivery failed or pending a retry, if its lease is still held.
+async fn mark_undelivered_in(
+    conn: &mut AnyConnection,
+    o: &Outcome,
+    status: &str,
+    next: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1,
+                    next_attempt_at = COALESCE($4, next_attempt_at),
+                    last_status = $5, last_error = $6, lease_until = NULL, lease_token = NULL
+                 WHERE id = $1 AND lease_token = $2",
+    )
+    .bind(o.delivery_id)
+    .bind(&o.lease_token)
+    .bind(status)
+    .bind(next)
+    .bind(o.status.map(i64::from))
+    .bind(&o.error)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the delivered deliveries, one statement per (lease, status code) and 500 ids.
+async fn mark_delivered_in(
+    conn: &mut AnyConnection,
+    delivered: &HashMap<(&str, u16), Vec<i64>>,
+    now: i64,
+) -> sqlx::Result<()> {
+    for ((token, code), ids) in delivered {
+        for ids in ids.chunks(500) {
+            let places: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
+            let sql = format!(
+                "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,
+                        delivered_at = $2, last_status = $3, last_error = NULL,
+                        lease_until = NULL, lease_token = NULL
+                     WHERE lease_token = $1 AND id IN ({})",
+                places.join(", ")
+            );
+            let mut query = sqlx::query(&sql)
+                .bind(*token)
+                .bind(now)
+                .bind(i64::from(*code));
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Records endpoint health: healthy ones stop failing, failing ones start, gone ones are disabled.
+async fn update_endpoint_health_in(
+    conn: &mut AnyConnection,
+    plan: &Completion<'_>,
+    now: i64,
+) -> sqlx::Result<()> {
+    for endpoint in &plan.healthy {
+        sqlx::query(
+            "UPDATE webhook_endpoints SET failing_since = NULL
+                 WHERE id = $1 AND failing_since IS NOT NULL",
+        )
+        .bind(*endpoint)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (endpoint, since) in &plan.failing {
+        sqlx::query(
+            "UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL",
+        )
+        .bind(*endpoint)
+        .bind(*since)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for endpoint in &plan.gone {
+        sqlx::query(
+            "UPDATE webhook_endpoints SET disabled_at = $2,
+                    disabled_reason = 'the endpoint answered 410 Gone'
+                 WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(*endpoint)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// One change's delivery to one endpoint, as stored.
