@@ -30,7 +30,7 @@ pub struct Config {
     /// a sign-in beyond that is answered 503 at once instead of queueing.
     pub password_checks: usize,
     /// Proxies whose `X-Forwarded-For` names the client (`ATTUNE_TRUSTED_PROXIES`, CIDRs).
-    pub trusted_proxies: Vec<crate::http::client_ip::Cidr>,
+    pub trusted_proxies: Vec<crate::http::cidr::Cidr>,
     /// Where `/metrics` is served instead of the main address (`ATTUNE_METRICS_LISTEN`).
     pub metrics_listen: Option<SocketAddr>,
     /// A connection must send a request's headers within this long, and is closed after sitting
@@ -52,7 +52,7 @@ pub struct Config {
     pub smtp_listen: Option<SocketAddr>,
     /// How far that listener's clients may go; fixed (DESIGN §9), not read from the
     /// environment.
-    pub smtp_limits: crate::inbound::smtp::Limits,
+    pub smtp_limits: crate::inbound::smtp::conn::Limits,
 }
 
 /// The default waits between webhook attempts: about two and a half days in all, ten attempts.
@@ -350,12 +350,12 @@ fn named_schedule(
 /// `ATTUNE_TRUSTED_PROXIES`: comma-separated CIDRs, none by default.
 fn trusted_proxies(
     env: &impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<Vec<crate::http::client_ip::Cidr>> {
+) -> anyhow::Result<Vec<crate::http::cidr::Cidr>> {
     env("ATTUNE_TRUSTED_PROXIES")
         .unwrap_or_default()
         .split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(crate::http::client_ip::Cidr::parse)
+        .map(crate::http::cidr::Cidr::parse)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))
 }

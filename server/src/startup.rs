@@ -196,6 +196,8 @@ pub fn router(state: AppState) -> Router {
     let cross_site =
         || middleware::from_fn_with_state(state.clone(), http::security::refuse_cross_site);
     let pkg_dir = state.leptos_options.site_pkg_dir.clone();
+    let (api, api_doc) = http::api::router(state.clone());
+    let api_docs = http::api::docs(&api_doc);
     Router::new()
         .nest_service(&format!("/{pkg_dir}"), front_end_files(&state))
         .merge(customer_pages(&state).layer(cross_site()))
@@ -203,8 +205,11 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::links::pages::router(&state))
         .merge(crate::inbound::router())
         .merge(crate::staff::router().layer(cross_site()))
-        .nest("/api/v1", http::api::router(state.clone()))
-        .route("/api/docs", axum::routing::get(http::api::docs))
+        .nest("/api/v1", api)
+        .route(
+            "/api/docs",
+            axum::routing::get(move || std::future::ready(api_docs.clone())),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::client_ip::client_ip,

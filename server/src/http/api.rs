@@ -7,10 +7,14 @@ use axum::{
     http::header,
     middleware,
     response::{Html, IntoResponse, Response},
-    routing::{delete, get, patch, post, put},
+    routing::get,
     Router,
 };
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
+};
 
 use super::{
     contacts, decisions, endpoints,
@@ -21,60 +25,47 @@ use crate::state::AppState;
 
 pub use super::extract::BODY_LIMIT;
 
-/// The `/api/v1` routes.
-pub fn router(state: AppState) -> Router<AppState> {
+/// The `/api/v1` routes, and the OpenAPI document of exactly those routes: each handler is
+/// registered and documented by its one `routes!` line.
+pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // Idempotency wraps each route's own handlers (`route_layer`), not the router: a method the
     // route does not have is a plain 405 and an unknown path a plain 404, neither of which
     // claims or replays an Idempotency-Key.
     let idem = middleware::from_fn_with_state(state.clone(), idempotency::idempotency);
     // Decisions take a key too, but always run the rules again (DESIGN §9).
     let decision_key = middleware::from_fn_with_state(state.clone(), idempotency::decision_key);
-    Router::new()
-        .route(
-            "/contacts/{ref}",
-            put(contacts::put)
-                .get(contacts::get)
-                .delete(contacts::erase)
-                .route_layer(idem.clone()),
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(
+            routes!(contacts::put, contacts::get, contacts::erase)
+                .map(|r| r.route_layer(idem.clone())),
         )
-        .route(
-            "/contacts/{ref}/preferences",
-            patch(preferences::patch_preferences).route_layer(idem.clone()),
+        .routes(routes!(preferences::patch_preferences).map(|r| r.route_layer(idem.clone())))
+        .routes(routes!(contacts::export))
+        .routes(routes!(decisions::one).map(|r| r.route_layer(decision_key.clone())))
+        .routes(routes!(decisions::batch).map(|r| r.route_layer(decision_key)))
+        .routes(routes!(feed::changes))
+        .routes(routes!(feed::topics))
+        .routes(
+            routes!(endpoints::create_endpoint, endpoints::list_endpoints)
+                .map(|r| r.route_layer(idem.clone())),
         )
-        .route("/contacts/{ref}/export", get(contacts::export))
+        .routes(routes!(endpoints::delete_endpoint))
+        .routes(routes!(endpoints::endpoint_deliveries))
+        .routes(routes!(endpoints::replay_endpoint).map(|r| r.route_layer(idem.clone())))
+        .routes(routes!(endpoints::rotate_secret).map(|r| r.route_layer(idem)))
+        .split_for_parts();
+    // What the middleware and extractors answer besides each handler's own responses.
+    BearerAuth.modify(&mut doc);
+    Problems.modify(&mut doc);
+    let json = doc.to_json().unwrap_or_default();
+    let router = router
         .route(
-            "/decisions",
-            post(decisions::one).route_layer(decision_key.clone()),
+            "/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], json).into_response() }
+            }),
         )
-        .route(
-            "/decisions/batch",
-            post(decisions::batch).route_layer(decision_key),
-        )
-        .route("/changes", get(feed::changes))
-        .route("/topics", get(feed::topics))
-        .route(
-            "/webhook-endpoints",
-            post(endpoints::create_endpoint)
-                .get(endpoints::list_endpoints)
-                .route_layer(idem.clone()),
-        )
-        .route(
-            "/webhook-endpoints/{id}",
-            delete(endpoints::delete_endpoint),
-        )
-        .route(
-            "/webhook-endpoints/{id}/deliveries",
-            get(endpoints::endpoint_deliveries),
-        )
-        .route(
-            "/webhook-endpoints/{id}/replay",
-            post(endpoints::replay_endpoint).route_layer(idem.clone()),
-        )
-        .route(
-            "/webhook-endpoints/{id}/rotate-secret",
-            post(endpoints::rotate_secret).route_layer(idem),
-        )
-        .route("/openapi.json", get(openapi_json))
         .fallback(|| async {
             ApiError::not_found("There is no such API route. See /api/v1/openapi.json.")
         })
@@ -84,7 +75,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(
             state,
             super::error::with_problem_base,
-        ))
+        ));
+    (router, doc)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,16 +86,9 @@ pub fn router(state: AppState) -> Router<AppState> {
 #[openapi(
     info(title = "Attune sender API", version = "1", description = "Ask before you send. See DESIGN.md §6."),
     servers((url = "/api/v1")),
-    paths(
-        contacts::put, contacts::get, contacts::erase, contacts::export, preferences::patch_preferences,
-        decisions::one, decisions::batch, feed::changes, feed::topics, endpoints::create_endpoint,
-        endpoints::list_endpoints, endpoints::delete_endpoint, endpoints::endpoint_deliveries,
-        endpoints::replay_endpoint, endpoints::rotate_secret,
-    ),
     components(schemas(Problem, crate::store::events::Event)),
-    modifiers(&BearerAuth, &Problems),
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// Says what every operation can answer besides its own responses, as the middleware and
 /// extractors really do: every problem is `application/problem+json`; every operation can be
@@ -243,17 +228,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-async fn openapi_json() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        ApiDoc::openapi().to_json().unwrap_or_default(),
-    )
-        .into_response()
-}
-
 /// `/api/docs`: the OpenAPI document rendered as a page (no scripts from elsewhere).
-pub async fn docs() -> Html<String> {
-    let doc = ApiDoc::openapi();
+pub fn docs(doc: &utoipa::openapi::OpenApi) -> Html<String> {
     let esc = app::pages::shell::escape_html;
     let mut body = String::new();
     for (path, item) in doc.paths.paths.iter() {

@@ -1,6 +1,7 @@
 //! HTTP pieces outside the Leptos pages: operations endpoints and request guards.
 
 pub mod api;
+pub mod cidr;
 pub mod client_ip;
 pub mod contacts;
 pub mod decisions;

@@ -4,7 +4,7 @@
 //! here. Bad input is refused with the protocol's own codes; a message accepted is applied
 //! before its `250`, so nothing acknowledged is lost. How far a client may go is [`Limits`].
 
-mod conn;
+pub mod conn;
 
 use std::{io, time::Duration};
 
