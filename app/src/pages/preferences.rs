@@ -6,7 +6,7 @@ use crate::{
     api::{
         customer::{get_preferences, SaveDetails, SaveGlobal, SaveTopic, SetUnsubscribedAll},
         sign_in::SignOut,
-        types::{GlobalView, PreferencesView, TopicWords},
+        types::{ContactView, GlobalView, PreferencesView, TopicWords},
         AppError,
     },
     i18n::{lang, Lang},
@@ -82,9 +82,10 @@ struct Actions {
     save_details: ServerAction<SaveDetails>,
 }
 
+/// The page once the preferences are loaded: the contact, what the last save changed, the
+/// topics, and the global choices.
 #[component]
 fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
     let PreferencesView {
         contact,
         global,
@@ -96,30 +97,44 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
     let paused = global.paused_until.clone();
     let via_link = link.is_some();
     let topic_link = link.clone();
-    // In link mode every form says which link it acts under.
-    let link_field = |link: &Option<String>| {
-        link.clone()
-            .map(|l| view! { <input type="hidden" name="link" value=l/> })
-    };
-    let (link_global, link_all) = (link_field(&link), link_field(&link));
     let lang = lang();
-    let global_summary = global_summary(&lang, &global);
-    let details_summary = [
-        contact.email.clone(),
-        Some(contact.time_zone.clone()),
-        Lang::from_code(&contact.locale).map(|l| l.name()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
 
+    view! {
+        <PreferencesIntro email=contact.email.clone() via_link/>
+        <SavedCard saved/>
+        <StateNotices unsubscribed_all paused/>
+
+        <h2 class="section-heading">{tr!(lang, "topics-heading")}</h2>
+        <p class="hint section-hint">{tr!(lang, "topics-hint")}</p>
+        {topics.into_iter().map(|t| {
+            let words = TopicWords::new(&lang, &t);
+            view! { <TopicCard t words link=topic_link.clone()/> }
+        }).collect_view()}
+
+        <h2 class="section-heading">{tr!(lang, "everything-heading")}</h2>
+        <GlobalCard action=actions.save_global global link=link.clone()/>
+        {(!via_link).then(|| view! { <DetailsCard action=actions.save_details contact time_zones/> })}
+        <UnsubscribeAllCard action=actions.unsubscribe_all unsubscribed_all link/>
+    }
+}
+
+/// In link mode every form says which link it acts under.
+fn link_field(link: Option<String>) -> Option<impl IntoView> {
+    link.map(|l| view! { <input type="hidden" name="link" value=l/> })
+}
+
+/// The page's heading: whose preferences these are, and (when signed in) history, export and
+/// sign-out.
+#[component]
+fn PreferencesIntro(email: Option<String>, via_link: bool) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let lang = lang();
     view! {
         <section class="card">
             <h1>{tr!(lang, "prefs-heading")}</h1>
             <p>
                 {tr!(lang, "prefs-intro")} " "
-                {contact.email.clone().map(|e| {
+                {email.map(|e| {
                     let e = crate::pages::shell::escape_html(&e);
                     let said = if via_link { tr!(lang, "prefs-for", email = e) } else { tr!(lang, "prefs-signed-in-as", email = e) };
                     view! { <span inner_html=said></span> }
@@ -141,41 +156,59 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
                 }.into_any()
             }}
         </section>
+    }
+}
 
-        {saved.map(|items| view! {
-            <section class="card saved" aria-labelledby="saved-heading">
-                <h2 id="saved-heading">
-                    {if items.is_empty() { tr!(lang, "saved-nothing-heading") } else { tr!(lang, "saved-heading") }}
-                </h2>
-                <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
-            </section>
-        })}
+/// What the last save changed, in words, when the page was reached by saving a form.
+#[component]
+fn SavedCard(saved: Option<Vec<String>>) -> impl IntoView {
+    let lang = lang();
+    saved.map(|items| view! {
+        <section class="card saved" aria-labelledby="saved-heading">
+            <h2 id="saved-heading">
+                {if items.is_empty() { tr!(lang, "saved-nothing-heading") } else { tr!(lang, "saved-heading") }}
+            </h2>
+            <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+        </section>
+    })
+}
 
+/// Notices for a global choice that silences the topics below it: unsubscribed, or paused.
+#[component]
+fn StateNotices(unsubscribed_all: bool, paused: Option<String>) -> impl IntoView {
+    let lang = lang();
+    view! {
         {unsubscribed_all.then(|| view! {
             <section class="card notice-card">
                 <p inner_html=tr!(lang, "notice-unsubscribed-all")></p>
             </section>
         })}
-        {paused.clone().map(|d| view! {
+        {paused.map(|d| view! {
             <section class="card notice-card"><p inner_html=tr!(lang, "notice-paused", date = crate::pages::shell::escape_html(&d))></p></section>
         })}
+    }
+}
 
-        <h2 class="section-heading">{tr!(lang, "topics-heading")}</h2>
-        <p class="hint section-hint">{tr!(lang, "topics-hint")}</p>
-        {topics.into_iter().map(|t| {
-            let words = TopicWords::new(&lang, &t);
-            view! { <TopicCard t words link=topic_link.clone()/> }
-        }).collect_view()}
-
-        <h2 class="section-heading">{tr!(lang, "everything-heading")}</h2>
+/// The global choices (pause, quiet hours, channels never used), opening from a one-line summary
+/// like a topic.
+#[component]
+fn GlobalCard(
+    action: ServerAction<SaveGlobal>,
+    global: GlobalView,
+    link: Option<String>,
+) -> impl IntoView {
+    let lang = lang();
+    let global_summary = global_summary(&lang, &global);
+    let paused = global.paused_until.clone();
+    view! {
         <section class="card topic" aria-labelledby="global-heading">
             <details>
                 <summary>
                     <h3 id="global-heading">{tr!(lang, "global-heading")}</h3>
                     <span class="summary">{global_summary}</span>
                 </summary>
-                <ActionForm action=actions.save_global attr:class="stack">
-                    {link_global}
+                <ActionForm action attr:class="stack">
+                    {link_field(link)}
                     <fieldset>
                         <legend>{tr!(lang, "pause-legend")}</legend>
                         {paused.clone().map(|d| view! {
@@ -210,15 +243,35 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
                 </ActionForm>
             </details>
         </section>
+    }
+}
 
-        {(!via_link).then(|| view! {
+/// The contact's own details (email address, time zone, language), for a signed-in contact only:
+/// a forwarded link must not change them.
+#[component]
+fn DetailsCard(
+    action: ServerAction<SaveDetails>,
+    contact: ContactView,
+    time_zones: Vec<String>,
+) -> impl IntoView {
+    let lang = lang();
+    let details_summary = [
+        contact.email.clone(),
+        Some(contact.time_zone.clone()),
+        Lang::from_code(&contact.locale).map(|l| l.name()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
         <section class="card topic" aria-labelledby="details-heading">
             <details>
                 <summary>
                     <h3 id="details-heading">{tr!(lang, "details-heading")}</h3>
                     <span class="summary">{details_summary}</span>
                 </summary>
-                <ActionForm action=actions.save_details attr:class="stack">
+                <ActionForm action attr:class="stack">
                     <label for="details-email">{tr!(lang, "email-label")}</label>
                     <input id="details-email" type="email" name="email" autocomplete="email" value=contact.email.clone().unwrap_or_default()/>
                     <p class="hint">
@@ -248,12 +301,22 @@ fn PreferencesForms(p: PreferencesView, actions: Actions, link: Option<String>) 
                 </ActionForm>
             </details>
         </section>
-        })}
+    }
+}
 
+/// Unsubscribe from everything optional, or subscribe again.
+#[component]
+fn UnsubscribeAllCard(
+    action: ServerAction<SetUnsubscribedAll>,
+    unsubscribed_all: bool,
+    link: Option<String>,
+) -> impl IntoView {
+    let lang = lang();
+    view! {
         <section class="card" aria-labelledby="all-heading">
             <h2 id="all-heading">{tr!(lang, "all-heading")}</h2>
-            <ActionForm action=actions.unsubscribe_all>
-                {link_all}
+            <ActionForm action>
+                {link_field(link)}
                 {if unsubscribed_all {
                     view! {
                         <p>{tr!(lang, "all-is-off")}</p>

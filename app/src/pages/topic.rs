@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::{
     api::{
         customer::SaveTopic,
-        types::{TopicPrefView, TopicSaved, TopicWords},
+        types::{ChannelChoice, TopicPrefView, TopicSaved, TopicWords},
         AppError,
     },
     domain::Frequency,
@@ -173,39 +173,9 @@ pub fn TopicCard(t: TopicPrefView, words: TopicWords, link: Option<String>) -> i
     let channels = t
         .channels
         .iter()
-        .map(|c| {
-            let input_id = id(c.channel.as_str());
-            let note_id = format!("{input_id}-note");
-            let described = c.note.as_ref().map(|_| note_id.clone());
-            let label_for = input_id.clone();
-            view! {
-                <label class="choice" for=label_for>
-                    <input id=input_id type="checkbox" name=format!("ch_{}", c.channel.as_str()) value="on"
-                        checked=c.chosen && c.available disabled=!c.available
-                        aria-describedby=described/>
-                    " " {c.label.clone()}
-                </label>
-                {c.note.clone().map(|n| view! { <p class="hint" id=note_id>{n}</p> })}
-            }
-        })
+        .map(|c| view! { <ChannelBox choice=c.clone() input_id=id(c.channel.as_str())/> })
         .collect_view();
     let words = StoredValue::new(words);
-    let said_view = move || {
-        let saving = card
-            .saving
-            .get()
-            .then(|| words.with_value(|w| w.saving.clone()));
-        let message = card.said.get().map(|s| match s {
-            Ok(items) if items.is_empty() => words.with_value(|w| w.nothing_changed.clone()).into_any(),
-            Ok(items) => view! {
-                {words.with_value(|w| w.saved.replace("{items}", &items.join("; ")))} " "
-                <button type="button" class="link-button" on:click=move |_| card.undo()>{words.with_value(|w| w.undo.clone())}</button>
-            }
-            .into_any(),
-            Err(e) => view! { <span class="error">{words.with_value(|w| w.error(&e))}</span> }.into_any(),
-        });
-        (saving, message)
-    };
     let w = words.get_value();
 
     view! {
@@ -224,19 +194,8 @@ pub fn TopicCard(t: TopicPrefView, words: TopicWords, link: Option<String>) -> i
                     }>
                     <input type="hidden" name="topic" value=t.key.clone()/>
                     {link.map(|l| view! { <input type="hidden" name="link" value=l/> })}
-                    {if t.required {
-                        view! {
-                            <input type="hidden" name="subscribed" value="on"/>
-                            <p class="required-note">{w.required_note.clone()}</p>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <label class="choice switch">
-                                <input type="checkbox" name="subscribed" value="on" checked=t.subscribed/>
-                                " " {w.send_me.clone()}
-                            </label>
-                        }.into_any()
-                    }}
+                    <SubscribedSwitch required=t.required subscribed=t.subscribed
+                        required_note=w.required_note.clone() send_me=w.send_me.clone()/>
                     <fieldset>
                         <legend>{w.how.clone()}</legend>
                         {channels}
@@ -251,11 +210,75 @@ pub fn TopicCard(t: TopicPrefView, words: TopicWords, link: Option<String>) -> i
                         <input type="checkbox" name="info_only" value="on" checked=t.info_only/>
                         " " {w.info_only.clone()}
                     </label>
-                    <p class="said" id=said_id role="status" aria-live="polite">{said_view}</p>
+                    <p class="said" id=said_id role="status" aria-live="polite">{said_line(card, words)}</p>
                     <button type="submit">{w.save.clone()}</button>
                 </form>
             </details>
         </section>
+    }
+}
+
+/// One channel's checkbox, and the note saying why it can't be chosen when it can't.
+#[component]
+fn ChannelBox(choice: ChannelChoice, input_id: String) -> impl IntoView {
+    let note_id = format!("{input_id}-note");
+    let described = choice.note.as_ref().map(|_| note_id.clone());
+    let label_for = input_id.clone();
+    view! {
+        <label class="choice" for=label_for>
+            <input id=input_id type="checkbox" name=format!("ch_{}", choice.channel.as_str()) value="on"
+                checked=choice.chosen && choice.available disabled=!choice.available
+                aria-describedby=described/>
+            " " {choice.label}
+        </label>
+        {choice.note.map(|n| view! { <p class="hint" id=note_id>{n}</p> })}
+    }
+}
+
+/// The topic's on/off switch. A required topic can't be switched off: it says so instead, and
+/// posts "on" in a hidden field.
+#[component]
+fn SubscribedSwitch(
+    required: bool,
+    subscribed: bool,
+    required_note: String,
+    send_me: String,
+) -> impl IntoView {
+    if required {
+        view! {
+            <input type="hidden" name="subscribed" value="on"/>
+            <p class="required-note">{required_note}</p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <label class="choice switch">
+                <input type="checkbox" name="subscribed" value="on" checked=subscribed/>
+                " " {send_me}
+            </label>
+        }
+        .into_any()
+    }
+}
+
+/// What the card says beside its choices: "Saving…", then what the save changed (with undo) or
+/// why it failed. A closure, so it follows the card's signals.
+fn said_line(card: Card, words: StoredValue<TopicWords>) -> impl IntoView {
+    move || {
+        let saving = card
+            .saving
+            .get()
+            .then(|| words.with_value(|w| w.saving.clone()));
+        let message = card.said.get().map(|s| match s {
+            Ok(items) if items.is_empty() => words.with_value(|w| w.nothing_changed.clone()).into_any(),
+            Ok(items) => view! {
+                {words.with_value(|w| w.saved.replace("{items}", &items.join("; ")))} " "
+                <button type="button" class="link-button" on:click=move |_| card.undo()>{words.with_value(|w| w.undo.clone())}</button>
+            }
+            .into_any(),
+            Err(e) => view! { <span class="error">{words.with_value(|w| w.error(&e))}</span> }.into_any(),
+        });
+        (saving, message)
     }
 }
 

@@ -206,6 +206,25 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
+/// The reason typed into the form that failed, kept for that form only.
+#[derive(Clone)]
+struct ReasonDrafts {
+    /// Which form failed (`topic-<key>`, `global`, `dispute-<kind>`, `details`).
+    form: Option<String>,
+    reason: String,
+}
+
+impl ReasonDrafts {
+    /// The reason to show in `form`'s field: the kept one if `form` failed, else empty.
+    fn for_form(&self, form: &str) -> String {
+        if self.form.as_deref() == Some(form) {
+            self.reason.clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// `/staff/contacts/{ref}`.
 #[component]
 pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoView {
@@ -230,86 +249,18 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
         error_form,
         details_form,
     } = view;
-    let draft_for = move |form: &str| {
-        if error_form.as_deref() == Some(form) {
-            reason_draft.clone()
-        } else {
-            String::new()
-        }
+    let drafts = ReasonDrafts {
+        form: error_form,
+        reason: reason_draft,
     };
-    let global_url = format!("{url}/global");
-    let global_draft = draft_for("global");
-    let details_url = format!("{url}/details");
-    let details_draft = draft_for("details");
     let topic_forms = topics
         .into_iter()
         .map(|t| {
             let action = format!("{url}/topics/{}", t.key);
-            let id = |s: &str| format!("t-{}-{s}", t.key);
-            let heading = id("heading");
-            let labelled = heading.clone();
-            let draft = draft_for(&format!("topic-{}", t.key));
-            view! {
-                <section class="card staff-topic" aria-labelledby=labelled>
-                    <h3 id=heading>{t.name.clone()}</h3>
-                    <p class="hint">
-                        {if t.required { "Required topic: it can be routed, not switched off." } else { "Optional topic." }}
-                        {(!t.stored).then_some(" The contact has made no choice; these are the topic’s defaults.")}
-                    </p>
-                    <form method="post" action=action class="stack">
-                        {(!t.required).then(|| view! {
-                            <label class="choice"><input type="checkbox" name="subscribed" value="on" checked=t.subscribed/>{format!("Subscribed to {}", t.name)}</label>
-                        })}
-                        <fieldset>
-                            <legend>{format!("Channels for {}", t.name)}</legend>
-                            {t.channels.iter().map(|(c, on)| view! {
-                                <label class="choice"><input type="checkbox" name="channels" value=c.as_str() checked=*on/>{crate::i18n::Lang::english().channel_label(*c)}</label>
-                            }).collect_view()}
-                        </fieldset>
-                        <label for=id("frequency")>{format!("How often: {}", t.name)}</label>
-                        <select id=id("frequency") name="frequency">
-                            {Frequency::ALL.iter().map(|f| view! {
-                                <option value=f.as_str() selected=*f == t.frequency>{f.as_str()}</option>
-                            }).collect_view()}
-                        </select>
-                        <label class="choice"><input type="checkbox" name="info_only" value="on" checked=t.info_only/>"Information only, no follow-up"</label>
-                        {reason_field(id("reason"), draft)}
-                        <button type="submit">{format!("Save {} for the contact", t.name)}</button>
-                    </form>
-                </section>
-            }
+            let draft = drafts.for_form(&format!("topic-{}", t.key));
+            view! { <TopicForm action t draft/> }
         })
         .collect_view();
-    let has_disputes = !disputes.is_empty();
-    let dispute_forms = disputes
-        .into_iter()
-        .map(|d| {
-            let action = format!("{url}/disputes/{}", d.kind.as_str());
-            let id = |s: &str| format!("d-{}-{s}", d.kind.as_str());
-            let draft = draft_for(&format!("dispute-{}", d.kind.as_str()));
-            let (input_type, example) = match d.kind {
-                AddressKind::Phone => ("tel", "+15551234567"),
-                _ => ("email", "ann@example.com"),
-            };
-            view! {
-                <li>
-                    <p>{format!("The {} address {} was reported as “not me” on {}.", d.kind.as_str(), d.address, d.disputed_at)}</p>
-                    <form method="post" action=action class="stack">
-                        <fieldset>
-                            <legend>{format!("Resolve the {} report", d.kind.as_str())}</legend>
-                            <label class="choice"><input type="radio" name="resolution" value="confirm" checked=true/>"It belongs to the contact: use it again"</label>
-                            <label class="choice"><input type="radio" name="resolution" value="replace"/>"Replace it with a new address"</label>
-                            <label for=id("replacement")>"New address (when replacing)"</label>
-                            <input id=id("replacement") type=input_type name="replacement" placeholder=example/>
-                        </fieldset>
-                        {reason_field(id("reason"), draft)}
-                        <button type="submit">{format!("Resolve the {} report", d.kind.as_str())}</button>
-                    </form>
-                </li>
-            }
-        })
-        .collect_view();
-    let opt_outs = global.opt_outs.clone();
     view! {
         <section class="card">
             <h1>{format!("Contact {reference}")}</h1>
@@ -321,21 +272,7 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                 <dt>"Time zone"</dt><dd>{time_zone}</dd>
                 <dt>"Version"</dt><dd>{version}</dd>
             </dl>
-            <details>
-                <summary>"Change contact details"</summary>
-                <form method="post" action=details_url class="stack">
-                    <label for="c-email">"Email address (a new one is unverified until the contact confirms it)"</label>
-                    <input id="c-email" type="email" name="email" value=details_form.email/>
-                    <label for="c-phone">"Phone number, international form"</label>
-                    <input id="c-phone" type="tel" name="phone" value=details_form.phone placeholder="+15551234567"/>
-                    <label for="c-locale">"Language (e.g. en, fr-CA)"</label>
-                    <input id="c-locale" type="text" name="locale" value=details_form.locale required/>
-                    <label for="c-tz">"Time zone (e.g. Europe/Paris)"</label>
-                    <input id="c-tz" type="text" name="time_zone" value=details_form.time_zone required/>
-                    {reason_field("c-reason".to_owned(), details_draft)}
-                    <button type="submit">"Save contact details"</button>
-                </form>
-            </details>
+            <DetailsForm action=format!("{url}/details") form=details_form draft=drafts.for_form("details")/>
             <nav class="page-nav" aria-label="On this page">
                 <a href="#global-heading">"Global settings"</a>
                 <a href="#topics-heading">"Topics"</a>
@@ -343,35 +280,120 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                 <a href="#sends-heading">"Sends"</a>
             </nav>
         </section>
-        {has_disputes.then(|| view! {
+        <DisputesCard url=url.clone() disputes drafts=drafts.clone()/>
+        <SamePersonCard shared address_choices/>
+        <GlobalForm action=format!("{url}/global") global draft=drafts.for_form("global")/>
+        <h2 id="topics-heading" class="section-heading">"Topics"</h2>
+        {topic_forms}
+        <HistoryCard ledger/>
+        <SendsCard sends/>
+    }
+}
+
+/// The form that changes the contact's addresses, language and time zone, folded under a summary.
+#[component]
+fn DetailsForm(action: String, form: DetailsDraft, draft: String) -> impl IntoView {
+    view! {
+        <details>
+            <summary>"Change contact details"</summary>
+            <form method="post" action=action class="stack">
+                <label for="c-email">"Email address (a new one is unverified until the contact confirms it)"</label>
+                <input id="c-email" type="email" name="email" value=form.email/>
+                <label for="c-phone">"Phone number, international form"</label>
+                <input id="c-phone" type="tel" name="phone" value=form.phone placeholder="+15551234567"/>
+                <label for="c-locale">"Language (e.g. en, fr-CA)"</label>
+                <input id="c-locale" type="text" name="locale" value=form.locale required/>
+                <label for="c-tz">"Time zone (e.g. Europe/Paris)"</label>
+                <input id="c-tz" type="text" name="time_zone" value=form.time_zone required/>
+                {reason_field("c-reason".to_owned(), draft)}
+                <button type="submit">"Save contact details"</button>
+            </form>
+        </details>
+    }
+}
+
+/// The open "not me" reports, each with a form to resolve it; nothing when there are none.
+#[component]
+fn DisputesCard(url: String, disputes: Vec<StaffDispute>, drafts: ReasonDrafts) -> impl IntoView {
+    let forms = disputes
+        .into_iter()
+        .map(|d| {
+            let action = format!("{url}/disputes/{}", d.kind.as_str());
+            let draft = drafts.for_form(&format!("dispute-{}", d.kind.as_str()));
+            view! { <DisputeForm action dispute=d draft/> }
+        })
+        .collect_view();
+    (!forms.is_empty()).then(|| {
+        view! {
             <section class="card notice-card" aria-labelledby="disputes-heading">
                 <h2 id="disputes-heading">"Disputed addresses"</h2>
                 <p>"Nothing is sent to these addresses until you resolve the report."</p>
-                <ul class="staff-list">{dispute_forms}</ul>
+                <ul class="staff-list">{forms}</ul>
             </section>
-        })}
-        {(!shared.is_empty() || !address_choices.is_empty()).then(|| view! {
-            <section class="card" aria-labelledby="person-heading">
-                <h2 id="person-heading">"The same person elsewhere"</h2>
-                {(!shared.is_empty()).then(|| view! {
-                    <p>"Other records with this contact’s addresses:"</p>
-                    <ul class="staff-list">
-                        {shared.into_iter().map(|r| view! {
-                            <li><a href=r.url>{r.reference}</a>{format!(" (same {})", match r.shared { AddressKind::Phone => "phone number", _ => "email address" })}</li>
-                        }).collect_view()}
-                    </ul>
-                })}
-                {(!address_choices.is_empty()).then(|| view! {
-                    <p>"Choices the person made at these addresses, which every record obeys:"</p>
-                    <ul class="staff-list">
-                        {address_choices.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
-                    </ul>
-                })}
-            </section>
-        })}
+        }
+    })
+}
+
+/// One "not me" report: keep the address, or replace it.
+#[component]
+fn DisputeForm(action: String, dispute: StaffDispute, draft: String) -> impl IntoView {
+    let d = dispute;
+    let id = |s: &str| format!("d-{}-{s}", d.kind.as_str());
+    let (input_type, example) = match d.kind {
+        AddressKind::Phone => ("tel", "+15551234567"),
+        _ => ("email", "ann@example.com"),
+    };
+    view! {
+        <li>
+            <p>{format!("The {} address {} was reported as “not me” on {}.", d.kind.as_str(), d.address, d.disputed_at)}</p>
+            <form method="post" action=action class="stack">
+                <fieldset>
+                    <legend>{format!("Resolve the {} report", d.kind.as_str())}</legend>
+                    <label class="choice"><input type="radio" name="resolution" value="confirm" checked=true/>"It belongs to the contact: use it again"</label>
+                    <label class="choice"><input type="radio" name="resolution" value="replace"/>"Replace it with a new address"</label>
+                    <label for=id("replacement")>"New address (when replacing)"</label>
+                    <input id=id("replacement") type=input_type name="replacement" placeholder=example/>
+                </fieldset>
+                {reason_field(id("reason"), draft)}
+                <button type="submit">{format!("Resolve the {} report", d.kind.as_str())}</button>
+            </form>
+        </li>
+    }
+}
+
+/// Other records sharing the contact's addresses, and the address choices every one of them
+/// obeys; nothing when there are neither.
+#[component]
+fn SamePersonCard(shared: Vec<StaffSharedRecord>, address_choices: Vec<String>) -> impl IntoView {
+    (!shared.is_empty() || !address_choices.is_empty()).then(|| view! {
+        <section class="card" aria-labelledby="person-heading">
+            <h2 id="person-heading">"The same person elsewhere"</h2>
+            {(!shared.is_empty()).then(|| view! {
+                <p>"Other records with this contact’s addresses:"</p>
+                <ul class="staff-list">
+                    {shared.into_iter().map(|r| view! {
+                        <li><a href=r.url>{r.reference}</a>{format!(" (same {})", match r.shared { AddressKind::Phone => "phone number", _ => "email address" })}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {(!address_choices.is_empty()).then(|| view! {
+                <p>"Choices the person made at these addresses, which every record obeys:"</p>
+                <ul class="staff-list">
+                    {address_choices.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                </ul>
+            })}
+        </section>
+    })
+}
+
+/// The contact's global settings, as a form.
+#[component]
+fn GlobalForm(action: String, global: StaffGlobal, draft: String) -> impl IntoView {
+    let opt_outs = global.opt_outs.clone();
+    view! {
         <section class="card" aria-labelledby="global-heading">
             <h2 id="global-heading">"Global settings"</h2>
-            <form method="post" action=global_url class="stack">
+            <form method="post" action=action class="stack">
                 <label class="choice"><input type="checkbox" name="unsubscribed_all" value="on" checked=global.unsubscribed_all/>"Unsubscribed from everything optional"</label>
                 <fieldset>
                     <legend>"Never use these channels"</legend>
@@ -397,12 +419,54 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                 <p class="hint">"Leave both empty for no quiet hours."</p>
                 <label for="g-cap">"At most this many messages a week (empty: no limit)"</label>
                 <input id="g-cap" type="text" inputmode="numeric" name="weekly_cap" value=global.weekly_cap.map(|c| c.to_string()).unwrap_or_default()/>
-                {reason_field("g-reason".to_owned(), global_draft)}
+                {reason_field("g-reason".to_owned(), draft)}
                 <button type="submit">"Save global settings for the contact"</button>
             </form>
         </section>
-        <h2 id="topics-heading" class="section-heading">"Topics"</h2>
-        {topic_forms}
+    }
+}
+
+/// One topic's preference, as a form.
+#[component]
+fn TopicForm(action: String, t: StaffTopicPref, draft: String) -> impl IntoView {
+    let id = |s: &str| format!("t-{}-{s}", t.key);
+    let heading = id("heading");
+    let labelled = heading.clone();
+    view! {
+        <section class="card staff-topic" aria-labelledby=labelled>
+            <h3 id=heading>{t.name.clone()}</h3>
+            <p class="hint">
+                {if t.required { "Required topic: it can be routed, not switched off." } else { "Optional topic." }}
+                {(!t.stored).then_some(" The contact has made no choice; these are the topic’s defaults.")}
+            </p>
+            <form method="post" action=action class="stack">
+                {(!t.required).then(|| view! {
+                    <label class="choice"><input type="checkbox" name="subscribed" value="on" checked=t.subscribed/>{format!("Subscribed to {}", t.name)}</label>
+                })}
+                <fieldset>
+                    <legend>{format!("Channels for {}", t.name)}</legend>
+                    {t.channels.iter().map(|(c, on)| view! {
+                        <label class="choice"><input type="checkbox" name="channels" value=c.as_str() checked=*on/>{crate::i18n::Lang::english().channel_label(*c)}</label>
+                    }).collect_view()}
+                </fieldset>
+                <label for=id("frequency")>{format!("How often: {}", t.name)}</label>
+                <select id=id("frequency") name="frequency">
+                    {Frequency::ALL.iter().map(|f| view! {
+                        <option value=f.as_str() selected=*f == t.frequency>{f.as_str()}</option>
+                    }).collect_view()}
+                </select>
+                <label class="choice"><input type="checkbox" name="info_only" value="on" checked=t.info_only/>"Information only, no follow-up"</label>
+                {reason_field(id("reason"), draft)}
+                <button type="submit">{format!("Save {} for the contact", t.name)}</button>
+            </form>
+        </section>
+    }
+}
+
+/// The ledger: every change, newest first, with its receipts from the sending systems.
+#[component]
+fn HistoryCard(ledger: Vec<StaffLedgerEntry>) -> impl IntoView {
+    view! {
         <section class="card" aria-labelledby="ledger-heading">
             <h2 id="ledger-heading">"History"</h2>
             <p class="hint">"Every change, newest first, with which sending systems have confirmed it."</p>
@@ -425,6 +489,13 @@ pub fn StaffContact(view: StaffContactView, flash: Option<Flash>) -> impl IntoVi
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// The recorded sends, as a table.
+#[component]
+fn SendsCard(sends: Vec<StaffSend>) -> impl IntoView {
+    view! {
         <section class="card" aria-labelledby="sends-heading">
             <h2 id="sends-heading">"Recorded sends"</h2>
             {if sends.is_empty() {
