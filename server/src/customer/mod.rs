@@ -1,7 +1,15 @@
 //! The customer side of the site (DESIGN §4, §5): magic-link sign-in, sessions, and the
 //! preference page's reads and writes (the server side of its server functions). What the pages
 //! show is `view.rs`; the words are `crate::words`.
+//!
+//! Here: the `Backend` the server functions call. Around it: the session cookie
+//! (`session.rs`), the links mailed to a customer (`mailed_links.rs`), what a request may change
+//! (`reach.rs`) and the errors the pages are given (`errors.rs`).
 
+mod errors;
+mod mailed_links;
+mod reach;
+mod session;
 mod view;
 
 pub use view::{export, export_contact, load_preferences};
@@ -22,22 +30,18 @@ use app::{
         TimeZoneName, TopicKey,
     },
 };
-use serde_json::json;
 
 use app::{
     i18n::{lang, Lang},
     tr,
 };
 
+use self::errors::{change_error, internal};
 use crate::{
-    mail::templates,
     state::AppState,
     store::{
-        apply_changes,
-        contact_view::ContactSnapshot,
-        contacts::SIGN_IN_TOKEN_TTL_MS,
         sessions::{LinkPurpose, Redeemed, SESSION_TTL_MS},
-        sha256_hex, ChangeError, ChangeOp, ChangeRequest, Grant, Store,
+        sha256_hex, ChangeError, ChangeOp, Store,
     },
     words::{ledger_line, Reader},
 };
@@ -47,15 +51,6 @@ const WINDOW_MS: i64 = 15 * 60 * 1000;
 const PER_ADDRESS_LIMIT: i64 = 5;
 /// How long an email confirmation link works.
 const VERIFY_TTL_MS: i64 = 24 * 3600 * 1000;
-
-/// What one request may change, from its credential.
-struct Reach {
-    grant: Grant,
-    records: Vec<i64>,
-    /// The session to keep when the change ends the contact's others.
-    keep_session: Option<String>,
-    said_at: AddressKind,
-}
 
 /// The server side of the pages' server functions.
 pub struct CustomerBackend {
@@ -69,241 +64,6 @@ impl CustomerBackend {
 
     fn store(&self) -> &Store {
         &self.state.store
-    }
-
-    fn cookie_name(&self) -> &'static str {
-        if self.state.config.is_plain_http_localhost() {
-            "attune_session"
-        } else {
-            "__Host-attune_session"
-        }
-    }
-
-    fn session_cookie(&self, value: &str, max_age_ms: i64) -> String {
-        cookie::Cookie::build((self.cookie_name(), value.to_owned()))
-            .http_only(true)
-            .secure(!self.state.config.is_plain_http_localhost())
-            .same_site(cookie::SameSite::Lax)
-            .path("/")
-            .max_age(cookie::time::Duration::milliseconds(max_age_ms))
-            .build()
-            .to_string()
-    }
-
-    fn session_id(&self, cookie_header: Option<&str>) -> Option<String> {
-        cookie::Cookie::split_parse(cookie_header?)
-            .flatten()
-            .find(|c| c.name() == self.cookie_name())
-            .map(|c| c.value().to_owned())
-    }
-
-    /// Queues a mail with a new link, token and mail written together (the mail worker sends
-    /// it): the answer never waits for the mail server. For a confirmation the address is set
-    /// waiting in the same transaction.
-    async fn send_link(
-        state: &AppState,
-        contact_id: i64,
-        to: Email,
-        purpose: LinkPurpose,
-        ttl_ms: i64,
-    ) -> anyhow::Result<()> {
-        let lang = state.store.contact_language(contact_id).await?;
-        let mut link = None;
-        let stored = purpose.stored(to.as_str());
-        let pending = matches!(purpose, LinkPurpose::VerifyEmail).then(|| to.as_str().to_owned());
-        state
-            .store
-            .create_token_mailed(contact_id, &stored, ttl_ms, pending.as_deref(), |token| {
-                let url = state.config.base_url.join(&format!("auth/{token}"))?;
-                let mail = match purpose {
-                    LinkPurpose::SignIn => templates::sign_in(&lang, to, url.as_str()),
-                    LinkPurpose::VerifyEmail => templates::verify_email(&lang, to, url.as_str()),
-                };
-                link = Some(url);
-                Ok((&mail).into())
-            })
-            .await?;
-        if let Some(link) = link.filter(|_| state.mailer.is_local()) {
-            // Only for the file mailer, i.e. on a developer's machine (DESIGN §8).
-            tracing::info!(%link, "link mailed (file mailer)");
-        }
-        Ok(())
-    }
-
-    /// A sign-in link, queued in the background: the answer comes as quickly for a known
-    /// address as for an unknown one, so its timing tells nothing. Counted as unsent until
-    /// queued ([`crate::store::Store::mail_queueing`]).
-    fn send_sign_in_link_later(&self, contact_id: i64, to: Email) {
-        let state = self.state.clone();
-        let queueing = state.store.mail_queueing();
-        tokio::spawn(async move {
-            let sent = Self::send_link(
-                &state,
-                contact_id,
-                to,
-                LinkPurpose::SignIn,
-                SIGN_IN_TOKEN_TTL_MS,
-            );
-            if let Err(e) = sent.await {
-                tracing::error!(error = %format!("{e:#}"), "could not queue a sign-in link");
-            }
-            drop(queueing);
-        });
-    }
-
-    async fn change(&self, contact: ContactId, ops: Vec<ChangeOp>) -> Result<Saved, AppError> {
-        let reach = self.reach(contact).await?;
-        let reqs: Vec<ChangeRequest> = reach
-            .records
-            .iter()
-            .map(|&contact_id| ChangeRequest {
-                contact_id,
-                grant: reach.grant.clone(),
-                reason: None,
-                meta: Some(json!({"source": "preferences page"})),
-                ops: ops.clone(),
-                // What the person says on the page, they say at the address the session or the
-                // link proved (DESIGN §1.1).
-                said_at: Some(reach.said_at),
-                consent_at: None,
-                together: reach.records.clone(),
-                keep_session: reach.keep_session.clone(),
-            })
-            .collect();
-        match apply_changes(self.store(), &reqs).await {
-            // The signed-in record's row says what was saved; the others' rows are the same.
-            Ok(committed) => Ok(committed.into_iter().flatten().next().map(|c| c.seq)),
-            Err(e) => Err(change_error(e)),
-        }
-    }
-
-    /// What the request's credential reaches (DESIGN §3.2). Signed in: every live record whose
-    /// verified email is the address the session was signed in by, the signed-in one first.
-    /// Through a link: the link's record, for the channels it was sent on.
-    async fn reach(&self, contact: ContactId) -> Result<Reach, AppError> {
-        match contact.1 {
-            Via::Session => {
-                let session = self.request_session().ok_or(AppError::NotSignedIn)?;
-                let (id, email) = self
-                    .store()
-                    .customer_session_email(&session)
-                    .await
-                    .map_err(internal)?
-                    .filter(|(id, _)| *id == contact.0)
-                    .ok_or(AppError::NotSignedIn)?;
-                let records = self
-                    .store()
-                    .records_verified_at(id, &email)
-                    .await
-                    .map_err(internal)?;
-                if records.is_empty() {
-                    return Err(AppError::NotSignedIn);
-                }
-                Ok(Reach {
-                    grant: Grant::session(&email),
-                    records,
-                    keep_session: Some(session),
-                    said_at: AddressKind::Email,
-                })
-            }
-            Via::Link(kind) => Ok(Reach {
-                grant: Grant::preferences_link(contact.0, kind),
-                records: vec![contact.0],
-                keep_session: None,
-                said_at: kind,
-            }),
-        }
-    }
-
-    /// The address a used link proved, once it has done what it was for. A sign-in link works
-    /// only while the address it was mailed to is still the contact's and not reported as
-    /// someone else's (a stranger at a corrected address signs nobody in), and it confirms that
-    /// address; a confirmation link works only for the address still waiting for it, which then
-    /// becomes the contact's (DESIGN §4).
-    async fn redeemed_address(&self, contact_id: i64, purpose: &str) -> Result<String, AppError> {
-        let contact = self.contact(contact_id).await?;
-        let current = contact.mailable_email();
-        let pending = self
-            .store()
-            .pending_email(contact_id)
-            .await
-            .map_err(internal)?;
-        let (email, verified) = match (
-            LinkPurpose::matching(purpose, current),
-            LinkPurpose::matching(purpose, pending.as_deref()),
-        ) {
-            (Some(LinkPurpose::SignIn), _) => (current, contact.email_verified),
-            (_, Some(LinkPurpose::VerifyEmail)) => (pending.as_deref(), false),
-            _ => return Err(AppError::Invalid(tr!(lang(), "redeem-address-changed"))),
-        };
-        let email = Email::parse(email.unwrap_or_default()).map_err(internal)?;
-        if !verified {
-            let req = ChangeRequest {
-                contact_id,
-                grant: Grant::confirm_email(contact_id, email.as_str()),
-                reason: None,
-                meta: Some(json!({"source": "confirmation link"})),
-                ops: vec![ChangeOp::Email {
-                    email: Some(email.clone()),
-                    verified: true,
-                }],
-                said_at: None,
-                consent_at: None,
-                together: Vec::new(),
-                keep_session: None,
-            };
-            crate::store::apply_change(self.store(), &req)
-                .await
-                .map_err(change_error)?;
-        }
-        if pending.is_some()
-            && email
-                .as_str()
-                .eq_ignore_ascii_case(pending.as_deref().unwrap_or_default())
-        {
-            self.store()
-                .set_pending_email(contact_id, None)
-                .await
-                .map_err(internal)?;
-        }
-        Ok(email.as_str().to_owned())
-    }
-
-    /// The session cookie's value on the request being handled, if any.
-    fn request_session(&self) -> Option<String> {
-        app::backend::request_parts().ok().and_then(|parts| {
-            let cookie = parts
-                .headers
-                .get(axum::http::header::COOKIE)?
-                .to_str()
-                .ok()?;
-            self.session_id(Some(cookie))
-        })
-    }
-
-    /// The signed-in (or linked) contact's snapshot; an erased contact is signed out.
-    async fn contact(&self, id: i64) -> Result<ContactSnapshot, AppError> {
-        self.store()
-            .contact_view(id)
-            .await
-            .map_err(|e| internal(format!("{e:#}")))?
-            .ok_or(AppError::NotSignedIn)
-    }
-}
-
-fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "request failed");
-    AppError::Internal
-}
-
-fn change_error(e: ChangeError) -> AppError {
-    match e {
-        ChangeError::Database(e) => internal(e),
-        ChangeError::Internal(e) => internal(format!("{e:#}")),
-        ChangeError::UnknownContact => AppError::NotSignedIn,
-        // In the page's language; the rest of the change function's refusals are in English.
-        ChangeError::NotPermitted(why) => AppError::Invalid(why.words(&lang())),
-        other => AppError::Invalid(other.to_string()),
     }
 }
 

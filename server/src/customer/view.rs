@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use super::CustomerBackend;
 use crate::{
     state::AppState,
-    store::{contact_view::ContactSnapshot, FieldChange, Store},
+    store::{contact_view::ContactSnapshot, topics::Topic, FieldChange, Store},
     words::describe,
 };
 
@@ -103,78 +103,10 @@ pub(crate) async fn preferences_view(
 ) -> anyhow::Result<PreferencesView> {
     let tz = c.time_zone.clone();
     let disputed = c.disputed.clone();
-    let g = &c.global;
-    let global = GlobalView {
-        unsubscribed_all: g.unsubscribed_all,
-        never_call: g.channel_opt_outs.contains(Channel::Voice),
-        never_text: g.channel_opt_outs.contains(Channel::Sms),
-        paused_until: g.pause_in_force().map(|p| lang.date_time(p, &tz)),
-        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
-        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
-    };
+    let global = global_view(&c, &tz, lang);
     let topics = store.cached_topics().await?;
-    let has_address = |ch: Channel| match ch.address_kind() {
-        AddressKind::Email => c.email.is_some() && !c.is_disputed(AddressKind::Email),
-        AddressKind::Phone => c.phone.is_some() && !c.is_disputed(AddressKind::Phone),
-        AddressKind::Push => false,
-    };
-    let topic_views = topics
-        .iter()
-        .map(|t| {
-            let p = c.preference(t);
-            let chosen = p.channels;
-            let mut view = TopicPrefView {
-                key: t.key.to_string(),
-                name: t.name.clone(),
-                description: t.description.clone(),
-                required: t.kind == TopicKind::Required,
-                subscribed: p.subscribed,
-                frequency: p.frequency,
-                info_only: p.info_only,
-                channels: t
-                    .channels
-                    .iter()
-                    .map(|ch| {
-                        let available = has_address(ch);
-                        let note = (!available).then(|| match ch.address_kind() {
-                            AddressKind::Email if disputed.contains(&AddressKind::Email) => {
-                                tr!(lang, "topic-note-email-disputed")
-                            }
-                            AddressKind::Phone if disputed.contains(&AddressKind::Phone) => {
-                                tr!(lang, "topic-note-phone-disputed")
-                            }
-                            AddressKind::Email => tr!(lang, "topic-note-no-email"),
-                            AddressKind::Phone => tr!(lang, "topic-note-no-phone"),
-                            AddressKind::Push => tr!(lang, "topic-note-no-push"),
-                        });
-                        let label = lang.channel_label(ch);
-                        ChannelChoice {
-                            channel: ch,
-                            label,
-                            chosen: chosen.contains(ch),
-                            available,
-                            note,
-                        }
-                    })
-                    .collect(),
-                summary: String::new(),
-            };
-            view.summary = topic_summary(lang, &view);
-            view
-        })
-        .collect();
-
-    let saved = match saved {
-        Some(0) => Some(Vec::new()),
-        Some(seq) => match store.ledger_changes(c.id, seq).await? {
-            Some(json) => {
-                let changes: Vec<FieldChange> = serde_json::from_str(&json)?;
-                Some(describe(&changes, &store.topic_names().await?, &tz, lang))
-            }
-            None => None,
-        },
-        None => None,
-    };
+    let topic_views = topics.iter().map(|t| topic_view(&c, t, lang)).collect();
+    let saved = saved_words(store, c.id, saved, &tz, lang).await?;
     let mut time_zones: Vec<String> = TIME_ZONES.iter().map(|s| s.to_string()).collect();
     if !time_zones.contains(&tz) {
         time_zones.insert(0, tz.clone());
@@ -193,6 +125,97 @@ pub(crate) async fn preferences_view(
         topics: topic_views,
         saved,
         time_zones,
+    })
+}
+
+/// The settings that hold across topics, times written in the contact's zone `tz`.
+fn global_view(c: &ContactSnapshot, tz: &str, lang: &Lang) -> GlobalView {
+    let g = &c.global;
+    GlobalView {
+        unsubscribed_all: g.unsubscribed_all,
+        never_call: g.channel_opt_outs.contains(Channel::Voice),
+        never_text: g.channel_opt_outs.contains(Channel::Sms),
+        paused_until: g.pause_in_force().map(|p| lang.date_time(p, tz)),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
+    }
+}
+
+/// One topic as the page shows it: the contact's choice (stored, else the topic's defaults).
+fn topic_view(c: &ContactSnapshot, t: &Topic, lang: &Lang) -> TopicPrefView {
+    let p = c.preference(t);
+    let chosen = p.channels;
+    let mut view = TopicPrefView {
+        key: t.key.to_string(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        required: t.kind == TopicKind::Required,
+        subscribed: p.subscribed,
+        frequency: p.frequency,
+        info_only: p.info_only,
+        channels: t
+            .channels
+            .iter()
+            .map(|ch| channel_choice(c, ch, chosen.contains(ch), lang))
+            .collect(),
+        summary: String::new(),
+    };
+    view.summary = topic_summary(lang, &view);
+    view
+}
+
+/// One channel of a topic; one the contact has no usable address for says why.
+fn channel_choice(c: &ContactSnapshot, ch: Channel, chosen: bool, lang: &Lang) -> ChannelChoice {
+    let available = has_address(c, ch);
+    let note = (!available).then(|| match ch.address_kind() {
+        AddressKind::Email if c.disputed.contains(&AddressKind::Email) => {
+            tr!(lang, "topic-note-email-disputed")
+        }
+        AddressKind::Phone if c.disputed.contains(&AddressKind::Phone) => {
+            tr!(lang, "topic-note-phone-disputed")
+        }
+        AddressKind::Email => tr!(lang, "topic-note-no-email"),
+        AddressKind::Phone => tr!(lang, "topic-note-no-phone"),
+        AddressKind::Push => tr!(lang, "topic-note-no-push"),
+    });
+    let label = lang.channel_label(ch);
+    ChannelChoice {
+        channel: ch,
+        label,
+        chosen,
+        available,
+        note,
+    }
+}
+
+/// Whether the contact has an address for `ch` that is not reported as someone else's.
+fn has_address(c: &ContactSnapshot, ch: Channel) -> bool {
+    match ch.address_kind() {
+        AddressKind::Email => c.email.is_some() && !c.is_disputed(AddressKind::Email),
+        AddressKind::Phone => c.phone.is_some() && !c.is_disputed(AddressKind::Phone),
+        AddressKind::Push => false,
+    }
+}
+
+/// What the save `saved` changed, in words: none for `Some(0)` (a save that changed nothing),
+/// `None` when there was no save or its ledger row is not the contact's.
+async fn saved_words(
+    store: &Store,
+    contact_id: i64,
+    saved: Option<i64>,
+    tz: &str,
+    lang: &Lang,
+) -> anyhow::Result<Option<Vec<String>>> {
+    Ok(match saved {
+        Some(0) => Some(Vec::new()),
+        Some(seq) => match store.ledger_changes(contact_id, seq).await? {
+            Some(json) => {
+                let changes: Vec<FieldChange> = serde_json::from_str(&json)?;
+                Some(describe(&changes, &store.topic_names().await?, tz, lang))
+            }
+            None => None,
+        },
+        None => None,
     })
 }
 

@@ -6,6 +6,8 @@ mod changes;
 use changes::{change_details, change_global, change_topic, resolve_dispute};
 pub use changes::{parse_reason, MAX_REASON};
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use app::{
     domain::{AddressKind, Channel},
@@ -30,7 +32,7 @@ use super::{flash_message, nav, page, problem, FlashQuery, Staff, StaffUser};
 use crate::http::page_error::{PageError, PageResult};
 use crate::{
     state::AppState,
-    store::Store,
+    store::{contact_view::ContactSnapshot, topics::Topic, Store},
     words::{format_time, ledger_line, Reader},
 };
 
@@ -171,55 +173,14 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         .context("the contact was erased")?;
     let reference = c.reference.clone();
     let tz = c.time_zone.clone();
-    let g = &c.global;
-    let global = StaffGlobal {
-        unsubscribed_all: g.unsubscribed_all,
-        opt_outs: Channel::ALL
-            .iter()
-            .map(|ch| (*ch, g.channel_opt_outs.contains(*ch)))
-            .collect(),
-        paused_until: g.pause_in_force().map(|p| format_time(p, &tz)),
-        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
-        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
-        weekly_cap: g.weekly_cap,
-    };
-
+    let global = staff_global(&c, &tz);
     let topics = store
         .list_topics()
         .await?
         .into_iter()
-        .map(|t| {
-            let p = c.preference(&t);
-            StaffTopicPref {
-                key: t.key.to_string(),
-                name: t.name.clone(),
-                required: t.kind == app::domain::TopicKind::Required,
-                subscribed: p.subscribed,
-                channels: t
-                    .channels
-                    .iter()
-                    .map(|ch| (ch, p.channels.contains(ch)))
-                    .collect(),
-                frequency: p.frequency,
-                info_only: p.info_only,
-                stored: c.stored.contains_key(t.key.as_str()),
-            }
-        })
+        .map(|t| topic_pref(&c, &t))
         .collect();
-
-    let disputes = store
-        .open_disputes(Some(contact_id), 10)
-        .await?
-        .into_iter()
-        .map(|d| -> anyhow::Result<StaffDispute> {
-            Ok(StaffDispute {
-                kind: AddressKind::parse(&d.kind)?,
-                address: d.address,
-                disputed_at: format_time(d.disputed_at, &tz),
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-
+    let disputes = open_disputes_of(store, contact_id, &tz).await?;
     let names = store.topic_names().await?;
     let shared = store
         .records_sharing(contact_id, c.email.as_deref(), c.phone.as_deref())
@@ -237,35 +198,8 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         .into_iter()
         .map(|a| address_choice_line(&a, &names, &tz))
         .collect();
-    let rows = store.ledger_page(contact_id, i64::MAX, RECENT).await?;
-    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-    let mut receipts = super::hooks::receipts(store, &seqs, &tz).await?;
-    let mut ledger = Vec::new();
-    for r in rows {
-        let line = ledger_line(r, &names, &tz, Reader::Staff, &app::i18n::Lang::english())?;
-        ledger.push(StaffLedgerEntry {
-            receipts: receipts.remove(&line.seq).unwrap_or_default(),
-            seq: line.seq,
-            when: line.when,
-            by: line.by,
-            reason: line.reason,
-            items: line.items,
-        });
-    }
-
-    let sends = store
-        .recent_sends(contact_id, RECENT)
-        .await?
-        .into_iter()
-        .map(|r| StaffSend {
-            when: format_time(r.sent_at, &tz),
-            topic: r.topic,
-            channel: r.channel,
-            purpose: r.purpose,
-            sender: r.sender.unwrap_or_else(|| "—".into()),
-            message_id: r.message_id,
-        })
-        .collect();
+    let ledger = ledger_entries(store, contact_id, &names, &tz).await?;
+    let sends = recent_sends(store, contact_id, &tz).await?;
 
     let details_form = DetailsDraft {
         email: c.email.clone().unwrap_or_default(),
@@ -294,6 +228,103 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         reason_draft: String::new(),
         error_form: None,
     })
+}
+
+/// The contact's settings that hold across topics, times in their zone `tz`.
+fn staff_global(c: &ContactSnapshot, tz: &str) -> StaffGlobal {
+    let g = &c.global;
+    StaffGlobal {
+        unsubscribed_all: g.unsubscribed_all,
+        opt_outs: Channel::ALL
+            .iter()
+            .map(|ch| (*ch, g.channel_opt_outs.contains(*ch)))
+            .collect(),
+        paused_until: g.pause_in_force().map(|p| format_time(p, tz)),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
+        weekly_cap: g.weekly_cap,
+    }
+}
+
+/// The contact's choice on one topic, and whether it is stored or the topic's defaults.
+fn topic_pref(c: &ContactSnapshot, t: &Topic) -> StaffTopicPref {
+    let p = c.preference(t);
+    StaffTopicPref {
+        key: t.key.to_string(),
+        name: t.name.clone(),
+        required: t.kind == app::domain::TopicKind::Required,
+        subscribed: p.subscribed,
+        channels: t
+            .channels
+            .iter()
+            .map(|ch| (ch, p.channels.contains(ch)))
+            .collect(),
+        frequency: p.frequency,
+        info_only: p.info_only,
+        stored: c.stored.contains_key(t.key.as_str()),
+    }
+}
+
+/// The contact's open "not me" reports, times in their zone `tz`.
+async fn open_disputes_of(
+    store: &Store,
+    contact_id: i64,
+    tz: &str,
+) -> anyhow::Result<Vec<StaffDispute>> {
+    store
+        .open_disputes(Some(contact_id), 10)
+        .await?
+        .into_iter()
+        .map(|d| -> anyhow::Result<StaffDispute> {
+            Ok(StaffDispute {
+                kind: AddressKind::parse(&d.kind)?,
+                address: d.address,
+                disputed_at: format_time(d.disputed_at, tz),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+}
+
+/// The contact's latest [`RECENT`] ledger rows in words, each with its webhook receipts.
+async fn ledger_entries(
+    store: &Store,
+    contact_id: i64,
+    names: &HashMap<String, String>,
+    tz: &str,
+) -> anyhow::Result<Vec<StaffLedgerEntry>> {
+    let rows = store.ledger_page(contact_id, i64::MAX, RECENT).await?;
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+    let mut receipts = super::hooks::receipts(store, &seqs, tz).await?;
+    let mut ledger = Vec::new();
+    for r in rows {
+        let line = ledger_line(r, names, tz, Reader::Staff, &app::i18n::Lang::english())?;
+        ledger.push(StaffLedgerEntry {
+            receipts: receipts.remove(&line.seq).unwrap_or_default(),
+            seq: line.seq,
+            when: line.when,
+            by: line.by,
+            reason: line.reason,
+            items: line.items,
+        });
+    }
+    Ok(ledger)
+}
+
+/// The contact's latest [`RECENT`] sends, times in their zone `tz`.
+async fn recent_sends(store: &Store, contact_id: i64, tz: &str) -> anyhow::Result<Vec<StaffSend>> {
+    Ok(store
+        .recent_sends(contact_id, RECENT)
+        .await?
+        .into_iter()
+        .map(|r| StaffSend {
+            when: format_time(r.sent_at, tz),
+            topic: r.topic,
+            channel: r.channel,
+            purpose: r.purpose,
+            sender: r.sender.unwrap_or_else(|| "—".into()),
+            message_id: r.message_id,
+        })
+        .collect())
 }
 
 /// "Email address: no Offers — by one-click through crm-88, 2 Dec 2026 14:02".
