@@ -8,13 +8,14 @@ use leptos_router::{
 };
 
 use crate::{
-    i18n::{lang, Lang},
+    i18n::lang,
     pages::{
         auth::AuthPage,
         history::HistoryPage,
         home::HomePage,
         not_found::NotFound,
         preferences::{LinkPreferencesPage, PreferencesPage},
+        shell::LanguageSwitch,
     },
     tr,
 };
@@ -124,26 +125,5 @@ pub fn App() -> impl IntoView {
                 <p>{tr!(lang, "site-footer")}</p>
             </footer>
         </Router>
-    }
-}
-
-/// The language switch on every customer page: one button per other language, each named in
-/// its own language, posting to `/language`, which remembers the choice and comes `back`.
-#[component]
-pub fn LanguageSwitch(lang: Lang, back: String) -> impl IntoView {
-    let others: Vec<Lang> = Lang::all()
-        .iter()
-        .filter(|l| **l != lang)
-        .copied()
-        .collect();
-    view! {
-        <form method="post" action="/language" class="language-switch">
-            <input type="hidden" name="back" value=back/>
-            <span class="visually-hidden">{tr!(lang, "language-switch-label")}": "</span>
-            {others.into_iter().map(|l| {
-                let code = l.code();
-                view! { <button type="submit" name="lang" value=code.clone() lang=code class="link-button">{l.name()}</button> }
-            }).collect_view()}
-        </form>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::{app::LanguageSwitch, i18n::Lang, tr};
+use crate::{i18n::Lang, tr};
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape_html(s: &str) -> String {
@@ -96,5 +96,26 @@ mod tests {
         assert!(public.contains("<html lang=\"es\">"));
         assert!(public.contains(&escape_html(&tr!(es, "site-footer"))));
         assert!(public.contains("<main id=\"main\"><p>x</p></main>"));
+    }
+}
+
+/// The language switch on every customer page: one button per other language, each named in
+/// its own language, posting to `/language`, which remembers the choice and comes `back`.
+#[component]
+pub fn LanguageSwitch(lang: Lang, back: String) -> impl IntoView {
+    let others: Vec<Lang> = Lang::all()
+        .iter()
+        .filter(|l| **l != lang)
+        .copied()
+        .collect();
+    view! {
+        <form method="post" action="/language" class="language-switch">
+            <input type="hidden" name="back" value=back/>
+            <span class="visually-hidden">{tr!(lang, "language-switch-label")}": "</span>
+            {others.into_iter().map(|l| {
+                let code = l.code();
+                view! { <button type="submit" name="lang" value=code.clone() lang=code class="link-button">{l.name()}</button> }
+            }).collect_view()}
+        </form>
     }
 }

@@ -6,7 +6,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::header,
     middleware,
-    response::{Html, IntoResponse, Response},
+    response::{Html, IntoResponse},
     routing::get,
     Router,
 };

@@ -53,15 +53,13 @@ pub fn tightened(changes: &[FieldChange]) -> Vec<Scope> {
     for change in changes {
         let (from, to) = (&change.from, &change.to);
         match &change.field {
-            ChangeField::Topic(topic, TopicField::Subscribed) => {
-                if to == &Value::Bool(false) && from != &Value::Bool(false) {
-                    scopes.push(Scope::Topic(topic.clone()));
-                }
+            ChangeField::Topic(topic, TopicField::Subscribed)
+                if to == &Value::Bool(false) && from != &Value::Bool(false) =>
+            {
+                scopes.push(Scope::Topic(topic.clone()));
             }
-            ChangeField::Global(GlobalField::UnsubscribedAll) => {
-                if to == &Value::Bool(true) {
-                    scopes.push(Scope::All);
-                }
+            ChangeField::Global(GlobalField::UnsubscribedAll) if to == &Value::Bool(true) => {
+                scopes.push(Scope::All);
             }
             ChangeField::Global(GlobalField::ChannelOptOuts) => {
                 scopes.extend(change.channels_added().into_iter().map(Scope::Channel));
