@@ -185,23 +185,14 @@ impl Words<'_> {
             }
             TopicField::Subscribed => tr!(lang, "change-topic-off", topic = topic),
             TopicField::Channels => {
-                for ch in c.channels_added() {
+                let on = c.channels_added().into_iter().map(|ch| (true, ch));
+                let off = c.channels_removed().into_iter().map(|ch| (false, ch));
+                for (on, ch) in on.chain(off) {
                     let channel = lang.channel_word(ch);
-                    out.push(tr!(
-                        lang,
-                        "change-channel-on",
-                        channel = channel,
-                        topic = topic
-                    ));
-                }
-                for ch in c.channels_removed() {
-                    let channel = lang.channel_word(ch);
-                    out.push(tr!(
-                        lang,
-                        "change-channel-off",
-                        channel = channel,
-                        topic = topic
-                    ));
+                    out.push(match on {
+                        true => tr!(lang, "change-channel-on", channel = channel, topic = topic),
+                        false => tr!(lang, "change-channel-off", channel = channel, topic = topic),
+                    });
                 }
                 return;
             }

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{
     load_target,
     problems::{gone_contact, problem},
-    LinkToken, Page,
+    LinkToken, Page, Target,
 };
 use crate::{
     http::page_error::server_error,
@@ -30,18 +30,11 @@ pub(super) async fn not_me_page(
     mut page: Page,
     LinkToken(token): LinkToken,
 ) -> Response {
-    let target = match load_target(&state, &mut page, &token, LinkKind::NotMe).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let lang = page.lang;
-    let Some(address) = target.masked_address(&lang) else {
-        return problem(
-            &page,
-            StatusCode::NOT_FOUND,
-            tr!(lang, "not-me-nothing-heading"),
-            tr!(lang, "not-me-nothing-text"),
-        );
+    let nothing = tr!(lang, "not-me-nothing-text");
+    let (_, address) = match reported(&state, &mut page, &token, nothing).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let action_url = format!("/n/{token}");
     let html = page.render(&tr!(lang, "not-me-page-title"), move || {
@@ -56,20 +49,13 @@ pub(super) async fn not_me_post(
     mut page: Page,
     LinkToken(token): LinkToken,
 ) -> Response {
-    let target = match load_target(&state, &mut page, &token, LinkKind::NotMe).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let lang = page.lang;
-    let Some(address) = target.masked_address(&lang) else {
-        // The report is about an address the contact no longer has: nothing to dispute, and
-        // the contact's current address must not be.
-        return problem(
-            &page,
-            StatusCode::NOT_FOUND,
-            tr!(lang, "not-me-nothing-heading"),
-            tr!(lang, "not-me-nothing-changed"),
-        );
+    // The report may be about an address the contact no longer has: nothing to dispute, and the
+    // contact's current address must not be.
+    let nothing = tr!(lang, "not-me-nothing-changed");
+    let (target, address) = match reported(&state, &mut page, &token, nothing).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let req = ChangeRequest {
         contact_id: target.claims.contact_id,
@@ -93,4 +79,25 @@ pub(super) async fn not_me_post(
         view! { <LinkOutcome lang title message action_url=String::new() undo=None preferences_url=None/> }.into_any()
     });
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// The link's target and the reported address, masked; a 404 page saying `nothing` when the
+/// contact no longer has the address the link was sent to.
+async fn reported(
+    state: &AppState,
+    page: &mut Page,
+    token: &str,
+    nothing: String,
+) -> Result<(Target, String), Response> {
+    let target = load_target(state, page, token, LinkKind::NotMe).await?;
+    let lang = page.lang;
+    match target.masked_address(&lang) {
+        Some(address) => Ok((target, address)),
+        None => Err(problem(
+            page,
+            StatusCode::NOT_FOUND,
+            tr!(lang, "not-me-nothing-heading"),
+            nothing,
+        )),
+    }
 }
