@@ -55,6 +55,28 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Print every setting's effective value and where it came from (default, file,
+    /// environment); secrets are masked.
+    Config,
+    /// Write a consistent copy of the SQLite database (keys included) to FILE while attune
+    /// serves. On Postgres, use pg_dump.
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Put a backup in place of the SQLite database. Stop attune first. The event counter moves
+    /// past every seq handed out, so webhook receivers never see a number twice.
+    Restore {
+        /// A file written by `attune backup`.
+        file: std::path::PathBuf,
+        /// Replace a database that holds contacts and changes.
+        #[arg(long)]
+        force: bool,
+        /// The highest seq any receiver has seen (restoring onto a new machine, where the
+        /// replaced database is gone): the next event is numbered above it.
+        #[arg(long, value_name = "SEQ")]
+        after: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,7 +154,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Topics {
             command: TopicsCommand::Import { file },
         } => import_topics(&config, &file).await,
+        Command::Config => {
+            print_config(&config);
+            Ok(())
+        }
+        Command::Backup { file } => backup(&config, &file).await,
+        Command::Restore { file, force, after } => restore(&config, &file, force, after).await,
     }
+}
+
+/// `attune config`: one line per setting: name, effective value, source.
+fn print_config(config: &Config) {
+    let rows = config.describe();
+    let width = rows.iter().map(|(name, ..)| name.len()).max().unwrap_or(0);
+    for (name, value, source) in rows {
+        println!("{name:width$}  {value}  ({})", source.as_str());
+    }
+}
+
+/// `attune backup FILE`: a consistent copy of the database, taken while attune serves.
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    let seq = store.backup_into(file).await;
+    store.close().await;
+    let seq = seq?;
+    println!(
+        "Backed up to {} (events up to seq {seq}). It holds the link-signing keys: keep it as safe as the database.",
+        file.display()
+    );
+    Ok(())
+}
+
+/// `attune restore FILE`: put a backup in place, with the event counter past every seq.
+async fn restore(
+    config: &Config,
+    file: &std::path::Path,
+    force: bool,
+    after: Option<i64>,
+) -> anyhow::Result<()> {
+    let restored =
+        server::store::backup::restore_sqlite(&config.database_url, file, force, after).await?;
+    // Connecting brings the restored schema up to date.
+    Store::connect(&config.database_url).await?.close().await;
+    println!(
+        "Restored {} (events up to seq {}); the next event is numbered above {}.",
+        file.display(),
+        restored.backup_seq,
+        restored.counter
+    );
+    Ok(())
 }
 
 /// `attune serve`: build the application and serve until stopped.

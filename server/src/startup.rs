@@ -70,7 +70,7 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
-        let mailer = mail::from_url(&config.mail_url, &config.base_url)?;
+        let mailer = mail::from_url(&config.mail_url, &config.mail_from)?;
         let state = AppState::new(AppParts {
             password_checks: Arc::new(tokio::sync::Semaphore::new(config.password_checks)),
             mailer,

@@ -288,7 +288,7 @@ impl Backend for CustomerBackend {
 
     async fn save_global(&self, contact: ContactId, form: GlobalForm) -> Result<Saved, AppError> {
         let current = self.contact(contact.0).await?;
-        let tz = jiff::tz::TimeZone::get(&current.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let tz = current.time_zone.time_zone();
         let now = jiff::Timestamp::now();
         let mut ops = Vec::new();
         let pause = match form.pause.as_str() {
@@ -403,7 +403,7 @@ impl Backend for CustomerBackend {
         lang: &Lang,
     ) -> Result<HistoryPage, AppError> {
         const PAGE: i64 = 20;
-        let tz = self.contact(contact.0).await?.time_zone;
+        let tz = self.contact(contact.0).await?.time_zone.to_string();
         let names = self.store().topic_names().await.map_err(internal)?;
         let records = self.reach(contact).await?.records;
         let rows = self

@@ -101,7 +101,7 @@ pub(crate) async fn preferences_view(
     saved: Option<i64>,
     lang: &Lang,
 ) -> anyhow::Result<PreferencesView> {
-    let tz = c.time_zone.clone();
+    let tz = c.time_zone.to_string();
     let disputed = c.disputed.clone();
     let global = global_view(&c, &tz, lang);
     let topics = store.cached_topics().await?;
@@ -117,7 +117,7 @@ pub(crate) async fn preferences_view(
             email_verified: c.email_verified,
             pending_email: store.pending_email(c.id).await?,
             phone: c.phone.clone(),
-            locale: c.locale.clone(),
+            locale: c.locale.to_string(),
             time_zone: tz,
             disputed,
         },
@@ -136,8 +136,8 @@ fn global_view(c: &ContactSnapshot, tz: &str, lang: &Lang) -> GlobalView {
         never_call: g.channel_opt_outs.contains(Channel::Voice),
         never_text: g.channel_opt_outs.contains(Channel::Sms),
         paused_until: g.pause_in_force().map(|p| lang.date_time(p, tz)),
-        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
-        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.start.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.end.clone()),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `/api/v1/contacts/…`: create, read, erase, export. Changes on the contact's behalf are
 //! `preferences.rs`.
 
-use app::domain::{Channel, ChannelSet, ContactRef, Email, Locale, Phone, TimeZoneName};
+use app::domain::{
+    Channel, ChannelSet, ContactRef, Email, Locale, Phone, QuietHours, TimeZoneName,
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -138,7 +140,7 @@ pub async fn contact_body(
                 .global
                 .quiet_hours
                 .clone()
-                .map(|(start, end)| QuietHoursBody { start, end }),
+                .map(|QuietHours { start, end }| QuietHoursBody { start, end }),
             channel_opt_outs: names(&c.global.channel_opt_outs),
             weekly_cap: c.global.weekly_cap,
         },
@@ -179,8 +181,8 @@ pub async fn contact_body(
         email: c.email,
         email_verified: c.email_verified,
         phone: c.phone,
-        locale: c.locale,
-        time_zone: c.time_zone,
+        locale: c.locale.into(),
+        time_zone: c.time_zone.into(),
     }))
 }
 

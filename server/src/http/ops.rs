@@ -21,9 +21,18 @@ pub fn metrics_router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
-/// The process is alive.
-async fn healthz() -> &'static str {
-    "ok\n"
+/// The process is alive, and which version it is.
+async fn healthz() -> impl IntoResponse {
+    // Static: a health check costs nothing to answer.
+    const BODY: &str = concat!(
+        r#"{"status":"ok","version":""#,
+        env!("CARGO_PKG_VERSION"),
+        r#""}"#
+    );
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        BODY,
+    )
 }
 
 /// The process can serve: its database answers.

@@ -288,7 +288,7 @@ async fn confirm_loosening(
     // In the contact's language.
     let lang = contact
         .as_ref()
-        .and_then(|c| Lang::from_code(&c.locale))
+        .and_then(|c| Lang::from_code(c.locale.as_str()))
         .unwrap_or_default();
     let preferences = state.links.preferences_url(contact_id);
     let unsubscribe = |topic_id: i64| {

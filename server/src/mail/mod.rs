@@ -29,19 +29,6 @@ pub trait Mailer: Send + Sync + 'static {
     fn is_local(&self) -> bool;
 }
 
-/// The sender address of every message.
-fn from_mailbox(base_url: &url::Url) -> Mailbox {
-    let host = base_url.host_str().unwrap_or("localhost");
-    let domain = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
-        host
-    } else {
-        "attune.localhost"
-    };
-    format!("Attune <no-reply@{domain}>")
-        .parse()
-        .expect("a valid mailbox")
-}
-
 fn build(from: &Mailbox, mail: OutgoingMail) -> anyhow::Result<Message> {
     Message::builder()
         .from(from.clone())
@@ -175,8 +162,8 @@ pub fn scrub(text: &str) -> String {
 }
 
 /// The mailer `ATTUNE_MAIL_URL` names.
-pub fn from_url(mail_url: &str, base_url: &url::Url) -> anyhow::Result<std::sync::Arc<dyn Mailer>> {
-    let from = from_mailbox(base_url);
+pub fn from_url(mail_url: &str, from: &Mailbox) -> anyhow::Result<std::sync::Arc<dyn Mailer>> {
+    let from = from.clone();
     if let Some(dir) = mail_url.strip_prefix("file://") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir)
@@ -244,8 +231,8 @@ mod tests {
                 }
             }
         });
-        let base = url::Url::parse("https://prefs.example.com").unwrap();
-        let mailer = from_url(&format!("smtp://127.0.0.1:{port}"), &base).unwrap();
+        let from = "Attune <no-reply@prefs.example.com>".parse().unwrap();
+        let mailer = from_url(&format!("smtp://127.0.0.1:{port}"), &from).unwrap();
         let to = app::domain::Email::parse("ann.demo@example.com").unwrap();
 
         let err = mailer

@@ -5,33 +5,15 @@
 use std::collections::HashMap;
 
 pub use app::domain::Preference;
-use app::domain::{AddressKind, ChannelSet, Frequency, TopicKind};
+use app::domain::{AddressKind, ChannelSet, Frequency, Locale, TimeZoneName, TopicKind};
 use sqlx::{any::AnyRow, Row};
 
+pub use super::rows::GlobalSettings;
 use super::{
-    flag, opt_flag, placeholders,
+    flag, opt_flag, placeholders, rows,
     topics::{topic_columns_of, Topic},
     Store,
 };
-
-/// A contact's global settings; the default is what a contact without a row has.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalSettings {
-    pub unsubscribed_all: bool,
-    pub channel_opt_outs: ChannelSet,
-    /// Unix milliseconds.
-    pub paused_until: Option<i64>,
-    /// `HH:MM` start and end, local time.
-    pub quiet_hours: Option<(String, String)>,
-    pub weekly_cap: Option<i64>,
-}
-
-impl GlobalSettings {
-    /// The pause that still holds: a pause whose end has passed is no pause.
-    pub fn pause_in_force(&self) -> Option<i64> {
-        self.paused_until.filter(|p| *p > super::now_ms())
-    }
-}
 
 /// Everything held about one live contact, read at one moment.
 #[derive(Debug, Clone)]
@@ -42,8 +24,8 @@ pub struct ContactSnapshot {
     pub email_verified: bool,
     pub phone: Option<String>,
     pub phone_verified: bool,
-    pub locale: String,
-    pub time_zone: String,
+    pub locale: Locale,
+    pub time_zone: TimeZoneName,
     pub version: i64,
     /// Address kinds with an open "not me" report.
     pub disputed: Vec<AddressKind>,
@@ -312,8 +294,8 @@ fn snapshot_of(c: &AnyRow) -> anyhow::Result<ContactSnapshot> {
         email_verified: flag(c, "email_verified")?,
         phone: c.try_get("phone")?,
         phone_verified: flag(c, "phone_verified")?,
-        locale: c.try_get("locale")?,
-        time_zone: c.try_get("time_zone")?,
+        locale: rows::locale(c)?,
+        time_zone: rows::time_zone(c)?,
         version: c.try_get("version")?,
         disputed,
         global,
@@ -325,19 +307,6 @@ fn snapshot_of(c: &AnyRow) -> anyhow::Result<ContactSnapshot> {
 fn global_settings_of(c: &AnyRow) -> anyhow::Result<GlobalSettings> {
     Ok(match c.try_get::<Option<i64>, _>("has_global")? {
         None => GlobalSettings::default(),
-        Some(_) => {
-            let start: Option<String> = c.try_get("quiet_start")?;
-            let end: Option<String> = c.try_get("quiet_end")?;
-            GlobalSettings {
-                unsubscribed_all: flag(c, "unsubscribed_all")?,
-                channel_opt_outs: ChannelSet::parse_list(
-                    &c.try_get::<Option<String>, _>("channel_opt_outs")?
-                        .unwrap_or_default(),
-                )?,
-                paused_until: c.try_get("paused_until")?,
-                quiet_hours: start.zip(end),
-                weekly_cap: c.try_get("weekly_cap")?,
-            }
-        }
+        Some(_) => GlobalSettings::from_row(c)?,
     })
 }

@@ -5,6 +5,7 @@
 //! reads both. Every query runs in the test suite against both backends.
 
 pub mod address_choices;
+pub mod backup;
 pub mod changes;
 pub mod console;
 pub mod contact_view;
@@ -18,6 +19,7 @@ pub mod ledger;
 pub mod mail_outbox;
 pub mod purge;
 pub mod read_model;
+pub mod rows;
 pub mod senders;
 pub mod sessions;
 pub mod staff;

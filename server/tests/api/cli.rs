@@ -146,3 +146,18 @@ both_backends! {
         assert_eq!(stored, server::store::sha256_hex(key.as_bytes()), "only the SHA-256 is stored");
     }
 }
+
+#[test]
+fn attune_says_its_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = attune("sqlite://x.db?mode=rwc", dir.path())
+        .arg("--version")
+        .output()
+        .unwrap();
+
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("attune {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -18,10 +18,10 @@ use server::{
 
 use crate::helpers::{fresh_db, TestDb};
 
-const CONTACTS: usize = 3000;
+pub(crate) const CONTACTS: usize = 3000;
 const KILL_AFTER: usize = 600;
 
-fn serve(db: &TestDb, port: u16) -> Child {
+pub(crate) fn serve(db: &TestDb, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_attune"))
         .arg("serve")
         .env_clear()
@@ -37,7 +37,7 @@ fn serve(db: &TestDb, port: u16) -> Child {
         .expect("starting attune")
 }
 
-async fn wait_ready(port: u16) {
+pub(crate) async fn wait_ready(port: u16) {
     for _ in 0..400 {
         if let Ok(res) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await {
             if res.status() == 200 {
@@ -50,7 +50,7 @@ async fn wait_ready(port: u16) {
 }
 
 /// `CONTACTS` contacts subscribed to offers by email, in a few statements.
-async fn seed(store: &Store) -> Vec<i64> {
+pub(crate) async fn seed(store: &Store) -> Vec<i64> {
     let base = url::Url::parse("http://127.0.0.1:3000").unwrap();
     server::demo::seed(store, &base).await.unwrap();
     let (numbers, t, f) = match store.backend {

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod addresses;
+mod backup;
 mod cli;
 mod customer;
 mod decision_keys;

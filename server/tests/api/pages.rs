@@ -84,6 +84,8 @@ both_backends! {
         let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
         assert_eq!(health.status(), 200);
         assert_eq!(ready.status(), 200);
+        let health: serde_json::Value = health.json().await.unwrap();
+        assert_eq!(health, serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
 
         app.store.close().await;
         let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();

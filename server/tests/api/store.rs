@@ -514,3 +514,26 @@ both_backends! {
             .execute(store.writer()).await.expect("a reply is a ledger actor now");
     }
 }
+
+both_backends! {
+    async fn a_stored_value_that_does_not_parse_is_an_error_naming_its_table_and_column(db) {
+        let (store, _db) = fresh_store(db).await;
+        let ann = seeded(&store, "c-1").await;
+        sqlx::query("UPDATE contacts SET time_zone = 'Mars/Olympus' WHERE id = $1")
+            .bind(ann)
+            .execute(store.writer())
+            .await
+            .unwrap();
+        let ledger_before = count(&store, "ledger").await;
+
+        let read = store.contact_view(ann).await;
+        let change = apply_change(&store, &change(ann, vec![ChangeOp::Subscribed { topic: key("offers"), subscribed: true }])).await;
+
+        let read = format!("{:#}", read.expect_err("the snapshot is refused, not read as UTC"));
+        assert!(read.contains("contacts.time_zone"), "{read}");
+        assert!(read.contains("Mars/Olympus"), "{read}");
+        let change = change.expect_err("the change is refused").to_string();
+        assert!(change.contains("contacts.time_zone"), "{change}");
+        assert_eq!(count(&store, "ledger").await, ledger_before, "nothing was written");
+    }
+}

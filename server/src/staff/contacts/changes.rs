@@ -424,9 +424,9 @@ async fn notify_contact(
             return anyhow::Ok(());
         };
         let email = contact.mailable_email().and_then(|e| Email::parse(e).ok());
-        let tz = contact.time_zone.clone();
+        let tz = contact.time_zone.to_string();
         // In the contact's language (the console is English).
-        let lang = app::i18n::Lang::from_code(&contact.locale).unwrap_or_default();
+        let lang = app::i18n::Lang::from_code(contact.locale.as_str()).unwrap_or_default();
         // A replaced address hears only that it was removed: it may be a stranger's (the
         // mistyped address being corrected), so it learns nothing of the customer. One that
         // was replaced because it was reported as someone else's hears nothing at all.

@@ -172,7 +172,7 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         .await?
         .context("the contact was erased")?;
     let reference = c.reference.clone();
-    let tz = c.time_zone.clone();
+    let tz = c.time_zone.to_string();
     let global = staff_global(&c, &tz);
     let topics = store
         .list_topics()
@@ -204,7 +204,7 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
     let details_form = DetailsDraft {
         email: c.email.clone().unwrap_or_default(),
         phone: c.phone.clone().unwrap_or_default(),
-        locale: c.locale.clone(),
+        locale: c.locale.to_string(),
         time_zone: tz.clone(),
     };
     Ok(StaffContactView {
@@ -215,7 +215,7 @@ pub async fn load_contact(store: &Store, contact_id: i64) -> anyhow::Result<Staf
         email_verified: c.email_verified,
         phone: c.phone,
         phone_verified: c.phone_verified,
-        locale: c.locale,
+        locale: c.locale.to_string(),
         time_zone: tz,
         version: c.version,
         global,
@@ -240,8 +240,8 @@ fn staff_global(c: &ContactSnapshot, tz: &str) -> StaffGlobal {
             .map(|ch| (*ch, g.channel_opt_outs.contains(*ch)))
             .collect(),
         paused_until: g.pause_in_force().map(|p| format_time(p, tz)),
-        quiet_start: g.quiet_hours.as_ref().map(|q| q.0.clone()),
-        quiet_end: g.quiet_hours.as_ref().map(|q| q.1.clone()),
+        quiet_start: g.quiet_hours.as_ref().map(|q| q.start.clone()),
+        quiet_end: g.quiet_hours.as_ref().map(|q| q.end.clone()),
         weekly_cap: g.weekly_cap,
     }
 }

@@ -5,28 +5,21 @@
 use std::collections::{BTreeMap, HashMap};
 
 use app::domain::{
-    AddressKind, ChannelSet, Email, PauseUntil, Phone, TopicKey, TopicKind, WeeklyCap,
+    AddressKind, ChannelSet, Email, Locale, PauseUntil, Phone, TimeZoneName, TopicKey, TopicKind,
+    WeeklyCap,
 };
 use serde_json::{json, Value};
 
 use super::{
-    ChangeError, ChangeField, ChangeOp, ContactField, FieldChange, GlobalField, QuietHours,
-    TopicField,
+    ChangeError, ChangeField, ChangeOp, ContactField, FieldChange, GlobalField, TopicField,
 };
 use crate::store::topics::Topic;
 
 /// A contact's choice for one topic (the topic's defaults when there is no row).
 pub(super) use app::domain::Preference;
 
-/// A contact's global settings; the default is what a contact without a row has.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(super) struct Global {
-    pub(super) unsubscribed_all: bool,
-    pub(super) channel_opt_outs: ChannelSet,
-    pub(super) paused_until: Option<i64>,
-    pub(super) quiet_hours: Option<QuietHours>,
-    pub(super) weekly_cap: Option<i64>,
-}
+/// A contact's global settings: the store's one shape of them.
+pub(super) use crate::store::rows::GlobalSettings;
 
 /// The contact's own fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +29,8 @@ pub(super) struct ContactFields {
     pub(super) email_verified: bool,
     pub(super) phone: Option<String>,
     pub(super) phone_verified: bool,
-    pub(super) locale: String,
-    pub(super) time_zone: String,
+    pub(super) locale: Locale,
+    pub(super) time_zone: TimeZoneName,
 }
 
 /// Records a diff, keeping the first `from` and the last `to` when a field changes twice, in
@@ -75,7 +68,7 @@ impl Diff {
 pub(super) struct State {
     pub(super) contact: ContactFields,
     /// Read only when an operation sets a global setting; otherwise the default, unchanged.
-    pub(super) global: Global,
+    pub(super) global: GlobalSettings,
     /// The live topics the operations name, by key.
     pub(super) topics: HashMap<TopicKey, Topic>,
     /// The contact's choice for each of those topics.
@@ -88,7 +81,7 @@ pub(super) struct State {
 #[derive(Debug)]
 pub(super) struct Applied {
     pub(super) contact: ContactFields,
-    pub(super) global: Global,
+    pub(super) global: GlobalSettings,
     pub(super) prefs: BTreeMap<TopicKey, Preference>,
     /// New "not me" reports: the kind and the address reported.
     pub(super) disputes: Vec<(AddressKind, String)>,
@@ -161,12 +154,12 @@ impl Working<'_> {
             ChangeOp::Locale(locale) => {
                 let (from, to) = (json!(c.locale), json!(locale));
                 self.diff.contact(ContactField::Locale, from, to);
-                c.locale = locale.as_str().to_owned();
+                c.locale = locale.clone();
             }
             ChangeOp::TimeZone(tz) => {
                 let (from, to) = (json!(c.time_zone), json!(tz));
                 self.diff.contact(ContactField::TimeZone, from, to);
-                c.time_zone = tz.as_str().to_owned();
+                c.time_zone = tz.clone();
             }
             ChangeOp::Erase => {
                 self.diff

@@ -9,15 +9,15 @@ use sqlx::{AnyConnection, Row};
 
 use super::{
     address,
-    apply::{apply, op_topic, Applied, ContactFields, Global, Preference, State},
+    apply::{apply, op_topic, Applied, ContactFields, GlobalSettings, Preference, State},
     choices::{address_choices_in, refuse_older_consent_in},
     grant::Refusal,
     records::{record_in, Record, Rows},
-    ChangeError, ChangeOp, ChangeRequest, Committed, EventType, QuietHours,
+    ChangeError, ChangeOp, ChangeRequest, Committed, EventType,
 };
 use crate::store::{
     contact_view::stored_preference,
-    flag, now_ms,
+    flag, now_ms, rows,
     topics::{topic_columns_of, Topic},
 };
 
@@ -122,8 +122,8 @@ async fn load_state(conn: &mut AnyConnection, req: &ChangeRequest) -> Result<Sta
         email_verified: flag(&row, "email_verified")?,
         phone: row.try_get("phone")?,
         phone_verified: flag(&row, "phone_verified")?,
-        locale: row.try_get("locale")?,
-        time_zone: row.try_get("time_zone")?,
+        locale: rows::locale(&row)?,
+        time_zone: rows::time_zone(&row)?,
     };
     if !req.grant.covers(req.contact_id, &contact) {
         return Err(ChangeError::NotPermitted(Refusal::NotYourRecord));
@@ -133,7 +133,7 @@ async fn load_state(conn: &mut AnyConnection, req: &ChangeRequest) -> Result<Sta
     let global = if req.ops.iter().any(ChangeOp::sets_global) {
         load_global(conn, req.contact_id).await?
     } else {
-        Global::default()
+        GlobalSettings::default()
     };
     let mut topics: HashMap<TopicKey, Topic> = HashMap::new();
     let mut prefs: BTreeMap<TopicKey, Preference> = BTreeMap::new();
@@ -216,8 +216,8 @@ async fn write_state(
         .bind(contact.email_verified)
         .bind(&contact.phone)
         .bind(contact.phone_verified)
-        .bind(&contact.locale)
-        .bind(&contact.time_zone)
+        .bind(contact.locale.as_str())
+        .bind(contact.time_zone.as_str())
         .bind(
             contact
                 .email
@@ -269,7 +269,7 @@ async fn write_state(
 async fn write_global(
     conn: &mut AnyConnection,
     contact_id: i64,
-    global: &Global,
+    global: &GlobalSettings,
     now: i64,
 ) -> Result<(), ChangeError> {
     sqlx::query(
@@ -445,7 +445,7 @@ async fn load_topic_choice(
 pub(super) async fn load_global(
     conn: &mut AnyConnection,
     contact_id: i64,
-) -> Result<Global, ChangeError> {
+) -> Result<GlobalSettings, ChangeError> {
     let row = sqlx::query(
         "SELECT unsubscribed_all, channel_opt_outs, paused_until, quiet_start, quiet_end, weekly_cap
          FROM global_settings WHERE contact_id = $1",
@@ -454,21 +454,8 @@ pub(super) async fn load_global(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
-        Some(row) => {
-            let start: Option<String> = row.try_get("quiet_start")?;
-            let end: Option<String> = row.try_get("quiet_end")?;
-            Global {
-                unsubscribed_all: flag(&row, "unsubscribed_all")?,
-                channel_opt_outs: ChannelSet::parse_list(
-                    &row.try_get::<String, _>("channel_opt_outs")?,
-                )
-                .map_err(anyhow::Error::from)?,
-                paused_until: row.try_get("paused_until")?,
-                quiet_hours: start.zip(end).map(|(start, end)| QuietHours { start, end }),
-                weekly_cap: row.try_get("weekly_cap")?,
-            }
-        }
-        None => Global::default(),
+        Some(row) => GlobalSettings::from_row(&row)?,
+        None => GlobalSettings::default(),
     })
 }
 

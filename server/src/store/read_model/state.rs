@@ -101,7 +101,7 @@ impl DecisionState {
             .global
             .quiet_hours
             .as_ref()
-            .and_then(|(a, b)| time(a).zip(time(b)));
+            .and_then(|q| time(&q.start).zip(time(&q.end)));
         let flag = |on: bool, f: u8| if on { f } else { 0 };
         stored.sort_unstable_by_key(|(t, _)| *t);
         last_sends.sort_unstable_by_key(|(t, _)| *t);
@@ -117,7 +117,7 @@ impl DecisionState {
             email: s.email.map(Into::into),
             phone: s.phone.map(Into::into),
             channel_opt_outs: mask(&s.global.channel_opt_outs),
-            time_zone: TimeZone::get(&s.time_zone).unwrap_or(TimeZone::UTC),
+            time_zone: s.time_zone.time_zone(),
             paused_until: s.global.paused_until.map(timestamp),
             quiet_hours,
             weekly_cap: s.global.weekly_cap,

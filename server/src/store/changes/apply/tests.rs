@@ -44,10 +44,10 @@ fn ann() -> State {
             email_verified: true,
             phone: None,
             phone_verified: false,
-            locale: "en".into(),
-            time_zone: "Europe/Paris".into(),
+            locale: Locale::parse("en").unwrap(),
+            time_zone: TimeZoneName::parse("Europe/Paris").unwrap(),
         },
-        global: Global::default(),
+        global: GlobalSettings::default(),
         prefs: [
             (key("offers"), pref(&[Channel::Email])),
             (key("account"), pref(&[Channel::Email])),

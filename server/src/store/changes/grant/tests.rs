@@ -7,7 +7,7 @@ use app::domain::{Channel, Email, Frequency, Locale, TopicKey, TopicKind};
 use super::*;
 use crate::store::{
     changes::{
-        apply::{apply, Global},
+        apply::{apply, GlobalSettings},
         ChangeOp,
     },
     topics::Topic,
@@ -38,10 +38,10 @@ fn ann() -> State {
             email_verified: true,
             phone: Some("+15555550123".into()),
             phone_verified: true,
-            locale: "en".into(),
-            time_zone: "UTC".into(),
+            locale: app::domain::Locale::parse("en").unwrap(),
+            time_zone: app::domain::TimeZoneName::parse("UTC").unwrap(),
         },
-        global: Global::default(),
+        global: GlobalSettings::default(),
         prefs: [(
             key("offers"),
             Preference {

@@ -2,9 +2,11 @@
 //! `ATTUNE_*` / `DATABASE_URL` environment variables over both.
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 use url::Url;
+
+mod settings;
+pub use settings::{masked, Given, Source, SETTINGS};
 
 /// Everything `attune` needs to know about its surroundings, after defaults and overrides.
 #[derive(Debug, Clone)]
@@ -45,6 +47,11 @@ pub struct Config {
     /// The organisation's name in replies to texts (`ATTUNE_ORG_NAME`; default: the base URL's
     /// host).
     pub org_name: String,
+    /// The From of every mail Attune sends (`ATTUNE_MAIL_FROM`; default: the organisation's
+    /// name at `no-reply@` the base URL's host).
+    pub mail_from: lettre::message::Mailbox,
+    /// What each setting was given, and where (`attune config`).
+    pub given: Given,
     /// The domain of the `mailto:` List-Unsubscribe address (`ATTUNE_INBOUND_MAIL_DOMAIN`);
     /// without it decisions carry only the HTTPS one and `/inbound/mail` answers 404.
     pub inbound_mail_domain: Option<String>,
@@ -60,20 +67,6 @@ pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h,14h,20h";
 /// Mail is tried again sooner (a sign-in link is wanted now), for about a day in all (DESIGN §7).
 pub const DEFAULT_MAIL_RETRY_SCHEDULE: &str = "5s,30s,2m,10m,30m,1h,2h,4h,6h,10h";
 
-/// The optional file form: every key may be left out.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<String>,
-    base_url: Option<String>,
-    data_dir: Option<String>,
-    database_url: Option<String>,
-    mail_url: Option<String>,
-    webhook_allow_private: Option<bool>,
-    site_root: Option<String>,
-    webhook_retry_schedule: Option<String>,
-}
-
 impl Config {
     /// Reads `attune.toml` (or the file named by `ATTUNE_CONFIG`) if present, then the
     /// environment.
@@ -83,14 +76,15 @@ impl Config {
         let file = if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?
+            text.parse::<toml::Table>()
+                .with_context(|| format!("in {}", path.display()))?
         } else if explicit.is_some() {
             bail!(
                 "ATTUNE_CONFIG names {}, which does not exist",
                 path.display()
             );
         } else {
-            FileConfig::default()
+            toml::Table::new()
         };
         Self::resolve(file, |name| {
             std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -99,37 +93,38 @@ impl Config {
 
     /// Builds a configuration from defaults and an environment lookup only, with no file.
     pub fn from_lookup(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        Self::resolve(FileConfig::default(), env)
+        Self::resolve(toml::Table::new(), env)
     }
 
     /// Builds a configuration from a file's values and an environment lookup.
     ///
     /// Settings are read in a fixed order, so the first bad one is the one reported.
-    fn resolve(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
+    fn resolve(
+        file: toml::Table,
+        raw_env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let given = Given::gather(&file, &raw_env)?;
+        let env = |name: &str| given.get(name);
 
-        let listen = parse_listen(pick("ATTUNE_LISTEN", file.listen))?;
+        let listen = parse_listen(env("ATTUNE_LISTEN"))?;
         let metrics_listen = metrics_listen(&env)?;
-        let base_url = pick("ATTUNE_BASE_URL", file.base_url)
-            .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+        let base_url = env("ATTUNE_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into());
         let base_url = parse_base_url(&base_url)?;
-        let data_dir = PathBuf::from(
-            pick("ATTUNE_DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()),
-        );
-        let database_url = database_url(pick("DATABASE_URL", file.database_url), &data_dir)?;
-        let mail_url = mail_url(pick("ATTUNE_MAIL_URL", file.mail_url), &data_dir)?;
-        let webhook_allow_private = env_bool(&env, "ATTUNE_WEBHOOK_ALLOW_PRIVATE")?
-            .unwrap_or(file.webhook_allow_private.unwrap_or(false));
+        let data_dir = PathBuf::from(env("ATTUNE_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = database_url(env("DATABASE_URL"), &data_dir)?;
+        let mail_url = mail_url(env("ATTUNE_MAIL_URL"), &data_dir)?;
+        let webhook_allow_private =
+            env_bool(&env, "ATTUNE_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false);
         let site_root = PathBuf::from(
-            pick("ATTUNE_SITE_ROOT", file.site_root)
-                .or_else(|| env("LEPTOS_SITE_ROOT"))
+            env("ATTUNE_SITE_ROOT")
+                .or_else(|| raw_env("LEPTOS_SITE_ROOT"))
                 .unwrap_or_else(|| "target/site".into()),
         );
         let sign_in_limit_per_ip =
             env_positive::<i64>(&env, "ATTUNE_SIGN_IN_LIMIT_PER_IP")?.unwrap_or(30);
         let webhook_retry_schedule = named_schedule(
             "ATTUNE_WEBHOOK_RETRY_SCHEDULE",
-            pick("ATTUNE_WEBHOOK_RETRY_SCHEDULE", file.webhook_retry_schedule),
+            env("ATTUNE_WEBHOOK_RETRY_SCHEDULE"),
             DEFAULT_RETRY_SCHEDULE,
         )?;
         let mail_retry_schedule = named_schedule(
@@ -151,6 +146,7 @@ impl Config {
         } = inbound(&env)?;
         let org_name = env("ATTUNE_ORG_NAME")
             .unwrap_or_else(|| base_url.host_str().unwrap_or("us").to_owned());
+        let mail_from = mail_from(env("ATTUNE_MAIL_FROM"), &org_name, &base_url)?;
 
         Ok(Config {
             inbound_mail_domain,
@@ -159,6 +155,8 @@ impl Config {
             sms_auth_token,
             sms_account_sid,
             org_name,
+            mail_from,
+            given,
             listen,
             base_url,
             data_dir,
@@ -175,6 +173,32 @@ impl Config {
             metrics_listen,
             header_timeout,
         })
+    }
+
+    /// Every setting as `attune config` prints it: name, effective value (secrets masked) and
+    /// where it came from.
+    pub fn describe(&self) -> Vec<(&'static str, String, Source)> {
+        SETTINGS
+            .iter()
+            .map(|s| {
+                let effective = match s.name {
+                    "ATTUNE_LISTEN" => Some(self.listen.to_string()),
+                    "ATTUNE_BASE_URL" => Some(self.base_url.to_string()),
+                    "ATTUNE_DATA_DIR" => Some(self.data_dir.display().to_string()),
+                    "DATABASE_URL" => Some(self.database_url.clone()),
+                    "ATTUNE_MAIL_URL" => Some(self.mail_url.clone()),
+                    "ATTUNE_MAIL_FROM" => Some(self.mail_from.to_string()),
+                    "ATTUNE_ORG_NAME" => Some(self.org_name.clone()),
+                    _ => self.given.get(s.name),
+                };
+                let value = match effective {
+                    Some(v) if s.secret => masked(&v),
+                    Some(v) => v,
+                    None => s.default.to_owned(),
+                };
+                (s.name, value, self.given.source(s.name))
+            })
+            .collect()
     }
 
     /// The origin (`scheme://host[:port]`) that same-site requests carry in their `Origin` header.
@@ -373,6 +397,35 @@ fn header_timeout(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<std::
     })
 }
 
+/// `ATTUNE_MAIL_FROM` (`Shop <no-reply@shop.example>` or a bare address), or the default: the
+/// organisation's name at `no-reply@` the base URL's host (`attune.localhost` when the host is
+/// an IP address or has no dot, which no mail system would take).
+fn mail_from(
+    given: Option<String>,
+    org_name: &str,
+    base_url: &Url,
+) -> anyhow::Result<lettre::message::Mailbox> {
+    if let Some(s) = given {
+        return s.trim().parse().map_err(|_| {
+            anyhow::anyhow!(
+                "ATTUNE_MAIL_FROM {s:?} is not a mail address like \"Example Shop <no-reply@shop.example>\""
+            )
+        });
+    }
+    let host = base_url.host_str().unwrap_or("localhost");
+    let domain = match host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
+        true => host,
+        false => "attune.localhost",
+    };
+    let address = format!("no-reply@{domain}")
+        .parse()
+        .context("the default From address")?;
+    Ok(lettre::message::Mailbox::new(
+        Some(org_name.to_owned()),
+        address,
+    ))
+}
+
 fn parse_base_url(s: &str) -> anyhow::Result<Url> {
     let url = Url::parse(s).with_context(|| format!("ATTUNE_BASE_URL {s:?} is not a URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -380,6 +433,21 @@ fn parse_base_url(s: &str) -> anyhow::Result<Url> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         bail!("ATTUNE_BASE_URL must not have a query or fragment");
+    }
+    // Sessions ride on `Secure` cookies, which a browser keeps over plain http only on a
+    // loopback host: anywhere else sign-in would silently never stick.
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        bail!(
+            "ATTUNE_BASE_URL {s:?} is plain http on a host that is not this machine: browsers keep no \
+             Secure cookies there, so nobody could stay signed in. Serve it over https (a reverse proxy \
+             in front is fine) and give the https:// address"
+        );
     }
     Ok(url)
 }
@@ -423,119 +491,4 @@ fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn with_env(vars: &[(&str, &str)], file: &str) -> anyhow::Result<Config> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let file: FileConfig = toml::from_str(file)?;
-        Config::resolve(file, |k| map.get(k).cloned())
-    }
-
-    #[test]
-    fn defaults_work_on_a_laptop() {
-        let c = with_env(&[], "").unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
-        assert_eq!(c.database_url, "sqlite://./data/attune.db?mode=rwc");
-        assert_eq!(c.mail_url, "file://./data/mail");
-        assert!(!c.webhook_allow_private);
-        assert!(c.is_plain_http_localhost());
-        let total: std::time::Duration = c.webhook_retry_schedule.iter().sum();
-        assert_eq!(c.webhook_retry_schedule.len(), 9, "ten attempts in all");
-        assert!(
-            (48..=72).contains(&(total.as_secs() / 3600)),
-            "retries span about three days, not {total:?}"
-        );
-        let mail: std::time::Duration = c.mail_retry_schedule.iter().sum();
-        assert!(
-            (20..=26).contains(&(mail.as_secs() / 3600)),
-            "mail is tried for about a day, not {mail:?}"
-        );
-    }
-
-    #[test]
-    fn environment_variables_override_the_file() {
-        let c = with_env(
-            &[
-                ("ATTUNE_LISTEN", "0.0.0.0:8080"),
-                ("ATTUNE_DATA_DIR", "/var/lib/attune"),
-            ],
-            "listen = \"127.0.0.1:9999\"\nbase_url = \"https://prefs.example.com\"",
-        )
-        .unwrap();
-        assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
-        assert_eq!(c.origin(), "https://prefs.example.com");
-        assert_eq!(c.mail_url, "file:///var/lib/attune/mail");
-        assert!(!c.is_plain_http_localhost());
-    }
-
-    #[test]
-    fn bad_values_are_refused_with_the_variable_named() {
-        let e = with_env(&[("ATTUNE_LISTEN", "port 80")], "").unwrap_err();
-        assert!(e.to_string().contains("ATTUNE_LISTEN"), "{e}");
-        let e = with_env(&[("DATABASE_URL", "mysql://x")], "").unwrap_err();
-        assert!(e.to_string().contains("DATABASE_URL"), "{e}");
-        let e = with_env(&[("ATTUNE_WEBHOOK_ALLOW_PRIVATE", "maybe")], "").unwrap_err();
-        assert!(
-            e.to_string().contains("ATTUNE_WEBHOOK_ALLOW_PRIVATE"),
-            "{e}"
-        );
-        let e = with_env(&[("ATTUNE_MAIL_RETRY_SCHEDULE", "5s,,1m")], "").unwrap_err();
-        assert!(e.to_string().contains("ATTUNE_MAIL_RETRY_SCHEDULE"), "{e}");
-        let e = with_env(&[("ATTUNE_WEBHOOK_RETRY_SCHEDULE", "5s,soon")], "").unwrap_err();
-        assert!(
-            e.to_string().contains("ATTUNE_WEBHOOK_RETRY_SCHEDULE"),
-            "{e}"
-        );
-        assert!(
-            with_env(&[], "lisen = \"x\"").is_err(),
-            "unknown keys in attune.toml are refused"
-        );
-    }
-
-    #[test]
-    fn a_short_sms_auth_token_is_refused_at_start_without_showing_it() {
-        let e = with_env(&[("ATTUNE_SMS_AUTH_TOKEN", "hunter2-secret")], "").unwrap_err();
-
-        assert!(e.to_string().contains("ATTUNE_SMS_AUTH_TOKEN"), "{e}");
-        assert!(e.to_string().contains("16"), "{e}");
-        assert!(
-            !e.to_string().contains("hunter2"),
-            "the secret is not shown: {e}"
-        );
-        let twilio_like = "0123456789abcdef0123456789abcdef";
-        let c = with_env(&[("ATTUNE_SMS_AUTH_TOKEN", twilio_like)], "").unwrap();
-        assert_eq!(c.sms_auth_token.as_deref(), Some(twilio_like));
-    }
-
-    #[test]
-    fn the_sms_account_sid_must_be_a_twilio_account_sid() {
-        let token = ("ATTUNE_SMS_AUTH_TOKEN", "0123456789abcdef0123456789abcdef");
-        let sid = "AC0123456789abcdef0123456789abcdef";
-
-        let c = with_env(&[token, ("ATTUNE_SMS_ACCOUNT_SID", sid)], "").unwrap();
-        assert_eq!(c.sms_account_sid.as_deref(), Some(sid));
-        for bad in [
-            "AC123",
-            "SM0123456789abcdef0123456789abcdef",
-            "AC0123456789abcdef0123456789abcdeg",
-        ] {
-            let e = with_env(&[token, ("ATTUNE_SMS_ACCOUNT_SID", bad)], "").unwrap_err();
-            assert!(
-                e.to_string().contains("ATTUNE_SMS_ACCOUNT_SID"),
-                "{bad}: {e}"
-            );
-        }
-        let e = with_env(&[("ATTUNE_SMS_ACCOUNT_SID", sid)], "").unwrap_err();
-        assert!(
-            e.to_string().contains("ATTUNE_SMS_AUTH_TOKEN"),
-            "an account needs its token: {e}"
-        );
-        assert_eq!(with_env(&[token], "").unwrap().sms_account_sid, None);
-    }
-}
+mod tests;
