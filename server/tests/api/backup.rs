@@ -120,7 +120,8 @@ both_backends! {
         wait_ready(port).await;
         let store = Store::connect(&test_db.url).await.unwrap();
         let still_subscribed: i64 = sqlx::query_scalar(
-            "SELECT contact_id FROM preferences WHERE topic_id = $1 AND subscribed = $2 ORDER BY contact_id LIMIT 1",
+            "SELECT p.contact_id FROM preferences p JOIN contacts c ON c.id = p.contact_id
+             WHERE c.ref LIKE 'storm-%' AND p.topic_id = $1 AND p.subscribed = $2 ORDER BY p.contact_id LIMIT 1",
         )
         .bind(offers)
         .bind(true)
