@@ -1,5 +1,5 @@
 # Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
-.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-e2e sizes
+.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-e2e test-deploy sizes
 
 ## Everything the tests need (what running needs, and Chromium, Playwright, Postgres, the fuzzers).
 setup:
@@ -55,7 +55,16 @@ test-api-fuzz: build
 test-e2e: build
 	cd end2end && npx playwright test
 
-test: setup lint test-rust test-fuzz test-api-fuzz test-e2e sizes
+## The systemd unit, checked by systemd-analyze with the built binary in place of
+## /usr/local/bin/attune: any warning (an unknown key, a missing binary) fails.
+test-deploy: build
+	@unit=$$(mktemp -d)/attune.service; \
+	sed "s|/usr/local/bin/attune|$(CURDIR)/target/release/attune|" deploy/attune.service > $$unit; \
+	out=$$(systemd-analyze verify $$unit 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "deploy/attune.service: systemd-analyze verify found nothing"
+
+test: setup lint test-rust test-fuzz test-api-fuzz test-e2e test-deploy sizes
 
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:
