@@ -22,6 +22,13 @@ test("the preference page is usable within 1.5 s on Slow 4G with a 4× slower CP
 
   // The fixture's goto also waits for the islands to hydrate.
   await page.goto(link);
+  // The first paint's entry is recorded a moment after the paint, and under a slow CPU that can
+  // be after the load event goto returns at (a CI run read none: "Infinity"). Wait until it is
+  // there, asking from outside the page (its own timers don't run without JavaScript), then read
+  // when the paint was.
+  await expect
+    .poll(() => page.evaluate(() => performance.getEntriesByName("first-contentful-paint").length), { timeout: 10_000 })
+    .toBeGreaterThan(0);
   const timing = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
     const paint = performance.getEntriesByName("first-contentful-paint")[0];
