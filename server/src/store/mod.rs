@@ -325,15 +325,9 @@ fn sqlite_pool_options() -> AnyPoolOptions {
         })
 }
 
+/// The folder of an SQLite database file, when it names one.
 fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
-        return None;
-    }
-    std::path::Path::new(path)
+    backup::sqlite_file(url)?
         .parent()
         .map(|p| p.to_path_buf())
         .filter(|p| !p.as_os_str().is_empty())
