@@ -2,7 +2,7 @@
 # Every benchmark, one table: builds release, runs the link, decision, webhook and driver benchmarks
 # (each starts its own `attune` on a temporary data dir and measures against a trivial handler
 # of the same binary in the same run), adds the front end's download size, and prints the table
-# with the goals beside each row (issue 16 set the current ones). `server/benches/report.sh > BENCHMARKS.md` keeps it.
+# with the goals beside each row (issue 16 set the current ones). `server/benches/report.sh > docs/BENCHMARKS.md` keeps it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=$(mktemp)

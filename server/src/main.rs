@@ -6,7 +6,7 @@ use server::{config::Config, demo, startup::Application, store::Store, telemetry
 
 /// mimalloc instead of glibc's allocator: rendering a page allocates and frees many small
 /// strings across threads, and a profile of SSR had glibc's malloc and free at about a fifth
-/// of the time (BENCHMARKS.md).
+/// of the time (docs/BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,5 +1,5 @@
 //! What every benchmark shares: starting `attune` on a temporary data dir, medians, and the rows
-//! of the summary table that `server/benches/report.sh` prints (and BENCHMARKS.md keeps).
+//! of the summary table that `server/benches/report.sh` prints (and docs/BENCHMARKS.md keeps).
 
 use std::{
     net::TcpListener,
