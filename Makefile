@@ -1,5 +1,5 @@
 # Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
-.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-e2e test-deploy sizes
+.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy sizes
 
 ## Everything the tests need (what running needs, and Chromium, Playwright, Postgres, the fuzzers).
 setup:
@@ -51,6 +51,11 @@ test-fuzz:
 test-api-fuzz: build
 	bash server/tests/schemathesis/run.sh
 
+## The README's integration examples (curl, Python, Node) against the release build and a real
+## SMTP server: each sends a mail whose List-Unsubscribe headers and links must arrive and work.
+test-examples: build
+	bash docs/examples/test.sh
+
 ## Browser tests against the release build, with JavaScript on and off.
 test-e2e: build
 	cd end2end && npx playwright test
@@ -64,7 +69,7 @@ test-deploy: build
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "deploy/attune.service: systemd-analyze verify found nothing"
 
-test: setup lint test-rust test-fuzz test-api-fuzz test-e2e test-deploy sizes
+test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy sizes
 
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:
