@@ -19,13 +19,15 @@ setup-run:
 ## of them). The server is built on stable.
 WASM_RUSTFLAGS = -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none
 
+## The front end is built first: the release binary takes target/site inside it (one artifact,
+## DESIGN §8), so the server is built last.
 build: setup-run
-	cargo leptos build --release --server-only
 	RUSTFLAGS="$(WASM_RUSTFLAGS)" cargo +nightly leptos build --release --frontend-only \
 	  --lib-cargo-args="-Zbuild-std=std,panic_abort"
 	for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
 	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f" && touch "$$f.br" "$$f.gz"; \
 	done
+	cargo leptos build --release --server-only
 
 ## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,
 ## demo data, at http://127.0.0.1:3000. The last line of the demo output is a sign-in link.
@@ -69,7 +71,17 @@ test-deploy: build
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "deploy/attune.service: systemd-analyze verify found nothing"
 
-test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy sizes
+## The container image (deploy/Containerfile): FROM scratch, the release binary and exactly the
+## libraries ldd lists, non-root, /data as its volume. Prints its name and size.
+image: build
+	bash deploy/image.sh
+
+## The image's smoke test: its filesystem exported and its attune run under chroot (containers
+## cannot run here): /readyz, the site and the time zones from inside the binary, a sign-in mail.
+test-image: image
+	bash deploy/image-test.sh
+
+test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy test-image sizes
 
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:

@@ -65,7 +65,6 @@ impl Application {
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("attune")
-            .site_root(config.site_root.to_string_lossy().as_ref())
             .site_pkg_dir("pkg")
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
@@ -195,12 +194,17 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let cross_site =
         || middleware::from_fn_with_state(state.clone(), http::security::refuse_cross_site);
-    let pkg_dir = state.leptos_options.site_pkg_dir.clone();
+    let site = site(&state);
     let (api, api_doc) = http::api::router(state.clone());
     let api_docs = http::api::docs(&api_doc);
+    let pkg = format!("/{}/{{*file}}", state.leptos_options.site_pkg_dir);
+    let files = site.clone();
     Router::new()
-        .nest_service(&format!("/{pkg_dir}"), front_end_files(&state))
-        .merge(customer_pages(&state).layer(cross_site()))
+        .route(
+            &pkg,
+            axum::routing::get(move |req| files.clone().serve_or_404(req)),
+        )
+        .merge(customer_pages(&state, site).layer(cross_site()))
         .merge(http::ops::router(state.config.metrics_listen.is_some()))
         .merge(crate::links::pages::router(&state))
         .merge(crate::inbound::router())
@@ -229,69 +233,67 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The front end's files as built, compressed once at the highest level beside them
-/// (`make build`): a browser gets `attune.wasm.br` as it is, not a quick on-the-fly brotli.
-/// Without the compressed copies the plain files are served, compressed on the fly.
-fn front_end_files(state: &AppState) -> tower_http::services::ServeDir {
-    let options = &state.leptos_options;
-    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    drop_stale_compressed(&pkg);
-    tower_http::services::ServeDir::new(pkg)
-        .precompressed_br()
-        .precompressed_gzip()
+/// Where the site's files come from (DESIGN §8): the binary's own copy unless
+/// `ATTUNE_SITE_ROOT` names a directory. Says so at start, and warns when the front end is not
+/// there: its pages would be unstyled and never hydrate.
+fn site(state: &AppState) -> http::site::Site {
+    let site = http::site::Site::new(state.config.site_root.clone());
+    if let http::site::Site::Dir(dir) = &site {
+        http::site::drop_stale_compressed(&dir.join(&*state.leptos_options.site_pkg_dir));
+    }
+    if site.has_front_end(&state.leptos_options.output_name) {
+        tracing::info!(site = %site.describe(), "serving the site");
+    } else {
+        tracing::warn!(site = %site.describe(), "the site has no built front end: pages are served without styles or islands (build with `make build`, or set ATTUNE_SITE_ROOT to a built site)");
+    }
+    site
 }
 
 /// The customer's pages (the app's routes and its server functions, the export, the language
 /// switch, and the not-found page), in the language chosen for the request.
-fn customer_pages(state: &AppState) -> Router<AppState> {
+fn customer_pages(state: &AppState, site: http::site::Site) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let backend = customer::CustomerBackend::shared(state.clone());
-    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    let style = std::fs::read_to_string(pkg.join(format!("{}.css", options.output_name)))
-        .ok()
+    let css = format!("{}/{}.css", options.site_pkg_dir, options.output_name);
+    let style = site
+        .read(&css)
+        .and_then(|css| String::from_utf8(css.into_owned()).ok())
         .map(|css| app::app::InlineStyle(css.into()));
+    let context = move || {
+        provide_context(backend.clone());
+        if let Some(style) = &style {
+            provide_context(style.clone());
+        }
+        // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
+        leptos::nonce::provide_nonce();
+    };
+    let fallback_context = context.clone();
+    let fallback_options = options.clone();
     Router::new()
         .route("/preferences/export", axum::routing::get(customer::export))
         .route("/language", axum::routing::post(http::language::switch))
-        .leptos_routes_with_context(
-            state,
-            routes,
-            move || {
-                provide_context(backend.clone());
-                if let Some(style) = &style {
-                    provide_context(style.clone());
+        .leptos_routes_with_context(state, routes, context, move || shell(options.clone()))
+        .fallback(move |req: axum::extract::Request| {
+            let site = site.clone();
+            let page = leptos_axum::render_app_to_stream_in_order_with_context(
+                fallback_context.clone(),
+                {
+                    let options = fallback_options.clone();
+                    move || shell(options.clone())
+                },
+            );
+            async move {
+                match site.serve(req).await {
+                    Ok(file) => file,
+                    Err(req) => page(req).await,
                 }
-                // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
-                leptos::nonce::provide_nonce();
-            },
-            move || shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            }
+        })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::language::choose_language,
         ))
-}
-
-/// Removes compressed copies older than the file they were made from (a front end rebuilt
-/// without `make build`): served, they would pair an old `attune.wasm` with a new `attune.js`.
-fn drop_stale_compressed(pkg: &std::path::Path) {
-    let Ok(files) = std::fs::read_dir(pkg) else {
-        return;
-    };
-    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    for copy in files.flatten().map(|f| f.path()) {
-        if !copy.extension().is_some_and(|e| e == "br" || e == "gz") {
-            continue;
-        }
-        let source = copy.with_extension("");
-        if modified(&copy) < modified(&source) {
-            if let Err(e) = std::fs::remove_file(&copy) {
-                tracing::warn!(file = %copy.display(), error = %e, "a stale compressed copy of a front-end file could not be removed");
-            }
-        }
-    }
 }
 
 /// Forgets expired sessions, links, idempotency keys and rate-limit windows every ten minutes.

@@ -20,8 +20,9 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Sign-in link requests allowed per client IP address per 15 minutes.
     pub sign_in_limit_per_ip: i64,
-    /// Where the compiled site (`pkg/attune.{js,wasm,css}` and public files) is served from.
-    pub site_root: PathBuf,
+    /// A directory to serve the compiled site (`pkg/attune.{js,wasm,css}` and public files)
+    /// from instead of the copy inside the binary (development).
+    pub site_root: Option<PathBuf>,
     /// The waits between webhook attempts; after the last one fails the delivery is failed.
     pub webhook_retry_schedule: Vec<std::time::Duration>,
     /// The waits between attempts to send a mail (`ATTUNE_MAIL_RETRY_SCHEDULE`).
@@ -115,11 +116,9 @@ impl Config {
         let mail_url = mail_url(env("ATTUNE_MAIL_URL"), &data_dir)?;
         let webhook_allow_private =
             env_bool(&env, "ATTUNE_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false);
-        let site_root = PathBuf::from(
-            env("ATTUNE_SITE_ROOT")
-                .or_else(|| raw_env("LEPTOS_SITE_ROOT"))
-                .unwrap_or_else(|| "target/site".into()),
-        );
+        let site_root = env("ATTUNE_SITE_ROOT")
+            .or_else(|| raw_env("LEPTOS_SITE_ROOT"))
+            .map(PathBuf::from);
         let sign_in_limit_per_ip =
             env_positive::<i64>(&env, "ATTUNE_SIGN_IN_LIMIT_PER_IP")?.unwrap_or(30);
         let webhook_retry_schedule = named_schedule(

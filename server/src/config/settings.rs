@@ -79,7 +79,11 @@ pub const SETTINGS: &[Setting] = &[
         super::DEFAULT_MAIL_RETRY_SCHEDULE,
         "mail waits",
     ),
-    setting("ATTUNE_SITE_ROOT", "target/site", "the built site"),
+    setting(
+        "ATTUNE_SITE_ROOT",
+        "inside the binary",
+        "the built site, from disk",
+    ),
     setting(
         "ATTUNE_TRUSTED_PROXIES",
         "none",

@@ -17,3 +17,4 @@ pub mod ops;
 pub mod page_error;
 pub mod preferences;
 pub mod security;
+pub mod site;
