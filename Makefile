@@ -5,29 +5,47 @@
 setup:
 	bash .ci/setup
 
-## Only what building and running needs: the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt,
-## brotli.
+## Only what building and running needs: the wasm target, nightly Rust with its source,
+## wasm-bindgen-cli, wasm-opt, brotli.
 setup-run:
 	bash .ci/setup run
 
-## The front end is also compressed once, at the highest levels, beside each file: the server
-## sends those copies as they are (and drops any older than the file they were made from; the
-## tools copy the file's time to the copy, to the second for brotli, hence the touch).
-## The islands' WebAssembly is built on nightly, with its own copy of the standard library
-## (-Zbuild-std), panics that abort at once and Debug that writes nothing: no panic messages,
-## file names or Debug text in the browser's download (91 → 76 KB brotli; the page shows none
-## of them). The server is built on stable.
+## The site, built in plain steps (no cargo-leptos, whose install took 20 of make run's minutes):
+## 1. the islands' WebAssembly, on nightly, with its own copy of the standard library
+##    (-Zbuild-std), panics that abort at once and Debug that writes nothing: no panic messages,
+##    file names or Debug text in the browser's download (91 → 76 KB brotli; the page shows none
+##    of them);
+## 2. wasm-bindgen's loader beside it (`attune.js`, `attune.wasm`), and wasm-opt -Oz;
+## 3. the stylesheet and the public files;
+## 4. each front-end file compressed once, at the highest levels, beside it: the server sends
+##    those copies as they are (and, from a directory, drops any older than their file; the tools
+##    copy the file's time to the copy, to the second for brotli, hence the touch);
+## 5. the server, on stable, last: the release binary takes target/site inside it (one artifact,
+##    DESIGN §8).
+## Both builds see the names Leptos reads at compile time (the files' name, the site's layout).
 WASM_RUSTFLAGS = -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none
+SITE = target/site
+PKG = $(SITE)/pkg
+LEPTOS_ENV = LEPTOS_OUTPUT_NAME=attune LEPTOS_SITE_ROOT=$(SITE) LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=app LEPTOS_BIN_DIR=server \
+  LEPTOS_JS_MINIFY=false LEPTOS_HASH_FILES=false
 
-## The front end is built first: the release binary takes target/site inside it (one artifact,
-## DESIGN §8), so the server is built last.
 build: setup-run
-	RUSTFLAGS="$(WASM_RUSTFLAGS)" cargo +nightly leptos build --release --frontend-only \
-	  --lib-cargo-args="-Zbuild-std=std,panic_abort"
-	for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
+	env $(LEPTOS_ENV) RUSTFLAGS="$(WASM_RUSTFLAGS)" cargo +nightly build -p app --lib \
+	  --target wasm32-unknown-unknown --target-dir target/front --profile wasm-release \
+	  --no-default-features --features hydrate -Zbuild-std=std,panic_abort
+	rm -rf $(SITE) && mkdir -p $(PKG)
+	wasm-bindgen --target web --no-typescript --out-name attune --out-dir $(PKG) \
+	  target/front/wasm32-unknown-unknown/wasm-release/app.wasm
+	mv $(PKG)/attune_bg.wasm $(PKG)/attune.wasm
+	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  $(PKG)/attune.wasm -o $(PKG)/attune.wasm
+	cp style/main.css $(PKG)/attune.css
+	cp -R public/. $(SITE)/
+	for f in $(PKG)/*.wasm $(PKG)/*.js $(PKG)/*.css; do \
 	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f" && touch "$$f.br" "$$f.gz"; \
 	done
-	cargo leptos build --release --server-only
+	env $(LEPTOS_ENV) cargo build --release -p server --bin attune
 
 ## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,
 ## demo data, at http://127.0.0.1:3000. The last line of the demo output is a sign-in link.
