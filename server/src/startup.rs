@@ -197,7 +197,7 @@ pub fn router(state: AppState) -> Router {
         || middleware::from_fn_with_state(state.clone(), http::security::refuse_cross_site);
     let pkg_dir = state.leptos_options.site_pkg_dir.clone();
     let (api, api_doc) = http::api::router(state.clone());
-    let api_docs = http::api::docs(&api_doc);
+    let api_docs = http::api::docs(&api_doc, &state.config.org_name);
     Router::new()
         .nest_service(&format!("/{pkg_dir}"), front_end_files(&state))
         .merge(customer_pages(&state).layer(cross_site()))
@@ -251,6 +251,8 @@ fn customer_pages(state: &AppState) -> Router<AppState> {
     let style = std::fs::read_to_string(pkg.join(format!("{}.css", options.output_name)))
         .ok()
         .map(|css| app::app::InlineStyle(css.into()));
+    let org = app::app::OrgName(state.config.org_name.as_str().into());
+    let not_found_org = org.clone();
     Router::new()
         .route("/preferences/export", axum::routing::get(customer::export))
         .route("/language", axum::routing::post(http::language::switch))
@@ -259,6 +261,7 @@ fn customer_pages(state: &AppState) -> Router<AppState> {
             routes,
             move || {
                 provide_context(backend.clone());
+                provide_context(org.clone());
                 if let Some(style) = &style {
                     provide_context(style.clone());
                 }
@@ -267,7 +270,12 @@ fn customer_pages(state: &AppState) -> Router<AppState> {
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(not_found_org.clone()), shell
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::language::choose_language,
