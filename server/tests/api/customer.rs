@@ -437,7 +437,7 @@ both_backends! {
 
         assert_eq!(received.len(), 1);
         let mail = &received[0];
-        assert!(mail.contains("To: ann.demo@example.com") && mail.contains("Subject: Your sign-in link"), "{mail}");
+        assert!(mail.contains("To: ann.demo@example.com") && mail.contains("Subject: Your sign-in link for 127.0.0.1"), "{mail}");
         assert!(mail.contains("multipart/alternative"));
         let cookie = sign_in(&app, &link_token(mail)).await;
         assert!(!cookie.is_empty());

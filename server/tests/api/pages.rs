@@ -1,6 +1,9 @@
 //! The site over HTTP: the first page, operations endpoints and request guards.
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::{
+    customer::seed,
+    helpers::{spawn_app, spawn_app_with, TestApp},
+};
 
 /// The organisation named in the tests of branding: an ampersand, which HTML must escape.
 const ORG: &str = "Example Shop & Co";
@@ -232,5 +235,23 @@ both_backends! {
         assert!(login.contains(&format!("<title>Sign in — {ORG_IN_HTML} staff</title>")), "{login}");
         assert!(login.contains(&format!(r#"<a href="/staff" class="brand">{ORG_IN_HTML} staff</a>"#)), "{login}");
         assert!(!login.contains("Attune") && !login.contains(ORG), "{login}");
+    }
+}
+
+both_backends! {
+    async fn a_sign_in_mail_names_the_organisation_in_its_subject_and_signature(db) {
+        let app = branded_app(db).await;
+        seed(&app).await;
+
+        app.post_form("/sf/request_sign_in", None, &[("email", "ann.demo@example.com")]).await;
+
+        let raw = app.wait_for_mails(1).await.remove(0);
+        let mail = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let text = mail.body_text(0).unwrap().replace("\r\n", "\n");
+        let html = mail.body_html(0).unwrap();
+        assert_eq!(mail.subject(), Some("Your sign-in link for Example Shop & Co"));
+        assert!(text.contains("Kind regards,\nExample Shop & Co"), "the text is signed: {text}");
+        assert!(html.contains(&format!("Kind regards,<br>{ORG_IN_HTML}</p>")), "the HTML is signed: {html}");
+        assert!(!text.contains("Attune") && !html.contains("Attune"), "{text}");
     }
 }

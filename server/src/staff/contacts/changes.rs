@@ -444,7 +444,7 @@ async fn notify_contact(
                     .is_none_or(|new| !new.as_str().eq_ignore_ascii_case(old.as_str()))
             });
         if let Some(old) = previous {
-            let mail = templates::address_removed(&lang, old);
+            let mail = templates::address_removed(&lang, &state.config.org_name, old);
             state
                 .store
                 .queue_mail(Some(contact_id), &(&mail).into())
@@ -454,7 +454,8 @@ async fn notify_contact(
             let names = state.store.topic_names().await?;
             let items = describe(&changes, &names, &tz, &lang);
             let review = state.links.preferences_url(contact_id);
-            let mail = templates::changed_for_you(&lang, to, &items, &reason, &review);
+            let org = &state.config.org_name;
+            let mail = templates::changed_for_you(&lang, org, to, &items, &reason, &review);
             state
                 .store
                 .queue_mail(Some(contact_id), &(&mail).into())
