@@ -17,6 +17,8 @@ export ATTUNE_DATA_DIR="$data"
 export ATTUNE_LISTEN="127.0.0.1:$port"
 export ATTUNE_BASE_URL="http://127.0.0.1:$port"
 export ATTUNE_LOG="${ATTUNE_LOG:-warn}"
+# The organisation every page and mail is branded with (tests/support/org.ts says the same).
+export ATTUNE_ORG_NAME="Example Shop"
 # Every test signs in from 127.0.0.1; the per-address limit still applies.
 export ATTUNE_SIGN_IN_LIMIT_PER_IP=10000
 unset DATABASE_URL ATTUNE_MAIL_URL ATTUNE_CONFIG ATTUNE_SITE_ROOT LEPTOS_SITE_ROOT

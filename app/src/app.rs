@@ -15,7 +15,7 @@ use crate::{
         home::HomePage,
         not_found::NotFound,
         preferences::{LinkPreferencesPage, PreferencesPage},
-        shell::LanguageSwitch,
+        shell::{escape_html, LanguageSwitch},
     },
     tr,
 };
@@ -44,6 +44,20 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 /// round trip for it (562.5 ms on Chromium's "Slow 4G"). Without it, pages link the file.
 #[derive(Debug, Clone)]
 pub struct InlineStyle(pub std::sync::Arc<str>);
+
+/// The organisation that runs this Attune (`ATTUNE_ORG_NAME`), which the server provides as
+/// context. Pages carry its name, never Attune's: a page signed by a name the customer never
+/// dealt with reads like phishing.
+#[derive(Debug, Clone)]
+pub struct OrgName(pub std::sync::Arc<str>);
+
+/// The organisation's name for the page being rendered (plain text: views escape it). Empty
+/// only outside a server, which always provides it.
+pub fn org_name() -> String {
+    use_context::<OrgName>()
+        .map(|OrgName(name)| name.to_string())
+        .unwrap_or_default()
+}
 
 /// The document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -97,17 +111,19 @@ fn has_islands() -> bool {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let lang = lang();
+    let org = org_name();
     let path = use_context::<http::request::Parts>()
         .and_then(|p| p.uri.path_and_query().map(|p| p.to_string()))
         .unwrap_or_else(|| "/".to_owned());
 
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
-        <Title text=tr!(lang, "site-title")/>
+        // leptos_meta writes the title's text into the page as it is given, unescaped.
+        <Title text=escape_html(&tr!(lang, "site-title", org = org.as_str()))/>
         <Meta name="description" content=tr!(lang, "site-description")/>
         <Router>
             <header class="site-header">
-                <a class="brand" href="/">"Attune"</a>
+                <a class="brand" href="/">{org.clone()}</a>
                 <LanguageSwitch lang=lang back=path/>
             </header>
             <main id="main">
@@ -122,7 +138,7 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>{tr!(lang, "site-footer")}</p>
+                <p>{tr!(lang, "site-footer", org = org.as_str())}</p>
             </footer>
         </Router>
     }

@@ -3,6 +3,7 @@ import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 import { waitForLink } from "./support/mail";
 import { linksFor } from "./support/links";
+import { org } from "./support/org";
 import { change, openTopic, saveTopic } from "./support/topics";
 
 // The whole customer journey, once with JavaScript on and once off, each project as a different
@@ -38,7 +39,7 @@ test("a customer signs in by email link, changes every kind of setting, and sees
   expect((await request.head(link)).status()).toBe(200);
 
   await page.goto(link);
-  await expect(page.getByRole("heading", { name: "Sign in to Attune" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Sign in to ${org}` })).toBeVisible();
   await axe(new URL(link).pathname);
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/preferences/);

@@ -2,14 +2,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
+import { org } from "./support/org";
 
 // These run twice: with JavaScript on (the page hydrates) and off (plain forms, server answers).
 
-test("the start page names the product and offers sign-in by email", async ({ page }) => {
+test("the start page names the organisation and offers sign-in by email", async ({ page }) => {
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
-  await expect(page).toHaveTitle(/Attune/);
-  await expect(page.getByRole("link", { name: "Attune" })).toBeVisible();
+  await expect(page).toHaveTitle(`${org} — your message preferences`);
+  await expect(page.getByRole("link", { name: org, exact: true })).toBeVisible();
   await expect(page.getByLabel("Email address")).toBeVisible();
   await expect(page.getByRole("button", { name: "Email me a sign-in link" })).toBeEnabled();
 });

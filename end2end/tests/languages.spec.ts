@@ -5,6 +5,7 @@ import { test, expect } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 import { waitForLink } from "./support/mail";
 import { openTopic } from "./support/topics";
+import { org } from "./support/org";
 
 /** A language's messages from its translation files, with `{ $name }` values put in: the test
  * expects what the same files the server reads say (multi-line messages are left out). */
@@ -53,7 +54,7 @@ test.describe("in Spanish", () => {
     await page.goto("/");
     await expect(page.locator("html")).toHaveAttribute("lang", "es");
     await expect(page.getByRole("heading", { name: es("home-heading") })).toBeVisible();
-    await expect(page.locator(".site-footer")).toContainText(es("site-footer"));
+    await expect(page.locator(".site-footer")).toContainText(es("site-footer", { org }));
     await axe("/");
 
     await signIn(page, contactFor(javaScriptEnabled), es);

@@ -196,7 +196,7 @@ pub fn router(state: AppState) -> Router {
         || middleware::from_fn_with_state(state.clone(), http::security::refuse_cross_site);
     let site = site(&state);
     let (api, api_doc) = http::api::router(state.clone());
-    let api_docs = http::api::docs(&api_doc);
+    let api_docs = http::api::docs(&api_doc, &state.config.org_name);
     let pkg = format!("/{}/{{*file}}", state.leptos_options.site_pkg_dir);
     let files = site.clone();
     Router::new()
@@ -260,8 +260,10 @@ fn customer_pages(state: &AppState, site: http::site::Site) -> Router<AppState> 
         .read(&css)
         .and_then(|css| String::from_utf8(css.into_owned()).ok())
         .map(|css| app::app::InlineStyle(css.into()));
+    let org = app::app::OrgName(state.config.org_name.as_str().into());
     let context = move || {
         provide_context(backend.clone());
+        provide_context(org.clone());
         if let Some(style) = &style {
             provide_context(style.clone());
         }

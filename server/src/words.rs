@@ -16,10 +16,11 @@ use crate::store::{
     FieldChange,
 };
 
-/// Who reads a ledger line: the customer is "you"; staff see who did it by name.
+/// Who reads a ledger line: the customer is "you", and what the system did was done by `org`,
+/// the organisation they deal with; staff see who did it by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
-    Customer,
+pub enum Reader<'a> {
+    Customer { org: &'a str },
     Staff,
 }
 
@@ -38,20 +39,20 @@ pub fn ledger_line(
     row: LedgerRecord,
     names: &HashMap<String, String>,
     tz: &str,
-    reader: Reader,
+    reader: Reader<'_>,
     lang: &Lang,
 ) -> anyhow::Result<LedgerLine> {
     let changes: Vec<FieldChange> = serde_json::from_str(&row.changes)?;
     let by = match (reader, row.actor_kind.as_str()) {
-        (Reader::Customer, "customer") => tr!(lang, "by-you"),
-        (Reader::Customer, "one_click") => tr!(lang, "by-you-link"),
-        (Reader::Customer, "staff") => tr!(lang, "by-staff"),
-        (Reader::Customer, "sender") => match row.sender_name.as_deref() {
+        (Reader::Customer { .. }, "customer") => tr!(lang, "by-you"),
+        (Reader::Customer { .. }, "one_click") => tr!(lang, "by-you-link"),
+        (Reader::Customer { .. }, "staff") => tr!(lang, "by-staff"),
+        (Reader::Customer { .. }, "sender") => match row.sender_name.as_deref() {
             Some(sender) => tr!(lang, "by-sender", sender = sender),
             None => tr!(lang, "by-our-systems"),
         },
-        (Reader::Customer, "reply") => reply_in_words(row.reason.as_deref(), lang),
-        (Reader::Customer, _) => tr!(lang, "by-attune"),
+        (Reader::Customer { .. }, "reply") => reply_in_words(row.reason.as_deref(), lang),
+        (Reader::Customer { org }, _) => tr!(lang, "by-org", org = org),
         (Reader::Staff, "customer") => "The customer".to_owned(),
         (Reader::Staff, "one_click") => "The customer, from a link in a message".to_owned(),
         (Reader::Staff, "staff") => {

@@ -1,17 +1,21 @@
 # Every message Attune sends: mail (subject, plain text, HTML) and the answers to texts.
-# Mail bodies are plain text; the HTML version is built from the same lines.
+# Mail bodies are plain text; the HTML version is built from the same lines. { $org } is the
+# organisation's name (ATTUNE_ORG_NAME): every mail is signed with it, never with Attune's.
 
 hello = Guten Tag,
+mail-sign-off =
+    Mit freundlichen Grüßen
+    { $org }
 
 ## Sign-in link
-mail-sign-in-subject = Ihr Anmeldelink
+mail-sign-in-subject = Ihr Anmeldelink für { $org }
 mail-sign-in-intro = Sie können sich über diesen Link anmelden und festlegen, welche Nachrichten Sie von uns erhalten:
 mail-sign-in-button = Anmelden und Einstellungen öffnen
 mail-sign-in-outro = Der Link gilt einmalig und 15 Minuten lang. Wenn Sie ihn nicht angefordert haben, können Sie diese E-Mail ignorieren: Solange der Link nicht genutzt wird, ändert sich nichts.
 mail-copy-address = Oder kopieren Sie diese Adresse: { $link }
 
 ## Confirm an address
-mail-verify-subject = Bitte bestätigen Sie Ihre E-Mail-Adresse
+mail-verify-subject = Bitte bestätigen Sie Ihre E-Mail-Adresse für { $org }
 mail-verify-intro = Ihre E-Mail-Adresse bestätigen Sie bitte, indem Sie diesen Link öffnen:
 mail-verify-button = E-Mail-Adresse bestätigen
 mail-verify-outro = Falls Sie Ihre E-Mail-Adresse bei uns nicht geändert haben, ignorieren Sie diese E-Mail bitte.

@@ -4,10 +4,10 @@
 ## What this language is called, in itself (the language switch and "Your details").
 language-name = Deutsch
 
-## The frame of every page
-site-title = Attune – Ihre Einstellungen für Nachrichten
+## The frame of every page; { $org } is the organisation's name (ATTUNE_ORG_NAME).
+site-title = { $org } – Ihre Einstellungen für Nachrichten
 site-description = Wählen Sie, welche Nachrichten Sie erhalten, auf welchem Weg und wie oft.
-site-footer = Attune hält fest, welche Nachrichten Sie sich gewünscht haben – und nur diese.
+site-footer = { $org } hält fest, welche Nachrichten Sie sich gewünscht haben – und nur diese.
 language-switch-label = Sprache
 
 ## Start page and sign-in
@@ -25,7 +25,7 @@ sign-in-prompt-text = Um Ihre Einstellungen zu sehen oder zu ändern, melden Sie
 sign-in-prompt-link = Anmeldelink anfordern
 
 auth-checking = Ihr Link wird geprüft …
-auth-heading = Bei Attune anmelden
+auth-heading = Bei { $org } anmelden
 auth-press-continue = Wählen Sie „Weiter“, um sich auf diesem Gerät anzumelden.
 auth-continue = Weiter
 auth-used = Dieser Anmeldelink wurde bereits verwendet.

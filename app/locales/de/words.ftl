@@ -60,13 +60,13 @@ date = { $day }. { $month ->
    *[12] Dez.
   } { $year }
 
-## Who made a change, as the customer's history says it.
+## Who made a change, as the customer's history says it; by-org: the organisation's own systems.
 by-you = Sie
 by-you-link = Sie, über einen Link in einer E-Mail
 by-staff = Von unserem Team geändert
 by-sender = Von { $sender } in Ihrem Auftrag geändert
 by-our-systems = Von einem unserer Systeme in Ihrem Auftrag geändert
-by-attune = Von Attune eingerichtet
+by-org = Von { $org } eingerichtet
 by-reply = Ihre Antwort
 by-reply-text = Sie haben per SMS mit { $word } geantwortet
 by-reply-call = Sie haben bei einem automatischen Anruf die 9 gedrückt

@@ -1,17 +1,21 @@
 # Every message Attune sends: mail (subject, plain text, HTML) and the answers to texts.
-# Mail bodies are plain text; the HTML version is built from the same lines.
+# Mail bodies are plain text; the HTML version is built from the same lines. { $org } is the
+# organisation's name (ATTUNE_ORG_NAME): every mail is signed with it, never with Attune's.
 
 hello = Hello,
+mail-sign-off =
+    Kind regards,
+    { $org }
 
 ## Sign-in link
-mail-sign-in-subject = Your sign-in link
+mail-sign-in-subject = Your sign-in link for { $org }
 mail-sign-in-intro = Use this link to sign in and manage the messages you get from us:
 mail-sign-in-button = Sign in to your preferences
 mail-sign-in-outro = It works once, for 15 minutes. If you did not ask for it, you can ignore this email: nothing changes until the link is used.
 mail-copy-address = Or copy this address: { $link }
 
 ## Confirm an address
-mail-verify-subject = Confirm your email address
+mail-verify-subject = Confirm your email address for { $org }
 mail-verify-intro = Please confirm that this is your email address by opening this link:
 mail-verify-button = Confirm my email address
 mail-verify-outro = If you did not change your email address with us, ignore this email.

@@ -4,10 +4,10 @@
 ## What this language is called, in itself (the language switch and "Your details").
 language-name = English
 
-## The frame of every page
-site-title = Attune — your message preferences
+## The frame of every page; { $org } is the organisation's name (ATTUNE_ORG_NAME).
+site-title = { $org } — your message preferences
 site-description = Choose which messages you get, how, and how often.
-site-footer = Attune keeps track of the messages you asked for — and only those.
+site-footer = { $org } keeps track of the messages you asked for — and only those.
 language-switch-label = Language
 
 ## Start page and sign-in
@@ -25,7 +25,7 @@ sign-in-prompt-text = To see or change your preferences, sign in with the link w
 sign-in-prompt-link = Get a sign-in link
 
 auth-checking = Checking your link…
-auth-heading = Sign in to Attune
+auth-heading = Sign in to { $org }
 auth-press-continue = Press Continue to sign in on this device.
 auth-continue = Continue
 auth-used = This sign-in link has already been used.

@@ -60,13 +60,13 @@ date = { $day } { $month ->
    *[12] Dec
   } { $year }
 
-## Who made a change, as the customer's history says it.
+## Who made a change, as the customer's history says it; by-org: the organisation's own systems.
 by-you = You
 by-you-link = You, from a link in an email
 by-staff = Changed by our staff
 by-sender = Changed by { $sender } on your behalf
 by-our-systems = Changed by one of our systems on your behalf
-by-attune = Set up by Attune
+by-org = Set up by { $org }
 by-reply = You replied
 by-reply-text = You replied { $word } by text
 by-reply-call = You pressed 9 on an automated call

@@ -1,17 +1,21 @@
 # Every message Attune sends: mail (subject, plain text, HTML) and the answers to texts.
-# Mail bodies are plain text; the HTML version is built from the same lines.
+# Mail bodies are plain text; the HTML version is built from the same lines. { $org } is the
+# organisation's name (ATTUNE_ORG_NAME): every mail is signed with it, never with Attune's.
 
 hello = Hola:
+mail-sign-off =
+    Atentamente,
+    { $org }
 
 ## Sign-in link
-mail-sign-in-subject = Su enlace de acceso
+mail-sign-in-subject = Su enlace de acceso a { $org }
 mail-sign-in-intro = Use este enlace para iniciar sesión y gestionar los mensajes que recibe de nosotros:
 mail-sign-in-button = Acceder a mis preferencias
 mail-sign-in-outro = Solo se puede usar una vez, durante 15 minutos. Si no lo ha solicitado, puede ignorar este correo: no cambiará nada mientras no se use el enlace.
 mail-copy-address = O copie esta dirección: { $link }
 
 ## Confirm an address
-mail-verify-subject = Confirme su dirección de correo electrónico
+mail-verify-subject = Confirme su dirección de correo electrónico para { $org }
 mail-verify-intro = Abra este enlace para confirmar que esta es su dirección de correo electrónico:
 mail-verify-button = Confirmar mi dirección de correo electrónico
 mail-verify-outro = Si no ha cambiado su dirección de correo electrónico en nuestros registros, ignore este correo.

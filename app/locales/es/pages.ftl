@@ -4,10 +4,10 @@
 ## What this language is called, in itself (the language switch and "Your details").
 language-name = Español
 
-## The frame of every page
-site-title = Attune — sus preferencias de mensajes
+## The frame of every page; { $org } is the organisation's name (ATTUNE_ORG_NAME).
+site-title = { $org } — sus preferencias de mensajes
 site-description = Elija qué mensajes recibe, cómo y con qué frecuencia.
-site-footer = Attune lleva la cuenta de los mensajes que usted ha pedido, y solo de esos.
+site-footer = { $org } lleva la cuenta de los mensajes que usted ha pedido, y solo de esos.
 language-switch-label = Idioma
 
 ## Start page and sign-in
@@ -25,7 +25,7 @@ sign-in-prompt-text = Para ver o cambiar sus preferencias, inicie sesión con el
 sign-in-prompt-link = Recibir un enlace de acceso
 
 auth-checking = Comprobando su enlace…
-auth-heading = Iniciar sesión en Attune
+auth-heading = Iniciar sesión en { $org }
 auth-press-continue = Pulse Continuar para iniciar sesión en este dispositivo.
 auth-continue = Continuar
 auth-used = Este enlace de acceso ya se ha utilizado.

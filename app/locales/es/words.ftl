@@ -60,13 +60,13 @@ date = { $day } { $month ->
    *[12] dic
   } { $year }
 
-## Who made a change, as the customer's history says it.
+## Who made a change, as the customer's history says it; by-org: the organisation's own systems.
 by-you = Usted
 by-you-link = Usted, desde un enlace de un correo electrónico
 by-staff = Modificado por nuestro personal
 by-sender = Modificado por { $sender } en su nombre
 by-our-systems = Modificado por uno de nuestros sistemas en su nombre
-by-attune = Configurado por Attune
+by-org = Configurado por { $org }
 by-reply = Usted respondió
 by-reply-text = Usted respondió { $word } por mensaje de texto
 by-reply-call = Usted pulsó el 9 durante una llamada automática

@@ -1,17 +1,21 @@
 # Every message Attune sends: mail (subject, plain text, HTML) and the answers to texts.
-# Mail bodies are plain text; the HTML version is built from the same lines.
+# Mail bodies are plain text; the HTML version is built from the same lines. { $org } is the
+# organisation's name (ATTUNE_ORG_NAME): every mail is signed with it, never with Attune's.
 
 hello = Bonjour,
+mail-sign-off =
+    Cordialement,
+    { $org }
 
 ## Sign-in link
-mail-sign-in-subject = Votre lien de connexion
+mail-sign-in-subject = Votre lien de connexion à { $org }
 mail-sign-in-intro = Utilisez ce lien pour vous connecter et gérer les messages que vous recevez de notre part :
 mail-sign-in-button = Accéder à vos préférences
 mail-sign-in-outro = Il est utilisable une seule fois, pendant 15 minutes. Si vous ne l’avez pas demandé, vous pouvez ignorer cet e-mail : rien ne change tant que le lien n’est pas utilisé.
 mail-copy-address = Ou copiez cette adresse : { $link }
 
 ## Confirm an address
-mail-verify-subject = Confirmez votre adresse e-mail
+mail-verify-subject = Confirmez votre adresse e-mail pour { $org }
 mail-verify-intro = Veuillez confirmer qu’il s’agit bien de votre adresse e-mail en ouvrant ce lien :
 mail-verify-button = Confirmer mon adresse e-mail
 mail-verify-outro = Si vous n’avez pas modifié votre adresse e-mail chez nous, ignorez cet e-mail.

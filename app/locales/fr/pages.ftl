@@ -4,10 +4,10 @@
 ## What this language is called, in itself (the language switch and "Your details").
 language-name = Français
 
-## The frame of every page
-site-title = Attune — vos préférences de messages
+## The frame of every page; { $org } is the organisation's name (ATTUNE_ORG_NAME).
+site-title = { $org } — vos préférences de messages
 site-description = Choisissez les messages que vous recevez, par quel moyen et à quelle fréquence.
-site-footer = Attune garde la trace des messages que vous avez demandés — et uniquement de ceux-là.
+site-footer = { $org } garde la trace des messages que vous avez demandés — et uniquement de ceux-là.
 language-switch-label = Langue
 
 ## Start page and sign-in
@@ -25,7 +25,7 @@ sign-in-prompt-text = Pour consulter ou modifier vos préférences, connectez-vo
 sign-in-prompt-link = Recevoir un lien de connexion
 
 auth-checking = Vérification de votre lien…
-auth-heading = Connexion à Attune
+auth-heading = Connexion à { $org }
 auth-press-continue = Appuyez sur Continuer pour vous connecter sur cet appareil.
 auth-continue = Continuer
 auth-used = Ce lien de connexion a déjà été utilisé.

@@ -60,13 +60,13 @@ date = { $day } { $month ->
    *[12] déc.
   } { $year }
 
-## Who made a change, as the customer's history says it.
+## Who made a change, as the customer's history says it; by-org: the organisation's own systems.
 by-you = Vous
 by-you-link = Vous, depuis un lien reçu par e-mail
 by-staff = Modifié par notre équipe
 by-sender = Modifié par { $sender } en votre nom
 by-our-systems = Modifié par l’un de nos systèmes en votre nom
-by-attune = Mis en place par Attune
+by-org = Mis en place par { $org }
 by-reply = Vous avez répondu
 by-reply-text = Vous avez répondu { $word } par SMS
 by-reply-call = Vous avez appuyé sur 9 lors d’un appel automatique

@@ -162,9 +162,10 @@ pub fn LinkProblem(lang: Lang, title: String, message: String) -> impl IntoView 
     }
 }
 
-/// A whole page around `body` in `lang`, rendered on the server, styled, with no scripts; its
-/// language switch comes `back` to the page's path.
+/// A whole page of the organisation `org` around `body` in `lang`, rendered on the server,
+/// styled, with no scripts; its language switch comes `back` to the page's path.
 pub fn render_document(
+    org: &str,
     lang: &Lang,
     back: &str,
     title: &str,
@@ -173,8 +174,9 @@ pub fn render_document(
     use crate::pages::shell::{customer_header, document, render, Audience};
     document(
         Audience::Public(*lang),
+        org,
         title,
-        &customer_header(lang, back),
+        &customer_header(org, lang, back),
         &render(body),
     )
 }

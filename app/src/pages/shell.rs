@@ -21,23 +21,24 @@ pub enum Audience {
     Staff,
 }
 
-/// A whole page: `title` (escaped here), then the already rendered `header` and `main`.
-pub fn document(audience: Audience, title: &str, header: &str, main: &str) -> String {
+/// A whole page of the organisation `org`: `title` (both escaped here), then the already
+/// rendered `header` and `main`.
+pub fn document(audience: Audience, org: &str, title: &str, header: &str, main: &str) -> String {
     let title = escape_html(title);
     let (lang, suffix, robots, body_class, footer) = match audience {
         Audience::Public(lang) => (
             lang.code(),
-            "Attune",
+            escape_html(org),
             "",
             "",
             format!(
                 "<footer class=\"site-footer\"><p>{}</p></footer>",
-                escape_html(&tr!(lang, "site-footer"))
+                escape_html(&tr!(lang, "site-footer", org = org))
             ),
         ),
         Audience::Staff => (
             "en".to_owned(),
-            "Attune staff",
+            escape_html(&staff_brand(org)),
             "<meta name=\"robots\" content=\"noindex\">",
             " class=\"staff\"",
             String::new(),
@@ -52,17 +53,27 @@ pub fn document(audience: Audience, title: &str, header: &str, main: &str) -> St
     )
 }
 
-/// The public site's header: the brand, linking home.
-pub const PUBLIC_HEADER: &str =
-    "<header class=\"site-header\"><a class=\"brand\" href=\"/\">Attune</a></header>";
+/// What the staff console is called: the organisation's console, in English.
+pub fn staff_brand(org: &str) -> String {
+    format!("{org} staff")
+}
 
-/// The customer's header: the brand, and the language switch, which comes `back` to this page.
-pub fn customer_header(lang: &Lang, back: &str) -> String {
-    let (lang, back) = (*lang, back.to_owned());
+/// The public site's header: the organisation's name, linking home.
+pub fn public_header(org: &str) -> String {
+    format!(
+        "<header class=\"site-header\"><a href=\"/\" class=\"brand\">{}</a></header>",
+        escape_html(org)
+    )
+}
+
+/// The customer's header: the organisation's name, and the language switch, which comes `back`
+/// to this page.
+pub fn customer_header(org: &str, lang: &Lang, back: &str) -> String {
+    let (org, lang, back) = (org.to_owned(), *lang, back.to_owned());
     render(move || {
         view! {
             <header class="site-header">
-                <a class="brand" href="/">"Attune"</a>
+                <a class="brand" href="/">{org}</a>
                 <LanguageSwitch lang back/>
             </header>
         }
@@ -82,20 +93,61 @@ mod tests {
 
     #[test]
     fn a_title_is_escaped_and_staff_pages_are_kept_out_of_search_engines() {
-        let staff = document(Audience::Staff, "<b>Ann & co</b>", "", "<p>x</p>");
-        assert!(staff.contains("<title>&lt;b&gt;Ann &amp; co&lt;/b&gt; — Attune staff</title>"));
+        let staff = document(Audience::Staff, "Shop", "<b>Ann & co</b>", "", "<p>x</p>");
+        assert!(staff.contains("<title>&lt;b&gt;Ann &amp; co&lt;/b&gt; — Shop staff</title>"));
         assert!(staff.contains("noindex") && staff.contains("<body class=\"staff\">"));
         let es = Lang::from_code("es").unwrap();
         let public = document(
             Audience::Public(es),
+            "Shop",
             "Unsubscribe",
-            PUBLIC_HEADER,
+            &public_header("Shop"),
             "<p>x</p>",
         );
         assert!(!public.contains("noindex") && public.contains("site-footer"));
         assert!(public.contains("<html lang=\"es\">"));
-        assert!(public.contains(&escape_html(&tr!(es, "site-footer"))));
+        assert!(public.contains(&escape_html(&tr!(es, "site-footer", org = "Shop"))));
         assert!(public.contains("<main id=\"main\"><p>x</p></main>"));
+    }
+
+    #[test]
+    fn every_page_is_branded_with_the_organisations_name_escaped_not_with_attune() {
+        let org = "<Example> Shop & Co";
+        let escaped = "&lt;Example&gt; Shop &amp; Co";
+        let en = Lang::english();
+        let public = document(
+            Audience::Public(en),
+            org,
+            "Unsubscribe",
+            &public_header(org),
+            "",
+        );
+        let customer = customer_header(org, &en, "/u/x");
+        let staff = document(Audience::Staff, org, "Topics", "", "");
+
+        assert!(
+            public.contains(&format!("<title>Unsubscribe — {escaped}</title>")),
+            "{public}"
+        );
+        assert!(
+            public.contains(&format!("class=\"brand\">{escaped}</a>")),
+            "{public}"
+        );
+        assert!(
+            public.contains(&format!("<p>{escaped} keeps track")),
+            "{public}"
+        );
+        assert!(customer.contains(&format!(">{escaped}</a>")), "{customer}");
+        assert!(
+            staff.contains(&format!("<title>Topics — {escaped} staff</title>")),
+            "{staff}"
+        );
+        for page in [&public, &customer, &staff] {
+            assert!(
+                !page.contains("Attune") && !page.contains("<Example>"),
+                "{page}"
+            );
+        }
     }
 }
 

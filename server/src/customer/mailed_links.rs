@@ -35,9 +35,12 @@ impl CustomerBackend {
             .store
             .create_token_mailed(contact_id, &stored, ttl_ms, pending.as_deref(), |token| {
                 let url = state.config.base_url.join(&format!("auth/{token}"))?;
+                let org = &state.config.org_name;
                 let mail = match purpose {
-                    LinkPurpose::SignIn => templates::sign_in(&lang, to, url.as_str()),
-                    LinkPurpose::VerifyEmail => templates::verify_email(&lang, to, url.as_str()),
+                    LinkPurpose::SignIn => templates::sign_in(&lang, org, to, url.as_str()),
+                    LinkPurpose::VerifyEmail => {
+                        templates::verify_email(&lang, org, to, url.as_str())
+                    }
                 };
                 link = Some(url);
                 Ok((&mail).into())

@@ -419,7 +419,10 @@ impl Backend for CustomerBackend {
         let mut entries = Vec::new();
         for r in rows.into_iter().take(PAGE as usize) {
             let record = (records.len() > 1).then(|| r.contact_ref.clone());
-            let line = ledger_line(r, &names, &tz, Reader::Customer, lang).map_err(internal)?;
+            let reader = Reader::Customer {
+                org: &self.state.config.org_name,
+            };
+            let line = ledger_line(r, &names, &tz, reader, lang).map_err(internal)?;
             entries.push(HistoryEntry {
                 record,
                 receipts: receipts.remove(&line.seq).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The sender API under `/api/v1` (DESIGN §6): its routes, and the OpenAPI document generated
 //! from the handlers (`contacts`, `decisions`, `feed`, `endpoints`; `idempotency` wraps writes).
 
-use app::pages::shell::{document, Audience, PUBLIC_HEADER};
+use app::pages::shell::{document, public_header, Audience};
 use axum::{
     extract::DefaultBodyLimit,
     http::header,
@@ -228,8 +228,9 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// `/api/docs`: the OpenAPI document rendered as a page (no scripts from elsewhere).
-pub fn docs(doc: &utoipa::openapi::OpenApi) -> Html<String> {
+/// `/api/docs`: the OpenAPI document rendered as a page of the organisation `org` (no scripts
+/// from elsewhere).
+pub fn docs(doc: &utoipa::openapi::OpenApi, org: &str) -> Html<String> {
     let esc = app::pages::shell::escape_html;
     let mut body = String::new();
     for (path, item) in doc.paths.paths.iter() {
@@ -263,8 +264,9 @@ pub fn docs(doc: &utoipa::openapi::OpenApi) -> Html<String> {
     // For developers: in English.
     Html(document(
         Audience::Public(app::i18n::Lang::english()),
+        org,
         "Sender API",
-        PUBLIC_HEADER,
+        &public_header(org),
         &format!("{intro}{body}"),
     ))
 }

@@ -319,7 +319,8 @@ async fn confirm_loosening(
         ));
     }
     let preferences = state.links.preferences_url(contact_id);
-    let mail = templates::sender_changed(&lang, to, sender, &lines, &preferences);
+    let org = &state.config.org_name;
+    let mail = templates::sender_changed(&lang, org, to, sender, &lines, &preferences);
     if let Err(e) = state
         .store
         .queue_mail(Some(contact_id), &(&mail).into())

@@ -231,13 +231,14 @@ mod tests {
                 }
             }
         });
-        let from = "Attune <no-reply@prefs.example.com>".parse().unwrap();
+        let from = "Example Shop <no-reply@prefs.example.com>".parse().unwrap();
         let mailer = from_url(&format!("smtp://127.0.0.1:{port}"), &from).unwrap();
         let to = app::domain::Email::parse("ann.demo@example.com").unwrap();
 
         let err = mailer
             .send(templates::sign_in(
                 &app::i18n::Lang::english(),
+                "Example Shop",
                 to,
                 "https://prefs.example.com/auth/x",
             ))

@@ -1,5 +1,6 @@
 //! Every message Attune sends, in one file: each in plain text and HTML, in the contact's
-//! language. The words are in `app/locales/<language>/messages.ftl`.
+//! language, signed by the organisation (`ATTUNE_ORG_NAME`) that the customer deals with. The
+//! words are in `app/locales/<language>/messages.ftl`.
 
 use app::{domain::Email, i18n::Lang, tr};
 
@@ -10,11 +11,19 @@ use super::{html_escape, OutgoingMail};
 struct Body {
     text: String,
     html: String,
+    /// The closing lines, added last: every mail is signed by the organisation, so that none
+    /// reads as if from a stranger.
+    sign_off: String,
 }
 
 impl Body {
-    fn new(lang: &Lang) -> Self {
-        Body::default().para(&tr!(lang, "hello"))
+    /// A mail in `lang` from the organisation `org`.
+    fn new(lang: &Lang, org: &str) -> Self {
+        let body = Body {
+            sign_off: tr!(lang, "mail-sign-off", org = org),
+            ..Body::default()
+        };
+        body.para(&tr!(lang, "hello"))
     }
 
     /// A paragraph of plain words.
@@ -65,40 +74,50 @@ impl Body {
         self
     }
 
+    /// The closing lines: one line each in text, broken lines of one paragraph in HTML.
+    fn signed(mut self) -> Self {
+        let lines: Vec<&str> = self.sign_off.lines().map(str::trim).collect();
+        self.text.push_str(&format!("{}\n", lines.join("\n")));
+        let html: Vec<String> = lines.iter().map(|l| html_escape(l)).collect();
+        self.html.push_str(&format!("<p>{}</p>", html.join("<br>")));
+        self
+    }
+
     fn mail(self, to: Email, subject: String) -> OutgoingMail {
+        let Body { text, html, .. } = self.signed();
         OutgoingMail {
             to,
             subject,
-            text: self.text,
-            html: self.html,
+            text,
+            html,
         }
     }
 }
 
-/// A magic sign-in link (DESIGN §4).
-pub fn sign_in(lang: &Lang, to: Email, link: &str) -> OutgoingMail {
-    Body::new(lang)
+/// A magic sign-in link (DESIGN §4) to the organisation `org`'s pages.
+pub fn sign_in(lang: &Lang, org: &str, to: Email, link: &str) -> OutgoingMail {
+    Body::new(lang, org)
         .para(&tr!(lang, "mail-sign-in-intro"))
         .link(&tr!(lang, "mail-sign-in-button"), link)
         .html_para(&tr!(lang, "mail-copy-address", link = link))
         .para(&tr!(lang, "mail-sign-in-outro"))
-        .mail(to, tr!(lang, "mail-sign-in-subject"))
+        .mail(to, tr!(lang, "mail-sign-in-subject", org = org))
 }
 
-/// Confirms a new email address.
-pub fn verify_email(lang: &Lang, to: Email, link: &str) -> OutgoingMail {
-    Body::new(lang)
+/// Confirms a new email address given to the organisation `org`.
+pub fn verify_email(lang: &Lang, org: &str, to: Email, link: &str) -> OutgoingMail {
+    Body::new(lang, org)
         .para(&tr!(lang, "mail-verify-intro"))
         .link(&tr!(lang, "mail-verify-button"), link)
         .html_para(&tr!(lang, "mail-copy-address", link = link))
         .para(&tr!(lang, "mail-verify-outro"))
-        .mail(to, tr!(lang, "mail-verify-subject"))
+        .mail(to, tr!(lang, "mail-verify-subject", org = org))
 }
 
 /// To an address that was replaced on a contact's record. It may be a stranger's (a mistyped
 /// address corrected), so it says nothing of the customer: no name, no new address, no link.
-pub fn address_removed(lang: &Lang, to: Email) -> OutgoingMail {
-    Body::new(lang)
+pub fn address_removed(lang: &Lang, org: &str, to: Email) -> OutgoingMail {
+    Body::new(lang, org)
         .para(&tr!(lang, "mail-removed-text"))
         .para(&tr!(lang, "mail-removed-outro"))
         .mail(to, tr!(lang, "mail-removed-subject"))
@@ -107,13 +126,14 @@ pub fn address_removed(lang: &Lang, to: Email) -> OutgoingMail {
 /// Staff changed a contact's preferences: what, why, and where to review or undo it.
 pub fn changed_for_you(
     lang: &Lang,
+    org: &str,
     to: Email,
     items: &[String],
     reason: &str,
     review: &str,
 ) -> OutgoingMail {
     let items: Vec<_> = items.iter().map(|i| (i.clone(), None)).collect();
-    Body::new(lang)
+    Body::new(lang, org)
         .para(&tr!(lang, "mail-staff-changed-intro"))
         .list(&items)
         .para(&tr!(lang, "mail-reason", reason = reason))
@@ -127,6 +147,7 @@ pub fn changed_for_you(
 /// an undo link, and the way to review everything.
 pub fn sender_changed(
     lang: &Lang,
+    org: &str,
     to: Email,
     sender: &str,
     lines: &[(String, String)],
@@ -137,7 +158,7 @@ pub fn sender_changed(
         .iter()
         .map(|(line, url)| (line.clone(), Some((undo.clone(), url.clone()))))
         .collect();
-    Body::new(lang)
+    Body::new(lang, org)
         .para(&tr!(lang, "mail-sender-changed-intro", sender = sender))
         .list(&items)
         .para(&tr!(lang, "mail-sender-changed-outro"))
@@ -153,9 +174,13 @@ mod tests {
     fn a_mail_is_written_in_the_contacts_language_in_text_and_html() {
         let to = Email::parse("ana@example.com").unwrap();
         let es = Lang::from_code("es").unwrap();
-        let mail = sign_in(&es, to.clone(), "https://prefs.example.com/auth/x?a=1&b=2");
-        assert_eq!(mail.subject, tr!(es, "mail-sign-in-subject"));
-        assert_ne!(mail.subject, "Your sign-in link");
+        let mail = sign_in(
+            &es,
+            "Tienda",
+            to.clone(),
+            "https://prefs.example.com/auth/x?a=1&b=2",
+        );
+        assert_eq!(mail.subject, "Su enlace de acceso a Tienda");
         assert!(mail.text.starts_with(&tr!(es, "hello")));
         assert!(mail
             .text
@@ -165,6 +190,7 @@ mod tests {
             .contains("href=\"https://prefs.example.com/auth/x?a=1&amp;b=2\""));
         let english = changed_for_you(
             &Lang::english(),
+            "Shop",
             to,
             &["Turned off <Offers>".to_owned()],
             "You asked by phone",
@@ -173,5 +199,56 @@ mod tests {
         assert!(english.text.contains("- Turned off <Offers>\n"));
         assert!(english.html.contains("<li>Turned off &lt;Offers&gt;</li>"));
         assert!(english.text.contains("Reason given: You asked by phone"));
+    }
+
+    #[test]
+    fn every_mail_is_signed_by_the_organisation_with_its_name_escaped_in_html() {
+        let to = || Email::parse("ana@example.com").unwrap();
+        let en = Lang::english();
+        let org = "Example Shop & <Co>";
+        let link = "https://prefs.example.com/auth/x";
+        let mails = [
+            sign_in(&en, org, to(), link),
+            verify_email(&en, org, to(), link),
+            address_removed(&en, org, to()),
+            changed_for_you(
+                &en,
+                org,
+                to(),
+                &["Turned off Offers".to_owned()],
+                "asked",
+                link,
+            ),
+            sender_changed(&en, org, to(), "Shop app", &[], link),
+        ];
+
+        for mail in &mails {
+            assert!(
+                mail.text.ends_with("Kind regards,\nExample Shop & <Co>\n"),
+                "{}",
+                mail.text
+            );
+            assert!(
+                mail.html
+                    .ends_with("<p>Kind regards,<br>Example Shop &amp; &lt;Co&gt;</p>"),
+                "{}",
+                mail.html
+            );
+            assert!(!mail.text.contains("Attune") && !mail.subject.contains("Attune"));
+        }
+        assert_eq!(
+            mails[0].subject,
+            "Your sign-in link for Example Shop & <Co>"
+        );
+        assert_eq!(
+            mails[1].subject,
+            "Confirm your email address for Example Shop & <Co>"
+        );
+        let de = sign_in(&Lang::from_code("de").unwrap(), "Laden", to(), link);
+        assert!(
+            de.text.ends_with("Mit freundlichen Grüßen\nLaden\n"),
+            "{}",
+            de.text
+        );
     }
 }

@@ -95,9 +95,13 @@ impl FromRequestParts<AppState> for Admin {
             Ok(Admin(user))
         } else {
             let nav = nav(&user, "");
-            Err(page(StatusCode::FORBIDDEN, "No access", Some(nav), || {
-                view! { <StaffForbidden/> }.into_any()
-            }))
+            Err(page(
+                state,
+                StatusCode::FORBIDDEN,
+                "No access",
+                Some(nav),
+                || view! { <StaffForbidden/> }.into_any(),
+            ))
         }
     }
 }
@@ -111,14 +115,15 @@ pub fn nav(user: &StaffUser, current: &'static str) -> StaffNav {
     }
 }
 
-/// A console page: never cached, never indexed.
+/// A console page, under the organisation's name: never cached, never indexed.
 pub fn page(
+    state: &AppState,
     status: StatusCode,
     title: &str,
     nav: Option<StaffNav>,
     body: impl FnOnce() -> AnyView,
 ) -> Response {
-    let html = render_staff_document(title, nav, body);
+    let html = render_staff_document(&state.config.org_name, title, nav, body);
     (
         status,
         [
@@ -131,9 +136,15 @@ pub fn page(
 }
 
 /// A problem page (unknown contact, bad request…).
-pub fn problem(status: StatusCode, user: &StaffUser, title: &str, message: &str) -> Response {
+pub fn problem(
+    state: &AppState,
+    status: StatusCode,
+    user: &StaffUser,
+    title: &str,
+    message: &str,
+) -> Response {
     let (t, m) = (title.to_owned(), message.to_owned());
-    page(status, title, Some(nav(user, "")), move || {
+    page(state, status, title, Some(nav(user, "")), move || {
         view! { <StaffProblem title=t message=m/> }.into_any()
     })
 }
@@ -186,14 +197,20 @@ async fn login_page(
         }
     }
     login_form(
+        &state,
         StatusCode::OK,
         String::new(),
         flash_message(q.flash.as_deref()),
     )
 }
 
-fn login_form(status: StatusCode, email: String, flash: Option<Flash>) -> Response {
-    page(status, "Sign in", None, move || {
+fn login_form(
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    flash: Option<Flash>,
+) -> Response {
+    page(state, status, "Sign in", None, move || {
         view! { <StaffLogin email flash/> }.into_any()
     })
 }
@@ -210,6 +227,7 @@ async fn login_post(
     let password = form.raw("password").unwrap_or_default();
     if email.is_empty() || password.is_empty() {
         return login_form(
+            &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             email,
             Some(Flash::Error(
@@ -241,7 +259,7 @@ async fn login_post(
 /// `Retry-After`, in whole minutes, so two answers given a second apart read the same.
 async fn login_answer(state: &AppState, email: String, outcome: Login) -> Response {
     let wait = |status: StatusCode, minutes: i64, text: String| {
-        let mut res = login_form(status, email.clone(), Some(Flash::Error(text)));
+        let mut res = login_form(state, status, email.clone(), Some(Flash::Error(text)));
         res.headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from(minutes * 60));
         res
@@ -263,6 +281,7 @@ async fn login_answer(state: &AppState, email: String, outcome: Login) -> Respon
                 .into_response()
         }
         Login::Invalid => login_form(
+            state,
             StatusCode::UNAUTHORIZED,
             email,
             Some(Flash::Error(
@@ -283,6 +302,7 @@ async fn login_answer(state: &AppState, email: String, outcome: Login) -> Respon
         }
         Login::Busy => {
             let mut res = login_form(
+                state,
                 StatusCode::SERVICE_UNAVAILABLE,
                 email,
                 Some(Flash::Error(

@@ -1,6 +1,17 @@
 //! The site over HTTP: the first page, operations endpoints and request guards.
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::{
+    customer::seed,
+    helpers::{spawn_app, spawn_app_with, TestApp},
+};
+
+/// The organisation named in the tests of branding: an ampersand, which HTML must escape.
+const ORG: &str = "Example Shop & Co";
+const ORG_IN_HTML: &str = "Example Shop &amp; Co";
+
+async fn branded_app(db: crate::helpers::Db) -> TestApp {
+    spawn_app_with(db, &[("ATTUNE_ORG_NAME", ORG)]).await
+}
 
 both_backends! {
     async fn the_start_page_is_server_rendered_with_the_sign_in_form_and_loads_no_script_file(db) {
@@ -11,7 +22,7 @@ both_backends! {
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["x-content-type-options"], "nosniff");
         let html = res.text().await.unwrap();
-        assert!(html.contains("<title>Attune"), "{html}");
+        assert!(html.contains("<title>127.0.0.1 — your message preferences</title>"), "without ATTUNE_ORG_NAME, the base URL's host names the site: {html}");
         assert!(html.contains(r#"name="email""#));
         assert!(html.contains("Email me a sign-in link"));
         assert!(!html.contains("/pkg/attune.js") && !html.contains("attune_bg.wasm") && !html.contains("attune.wasm"), "a page with no islands loads no script file: {html}");
@@ -188,5 +199,59 @@ both_backends! {
         assert_eq!(cross("/n/not-a-token").await, 403);
         assert_ne!(cross("/u/not-a-token").await, 403, "one-click unsubscribes come from mail providers");
         assert_eq!(cross("/api/v1/decisions").await, 401, "the API answers by its key, not by the sending site");
+    }
+}
+
+both_backends! {
+    async fn every_customer_page_is_branded_with_the_organisations_name_and_not_with_attune(db) {
+        let app = branded_app(db).await;
+
+        let (status, start) = app.get_page("/", None).await;
+        let (missing, not_found) = app.get_page("/no/such/page", None).await;
+        let (_, link) = app.get_page("/u/not-a-token", None).await;
+        let (_, api_docs) = app.get_page("/api/docs", None).await;
+
+        assert_eq!((status, missing), (200, 404));
+        assert!(start.contains(&format!("<title>{ORG_IN_HTML} — your message preferences</title>")), "{start}");
+        assert!(link.contains(&format!("— {ORG_IN_HTML}</title>")), "{link}");
+        assert!(api_docs.contains(&format!("<title>Sender API — {ORG_IN_HTML}</title>")), "{api_docs}");
+        for page in [&start, &not_found, &link, &api_docs] {
+            assert!(page.contains(&format!(r#"<a href="/" class="brand">{ORG_IN_HTML}</a>"#)), "the header names the organisation: {page}");
+            assert!(!page.contains("Attune") && !page.contains(ORG), "never Attune, never unescaped: {page}");
+        }
+        for page in [&start, &not_found, &link] {
+            assert!(page.contains(&format!("{ORG_IN_HTML} keeps track of the messages you asked for")), "{page}");
+        }
+    }
+}
+
+both_backends! {
+    async fn the_staff_console_is_the_organisations_console(db) {
+        let app = branded_app(db).await;
+
+        let (status, login) = app.get_page("/staff/login", None).await;
+
+        assert_eq!(status, 200);
+        assert!(login.contains(&format!("<title>Sign in — {ORG_IN_HTML} staff</title>")), "{login}");
+        assert!(login.contains(&format!(r#"<a href="/staff" class="brand">{ORG_IN_HTML} staff</a>"#)), "{login}");
+        assert!(!login.contains("Attune") && !login.contains(ORG), "{login}");
+    }
+}
+
+both_backends! {
+    async fn a_sign_in_mail_names_the_organisation_in_its_subject_and_signature(db) {
+        let app = branded_app(db).await;
+        seed(&app).await;
+
+        app.post_form("/sf/request_sign_in", None, &[("email", "ann.demo@example.com")]).await;
+
+        let raw = app.wait_for_mails(1).await.remove(0);
+        let mail = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let text = mail.body_text(0).unwrap().replace("\r\n", "\n");
+        let html = mail.body_html(0).unwrap();
+        assert_eq!(mail.subject(), Some("Your sign-in link for Example Shop & Co"));
+        assert!(text.contains("Kind regards,\nExample Shop & Co"), "the text is signed: {text}");
+        assert!(html.contains(&format!("Kind regards,<br>{ORG_IN_HTML}</p>")), "the HTML is signed: {html}");
+        assert!(!text.contains("Attune") && !html.contains("Attune"), "{text}");
     }
 }

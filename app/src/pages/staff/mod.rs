@@ -42,12 +42,13 @@ fn nav_link(nav: &StaffNav, href: &'static str, label: &'static str) -> impl Int
     view! { <li><a href=href aria-current=current>{label}</a></li> }
 }
 
-/// The console's header: navigation (admin sections only for admins) and sign-out.
+/// The console's header: the organisation's console, navigation (admin sections only for
+/// admins) and sign-out.
 #[component]
-fn StaffHeader(nav: Option<StaffNav>) -> impl IntoView {
+fn StaffHeader(org: String, nav: Option<StaffNav>) -> impl IntoView {
     view! {
         <header class="site-header staff-header">
-            <a class="brand" href="/staff">"Attune staff"</a>
+            <a class="brand" href="/staff">{crate::pages::shell::staff_brand(&org)}</a>
             {nav.map(|nav| {
                 let admin = nav.admin.then(|| view! {
                     {nav_link(&nav, "/staff/admin/topics", "Topics")}
@@ -73,15 +74,18 @@ fn StaffHeader(nav: Option<StaffNav>) -> impl IntoView {
     }
 }
 
-/// A whole console page around `body`, rendered on the server, styled, with no scripts.
+/// A whole console page of the organisation `org` around `body`, rendered on the server,
+/// styled, with no scripts.
 pub fn render_staff_document(
+    org: &str,
     title: &str,
     nav: Option<StaffNav>,
     body: impl FnOnce() -> AnyView,
 ) -> String {
     use crate::pages::shell::{document, render, Audience};
-    let header = render(|| view! { <StaffHeader nav/> }.into_any());
-    document(Audience::Staff, title, &header, &render(body))
+    let brand = org.to_owned();
+    let header = render(|| view! { <StaffHeader org=brand nav/> }.into_any());
+    document(Audience::Staff, org, title, &header, &render(body))
 }
 
 /// `/staff/login`: email and password.

@@ -52,24 +52,26 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// The token from the URL; a path that isn't even text gets the same page as a garbled link.
 struct LinkToken(String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LinkToken {
+impl axum::extract::FromRequestParts<AppState> for LinkToken {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &S,
+        state: &AppState,
     ) -> Result<Self, Response> {
         match Path::<String>::from_request_parts(parts, state).await {
             Ok(Path(token)) => Ok(LinkToken(token)),
-            Err(_) => Err(link_problem(&Page::of(parts), LinkError::Malformed)),
+            Err(_) => Err(link_problem(&Page::of(parts, state), LinkError::Malformed)),
         }
     }
 }
 
-/// What a page is written for: its language, and its path, where the language switch comes
-/// back to. The language is the switch's choice, else the link's contact's once it is read
+/// What a page is written for: the organisation it speaks for, its language, and its path,
+/// where the language switch comes back to. The language is the switch's choice, else the link's contact's once it is read
 /// ([`Page::follow`]), else the browser's (`http::language`).
 struct Page {
+    /// The organisation's name (`ATTUNE_ORG_NAME`), which brands the page.
+    org: String,
     lang: Lang,
     /// Whether the language switch chose it: then the contact's language does not override it.
     chosen: bool,
@@ -77,9 +79,10 @@ struct Page {
 }
 
 impl Page {
-    fn of(parts: &axum::http::request::Parts) -> Self {
+    fn of(parts: &axum::http::request::Parts, state: &AppState) -> Self {
         let chosen = language::chosen(&parts.headers);
         Page {
+            org: state.config.org_name.clone(),
             lang: chosen
                 .or_else(|| language::from_browser(&parts.headers))
                 .unwrap_or_default(),
@@ -97,18 +100,18 @@ impl Page {
 
     /// The page around `body`, titled `title`.
     fn render(&self, title: &str, body: impl FnOnce() -> AnyView) -> String {
-        render_document(&self.lang, &self.path, title, body)
+        render_document(&self.org, &self.lang, &self.path, title, body)
     }
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Page {
+impl axum::extract::FromRequestParts<AppState> for Page {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _state: &S,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Page::of(parts))
+        Ok(Page::of(parts, state))
     }
 }
 

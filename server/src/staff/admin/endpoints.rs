@@ -57,6 +57,7 @@ async fn render_endpoints(
         Err(e) => return server_error(format!("{e:#}")),
     };
     page(
+        state,
         status,
         "Webhook endpoints",
         Some(nav(user, "/staff/admin/endpoints")),
@@ -129,6 +130,7 @@ pub(super) async fn replay(
             .await
         }
         Ok(Replay::UnknownEndpoint) => problem(
+            &state,
             StatusCode::NOT_FOUND,
             &user,
             "No such endpoint",

@@ -53,6 +53,7 @@ async fn render_senders(
         Err(e) => return server_error(format!("{e:#}")),
     };
     page(
+        state,
         status,
         "Senders",
         Some(nav(user, "/staff/admin/senders")),

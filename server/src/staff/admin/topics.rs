@@ -65,6 +65,7 @@ async fn render_topics(
         Err(e) => return server_error(format!("{e:#}")),
     };
     page(
+        state,
         status,
         "Topics",
         Some(nav(user, "/staff/admin/topics")),
@@ -238,6 +239,7 @@ pub(super) async fn update_topic(
     let spec = topic_spec(&row, key.clone(), kind, channels, frequency);
     match state.store.update_topic(&spec, position).await {
         Ok(false) => problem(
+            &state,
             StatusCode::NOT_FOUND,
             &user,
             "No such topic",
@@ -264,6 +266,7 @@ pub(super) async fn archive_topic(
     let archive = form.text("archived") != "off";
     match state.store.set_topic_archived(&key, archive).await {
         Ok(false) => problem(
+            &state,
             StatusCode::NOT_FOUND,
             &user,
             "No such topic",

@@ -59,6 +59,7 @@ async fn render_users(
         Err(e) => return server_error(format!("{e:#}")),
     };
     page(
+        state,
         status,
         "Staff users",
         Some(nav(user, "/staff/admin/users")),
@@ -175,6 +176,7 @@ pub(super) async fn disable_user(
             })
         }
         Ok(false) => problem(
+            &state,
             StatusCode::NOT_FOUND,
             &user,
             "No such staff user",

@@ -87,6 +87,7 @@ async fn refuse(
     }
     view.error_form = Some(form_id);
     Ok(render_contact(
+        state,
         StatusCode::UNPROCESSABLE_ENTITY,
         user,
         view,
@@ -156,7 +157,7 @@ async fn answer(
             )))
         }
         Err(e @ (ChangeError::Database(_) | ChangeError::Internal(_))) => Err(e.into()),
-        Err(ChangeError::UnknownContact) => Err(PageError::Page(unknown_contact(user))),
+        Err(ChangeError::UnknownContact) => Err(PageError::Page(unknown_contact(state, user))),
         Err(e) => {
             let m = ParseError(e.to_string()).sentence();
             refuse(state, user, contact_id, form_id, form, m).await
@@ -172,7 +173,7 @@ pub(super) async fn change_topic(
     body: Bytes,
 ) -> PageResult {
     let form = FormFields::parse(&body);
-    let (contact_id, _) = known_contact(&state.store, &user, &reference).await?;
+    let (contact_id, _) = known_contact(&state, &user, &reference).await?;
     let topic = match TopicKey::parse(&key) {
         Ok(k) => state.store.topic(&k).await?.filter(|t| !t.archived),
         Err(_) => None,
@@ -230,7 +231,7 @@ pub(super) async fn change_global(
     body: Bytes,
 ) -> PageResult {
     let form = FormFields::parse(&body);
-    let (contact_id, tz) = known_contact(&state.store, &user, &reference).await?;
+    let (contact_id, tz) = known_contact(&state, &user, &reference).await?;
     let ops = (|| -> Result<Vec<ChangeOp>, String> {
         let mut ops = vec![ChangeOp::UnsubscribedAll(form.checked("unsubscribed_all"))];
         let opt_outs = form
@@ -290,9 +291,9 @@ pub(super) async fn change_details(
     body: Bytes,
 ) -> PageResult {
     let form = FormFields::parse(&body);
-    let (id, _) = known_contact(&state.store, &user, &reference).await?;
+    let (id, _) = known_contact(&state, &user, &reference).await?;
     let Some(current) = state.store.contact_view(id).await? else {
-        return Err(PageError::Page(unknown_contact(&user)));
+        return Err(PageError::Page(unknown_contact(&state, &user)));
     };
     let ops = details_ops(&form, current.email.as_deref(), current.phone.as_deref());
     let contact_id = current.id;
@@ -379,7 +380,7 @@ pub(super) async fn resolve_dispute(
     body: Bytes,
 ) -> PageResult {
     let form = FormFields::parse(&body);
-    let (contact_id, _) = known_contact(&state.store, &user, &reference).await?;
+    let (contact_id, _) = known_contact(&state, &user, &reference).await?;
     let ops = (|| -> Result<Vec<ChangeOp>, String> {
         let kind = AddressKind::parse(&kind).map_err(|e| e.to_string())?;
         let replacement = match form.text("resolution").as_str() {
@@ -443,7 +444,7 @@ async fn notify_contact(
                     .is_none_or(|new| !new.as_str().eq_ignore_ascii_case(old.as_str()))
             });
         if let Some(old) = previous {
-            let mail = templates::address_removed(&lang, old);
+            let mail = templates::address_removed(&lang, &state.config.org_name, old);
             state
                 .store
                 .queue_mail(Some(contact_id), &(&mail).into())
@@ -453,7 +454,8 @@ async fn notify_contact(
             let names = state.store.topic_names().await?;
             let items = describe(&changes, &names, &tz, &lang);
             let review = state.links.preferences_url(contact_id);
-            let mail = templates::changed_for_you(&lang, to, &items, &reason, &review);
+            let org = &state.config.org_name;
+            let mail = templates::changed_for_you(&lang, org, to, &items, &reason, &review);
             state
                 .store
                 .queue_mail(Some(contact_id), &(&mail).into())

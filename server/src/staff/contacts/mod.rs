@@ -120,6 +120,7 @@ async fn search(
     let flash = flash_message(query.flash.as_deref());
     let disputed = open_disputes(&state.store).await?;
     Ok(page(
+        &state,
         StatusCode::OK,
         "Find a contact",
         Some(nav(&user, "/staff")),
@@ -155,14 +156,15 @@ async fn open_disputes(store: &Store) -> anyhow::Result<Vec<ContactHit>> {
 /// The contact's id and time zone by ref; for an unknown or erased ref, the "no such contact"
 /// page.
 async fn known_contact(
-    store: &Store,
+    state: &AppState,
     user: &StaffUser,
     reference: &str,
 ) -> Result<(i64, String), PageError> {
-    store
+    state
+        .store
         .contact_id_and_zone(reference)
         .await?
-        .ok_or_else(|| PageError::Page(unknown_contact(user)))
+        .ok_or_else(|| PageError::Page(unknown_contact(state, user)))
 }
 
 /// Everything the contact page shows.
@@ -355,8 +357,9 @@ fn address_choice_line(
     )
 }
 
-fn unknown_contact(user: &StaffUser) -> Response {
+fn unknown_contact(state: &AppState, user: &StaffUser) -> Response {
     problem(
+        state,
         StatusCode::NOT_FOUND,
         user,
         "No such contact",
@@ -365,15 +368,20 @@ fn unknown_contact(user: &StaffUser) -> Response {
 }
 
 fn render_contact(
+    state: &AppState,
     status: StatusCode,
     user: &StaffUser,
     view: StaffContactView,
     flash: Option<Flash>,
 ) -> Response {
     let title = format!("Contact {}", view.reference);
-    page(status, &title, Some(nav(user, "/staff")), move || {
-        view! { <StaffContact view flash/> }.into_any()
-    })
+    page(
+        state,
+        status,
+        &title,
+        Some(nav(user, "/staff")),
+        move || view! { <StaffContact view flash/> }.into_any(),
+    )
 }
 
 /// `GET /staff/contacts/{ref}`.
@@ -383,9 +391,10 @@ async fn contact_page(
     Path(reference): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> PageResult {
-    let (id, _) = known_contact(&state.store, &user, &reference).await?;
+    let (id, _) = known_contact(&state, &user, &reference).await?;
     let view = load_contact(&state.store, id).await?;
     Ok(render_contact(
+        &state,
         StatusCode::OK,
         &user,
         view,
