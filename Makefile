@@ -1,5 +1,5 @@
 # Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
-.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy sizes
+.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy sizes test-openapi-client
 
 ## Everything the tests need (what running needs, and Chromium, Playwright, Postgres, the fuzzers).
 setup:
@@ -71,6 +71,13 @@ test-fuzz:
 test-api-fuzz: build
 	bash server/tests/schemathesis/run.sh
 
+## The OpenAPI document as a client generator sees it: openapi-typescript (pinned, npm) turns
+## /api/v1/openapi.json from the release build into TypeScript types and must print no warning;
+## tsc type-checks a small program against them (strict), which calls `decide` through
+## openapi-fetch and checks the answer.
+test-openapi-client: build
+	bash server/tests/openapi-client/run.sh
+
 ## The README's integration examples (curl, Python, Node) against the release build and a real
 ## SMTP server: each sends a mail whose List-Unsubscribe headers and links must arrive and work.
 test-examples: build
@@ -99,7 +106,7 @@ image: build
 test-image: image
 	bash deploy/image-test.sh
 
-test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy test-image sizes
+test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy test-image sizes test-openapi-client
 
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:

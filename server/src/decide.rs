@@ -9,8 +9,8 @@ use app::domain::{AddressKind, Channel, ChannelSet, Frequency, Preference, Purpo
 use jiff::{civil::Time, tz::TimeZone, Span, Timestamp, Zoned};
 use serde::Serialize;
 
-/// The answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The answer: `allow`, `deny` or `defer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Allow,
@@ -19,7 +19,7 @@ pub enum Verdict {
 }
 
 /// Why: stable, machine-readable names (DESIGN §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Allowed,
@@ -37,6 +37,9 @@ pub enum Reason {
     UnverifiedAddress,
     QuietHours,
     FrequencyCap,
+    /// Only in a batch, for an item naming a topic that does not exist (a single decision is a
+    /// 404 problem instead); the rules never give it.
+    UnknownTopic,
 }
 
 impl Reason {
@@ -57,6 +60,7 @@ impl Reason {
             Reason::UnverifiedAddress => "unverified_address",
             Reason::QuietHours => "quiet_hours",
             Reason::FrequencyCap => "frequency_cap",
+            Reason::UnknownTopic => "unknown_topic",
         }
     }
 }

@@ -41,6 +41,7 @@ macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -274,6 +275,18 @@ impl fmt::Display for ContactRef {
     }
 }
 
+string_enum!(
+    /// Who made a change, without the staff user's or sender's id: the ledger's actor kind.
+    ActorKind {
+        Customer => "customer",
+        OneClick => "one_click",
+        Staff => "staff",
+        Sender => "sender",
+        System => "system",
+        Reply => "reply",
+    }
+);
+
 /// Who made a change (DESIGN §1): recorded with every ledger row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
@@ -289,15 +302,20 @@ pub enum Actor {
 
 impl Actor {
     /// The ledger's actor kind.
-    pub fn kind(&self) -> &'static str {
+    pub fn actor_kind(&self) -> ActorKind {
         match self {
-            Actor::Customer => "customer",
-            Actor::OneClick => "one_click",
-            Actor::Staff(_) => "staff",
-            Actor::Sender(_) => "sender",
-            Actor::System => "system",
-            Actor::Reply => "reply",
+            Actor::Customer => ActorKind::Customer,
+            Actor::OneClick => ActorKind::OneClick,
+            Actor::Staff(_) => ActorKind::Staff,
+            Actor::Sender(_) => ActorKind::Sender,
+            Actor::System => ActorKind::System,
+            Actor::Reply => ActorKind::Reply,
         }
+    }
+
+    /// The ledger's actor kind, as stored.
+    pub fn kind(&self) -> &'static str {
+        self.actor_kind().as_str()
     }
 
     /// The id of the staff user or sender, if the actor has one.
@@ -310,13 +328,13 @@ impl Actor {
 
     /// Rebuilds an actor from its stored kind and id.
     pub fn from_parts(kind: &str, id: Option<i64>) -> Result<Self, ParseError> {
-        match (kind, id) {
-            ("customer", None) => Ok(Actor::Customer),
-            ("one_click", None) => Ok(Actor::OneClick),
-            ("system", None) => Ok(Actor::System),
-            ("reply", None) => Ok(Actor::Reply),
-            ("staff", Some(id)) => Ok(Actor::Staff(id)),
-            ("sender", Some(id)) => Ok(Actor::Sender(id)),
+        match (ActorKind::parse(kind), id) {
+            (Ok(ActorKind::Customer), None) => Ok(Actor::Customer),
+            (Ok(ActorKind::OneClick), None) => Ok(Actor::OneClick),
+            (Ok(ActorKind::System), None) => Ok(Actor::System),
+            (Ok(ActorKind::Reply), None) => Ok(Actor::Reply),
+            (Ok(ActorKind::Staff), Some(id)) => Ok(Actor::Staff(id)),
+            (Ok(ActorKind::Sender), Some(id)) => Ok(Actor::Sender(id)),
             _ => err(format!("unknown actor {kind}:{id:?}")),
         }
     }

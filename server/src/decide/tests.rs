@@ -515,3 +515,37 @@ fn rule_12_comes_before_rule_13() {
         Reason::QuietHours
     );
 }
+
+#[test]
+fn every_reason_and_verdict_is_sent_by_the_name_it_is_stored_under() {
+    use Reason::*;
+    let reasons = [
+        Allowed,
+        UnknownContact,
+        ChannelNotOffered,
+        AddressDisputed,
+        NoAddress,
+        UnsubscribedAll,
+        AddressOptedOut,
+        ChannelOptedOut,
+        Paused,
+        TopicOptedOut,
+        ChannelNotChosen,
+        InfoOnly,
+        UnverifiedAddress,
+        QuietHours,
+        FrequencyCap,
+        UnknownTopic,
+    ];
+    for r in reasons {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+    }
+    let verdicts = [
+        (Verdict::Allow, "allow"),
+        (Verdict::Deny, "deny"),
+        (Verdict::Defer, "defer"),
+    ];
+    for (v, name) in verdicts {
+        assert_eq!(serde_json::to_value(v).unwrap(), name);
+    }
+}

@@ -2,7 +2,8 @@
 //! `preferences.rs`.
 
 use app::domain::{
-    Channel, ChannelSet, ContactRef, Email, Locale, Phone, QuietHours, TimeZoneName,
+    ActorKind, AddressKind, Channel, ChannelSet, ContactRef, Email, Frequency, Locale, Phone,
+    QuietHours, TimeZoneName,
 };
 use axum::{
     extract::{Path, State},
@@ -22,6 +23,8 @@ use crate::{customer::export_contact, state::AppState, store::ChangeOp};
 /// `PUT /contacts/{ref}`. Fields left out stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"email": "ann@example.com", "email_verified": false,
+    "phone": "+15551234567", "locale": "en", "time_zone": "America/Chicago"})))]
 pub struct ContactInput {
     pub email: Option<String>,
     pub email_verified: Option<bool>,
@@ -34,34 +37,56 @@ pub struct ContactInput {
     pub time_zone: Option<String>,
 }
 
+/// A local time window in which sms and voice are deferred.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({"start": "21:00", "end": "08:00"})))]
 pub struct QuietHoursBody {
     /// `HH:MM`, local time
     pub start: String,
     pub end: String,
 }
 
+/// The contact's global settings.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"unsubscribed_all": false, "paused_until": null,
+    "quiet_hours": {"start": "21:00", "end": "08:00"}, "channel_opt_outs": ["voice"], "weekly_cap": null})))]
 pub struct GlobalBody {
     pub unsubscribed_all: bool,
     /// RFC 3339, UTC
     pub paused_until: Option<String>,
     pub quiet_hours: Option<QuietHoursBody>,
+    /// Channels the contact never wants to be reached on.
+    #[schema(value_type = Vec<Channel>)]
     pub channel_opt_outs: Vec<String>,
     pub weekly_cap: Option<i64>,
 }
 
+/// The contact's choice for one topic (the topic's defaults when they made none).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"topic": "offers", "subscribed": true, "channels": ["email"],
+    "frequency": "weekly", "info_only": false})))]
 pub struct PreferenceBody {
     pub topic: String,
     pub subscribed: bool,
+    #[schema(value_type = Vec<Channel>)]
     pub channels: Vec<String>,
+    #[schema(value_type = Frequency)]
     pub frequency: String,
     pub info_only: bool,
 }
 
 /// `GET /contacts/{ref}` (DESIGN §6.1).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"ref": "c-42", "email": "ann@example.com", "email_verified": false,
+    "phone": "+15551234567", "locale": "en", "time_zone": "America/Chicago", "version": 7,
+    "global": {"unsubscribed_all": false, "paused_until": null,
+               "quiet_hours": {"start": "21:00", "end": "08:00"},
+               "channel_opt_outs": ["voice"], "weekly_cap": null},
+    "disputed": [],
+    "preferences": [{"topic": "offers", "subscribed": true, "channels": ["email"],
+                     "frequency": "weekly", "info_only": false}],
+    "address_choices": [{"address": "phone", "scope": "channel", "topic": null, "channel": "sms",
+                         "made_at": "2026-11-02T18:30:00Z", "made_through": "crm-42", "made_by": "reply"}]})))]
 pub struct ContactBody {
     #[serde(rename = "ref")]
     pub reference: String,
@@ -73,6 +98,7 @@ pub struct ContactBody {
     pub version: i64,
     pub global: GlobalBody,
     /// Address kinds reported as "not me": `email`, `phone`.
+    #[schema(value_type = Vec<AddressKind>)]
     pub disputed: Vec<String>,
     pub preferences: Vec<PreferenceBody>,
     /// Opt-outs the person made at this contact's addresses, through this record or another
@@ -82,19 +108,35 @@ pub struct ContactBody {
 
 /// One address choice (DESIGN §1.1).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"address": "phone", "scope": "channel", "topic": null, "channel": "sms",
+    "made_at": "2026-11-02T18:30:00Z", "made_through": "crm-42", "made_by": "reply"})))]
 pub struct AddressChoiceBody {
     /// The address it is held at: `email` or `phone`.
+    #[schema(value_type = AddressKind)]
     pub address: String,
-    /// `all` (every optional topic), `topic` or `channel`.
+    #[schema(value_type = ChoiceScope)]
     pub scope: String,
     pub topic: Option<String>,
+    #[schema(value_type = Option<Channel>)]
     pub channel: Option<String>,
     /// RFC 3339.
     pub made_at: String,
     /// The ref of the record it was made through (null once that record is erased).
     pub made_through: Option<String>,
     /// Who made it: `customer`, `one_click` or `reply`.
+    #[schema(value_type = ActorKind)]
     pub made_by: String,
+}
+
+/// What an address choice covers: `all` (every optional topic), one `topic` or one `channel`.
+// Only the document's: the store's `Scope` carries the topic or channel with it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ChoiceScope {
+    All,
+    Topic,
+    Channel,
 }
 
 pub(super) fn contact_ref(raw: &str) -> Result<ContactRef, ApiError> {
@@ -187,7 +229,7 @@ pub async fn contact_body(
 }
 
 /// Create or update a contact.
-#[utoipa::path(put, path = "/contacts/{ref}", tag = "contacts",
+#[utoipa::path(put, path = "/contacts/{ref}", tag = "contacts", operation_id = "putContact",
     params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     request_body = ContactInput,
     responses((status = 201, body = ContactBody, description = "Created"), (status = 200, body = ContactBody, description = "Updated"),
@@ -269,7 +311,7 @@ pub async fn put(
 }
 
 /// Read a contact: details, global settings, every preference, version.
-#[utoipa::path(get, path = "/contacts/{ref}", tag = "contacts",
+#[utoipa::path(get, path = "/contacts/{ref}", tag = "contacts", operation_id = "getContact",
     params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     responses((status = 200, body = ContactBody), (status = 404, body = Problem)),
     security(("bearer" = [])))]
@@ -287,7 +329,7 @@ pub async fn get(
 
 /// Erase a contact's personal data; the addresses are kept only as hashes, so they are never
 /// re-added and mailed.
-#[utoipa::path(delete, path = "/contacts/{ref}", tag = "contacts",
+#[utoipa::path(delete, path = "/contacts/{ref}", tag = "contacts", operation_id = "deleteContact",
     params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     responses((status = 204, description = "Erased"), (status = 404, body = Problem)),
     security(("bearer" = [])))]
@@ -313,9 +355,21 @@ pub async fn erase(
 }
 
 /// Everything held about a contact, with the ledger.
-#[utoipa::path(get, path = "/contacts/{ref}/export", tag = "contacts",
+#[utoipa::path(get, path = "/contacts/{ref}/export", tag = "contacts", operation_id = "exportContact",
     params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
-    responses((status = 200, body = Object, description = "The contact's data as JSON"), (status = 404, body = Problem)),
+    responses((status = 200, body = Object, description = "The contact's data as JSON: the contact, global settings, every topic's preference and the ledger, oldest change first",
+        example = json!({"ref": "c-42",
+            "contact": {"email": "ann@example.com", "email_verified": true, "pending_email": null, "phone": "+15551234567",
+                        "locale": "en", "time_zone": "America/Chicago", "disputed": []},
+            "global": {"unsubscribed_all": false, "never_call": false, "never_text": false, "paused_until": null,
+                       "quiet_start": null, "quiet_end": null},
+            "preferences": [{"key": "offers", "name": "Offers", "description": "Sales and discounts.", "required": false,
+                             "subscribed": true, "frequency": "weekly", "info_only": true, "summary": "email, at most once a week",
+                             "channels": [{"channel": "email", "label": "Email", "available": true, "chosen": true, "note": null}]}],
+            "ledger": [{"seq": 2, "version": 2, "type": "preferences.updated", "actor": {"kind": "customer", "id": null},
+                        "reason": null, "occurred_at": "2026-11-20T10:00:00Z",
+                        "changes": [{"field": "preferences.offers.subscribed", "from": false, "to": true}]}]})),
+        (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn export(
     State(state): State<AppState>,

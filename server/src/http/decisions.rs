@@ -13,7 +13,7 @@ use super::{
     idempotency::RecordingKey,
 };
 use crate::{
-    decide::Verdict,
+    decide::{Reason, Verdict},
     links::{list_unsubscribe_headers, LinkSubject, LinkUrls},
     state::AppState,
     store::{
@@ -25,8 +25,11 @@ use crate::{
 /// The most decisions in one batch.
 pub const MAX_BATCH: usize = 1000;
 
+/// "May I send this?" (DESIGN §2).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"contact": "c-42", "topic": "offers", "channel": "email",
+    "purpose": "marketing", "record": true, "message_id": "crm-2026-11-23-0001"})))]
 pub struct DecisionRequest {
     /// The contact's ref.
     #[schema(min_length = 1, max_length = 128, pattern = "^[!-~]+$")]
@@ -34,11 +37,11 @@ pub struct DecisionRequest {
     /// The topic key.
     #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_-]*$")]
     pub topic: String,
-    /// `email`, `sms`, `voice` or `push`.
-    #[schema(pattern = "^(email|sms|voice|push)$")]
+    /// The channel the message would go out on.
+    #[schema(value_type = Channel)]
     pub channel: String,
-    /// `transactional`, `informational`, `marketing` or `follow_up`.
-    #[schema(pattern = "^(transactional|informational|marketing|follow_up)$")]
+    /// What the message is for.
+    #[schema(value_type = Purpose)]
     pub purpose: String,
     /// Record the send if allowed, atomically with the check.
     #[serde(default)]
@@ -50,7 +53,10 @@ pub struct DecisionRequest {
     pub message_id: Option<String>,
 }
 
+/// For an email allow: the links to put into the message.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"unsubscribe": "https://prefs.example.com/u/AbC123",
+    "preferences": "https://prefs.example.com/p/AbC123", "not_me": "https://prefs.example.com/n/AbC123"})))]
 pub struct LinksBody {
     /// Absent for a required topic: there is nothing to unsubscribe from (DESIGN §3.2).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,12 +65,16 @@ pub struct LinksBody {
     pub not_me: String,
 }
 
+/// The answer to one ask (DESIGN §6.1). Deny and defer carry no address, links or headers.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"decision": "allow", "reason": "allowed", "defer_until": null,
+    "preference_version": 7, "address": "ann@example.com",
+    "links": {"unsubscribe": "https://prefs.example.com/u/AbC123", "preferences": "https://prefs.example.com/p/AbC123", "not_me": "https://prefs.example.com/n/AbC123"},
+    "headers": {"List-Unsubscribe": "<https://prefs.example.com/u/AbC123>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}})))]
 pub struct DecisionBody {
-    /// `allow`, `deny` or `defer`
-    pub decision: &'static str,
-    /// Why, e.g. `allowed`, `topic_opted_out`, `quiet_hours` (DESIGN §2).
-    pub reason: &'static str,
+    pub decision: Verdict,
+    /// Why (DESIGN §2).
+    pub reason: Reason,
     /// For `defer`: when to ask again (RFC 3339, UTC).
     pub defer_until: Option<String>,
     pub preference_version: i64,
@@ -88,14 +98,25 @@ pub struct DecisionBody {
 /// The words an automated call offers the way out in; 9 is the key `/inbound/voice/twilio` hears.
 pub const IVR_PROMPT: &str = "To stop these automated calls, press 9 now.";
 
+/// Up to 1000 asks, answered in order.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"items": [
+    {"contact": "c-42", "topic": "offers", "channel": "email", "purpose": "marketing"},
+    {"contact": "c-42", "topic": "offers", "channel": "sms", "purpose": "marketing"}]})))]
 pub struct BatchRequest {
     #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<DecisionRequest>,
 }
 
+/// The answers, in the order asked.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"results": [
+    {"decision": "allow", "reason": "allowed", "defer_until": null, "preference_version": 7,
+     "address": "ann@example.com",
+     "links": {"unsubscribe": "https://prefs.example.com/u/AbC123", "preferences": "https://prefs.example.com/p/AbC123", "not_me": "https://prefs.example.com/n/AbC123"},
+     "headers": {"List-Unsubscribe": "<https://prefs.example.com/u/AbC123>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}},
+    {"decision": "defer", "reason": "quiet_hours", "defer_until": "2026-11-24T14:00:00Z", "preference_version": 7}]})))]
 pub struct BatchBody {
     /// In the order asked. An item naming an unknown topic gets `deny` / `unknown_topic`.
     pub results: Vec<DecisionBody>,
@@ -175,12 +196,8 @@ fn answer(state: &AppState, ask: &Ask, topic: &Topic, decided: Decided) -> Decis
         _ => (None, None),
     };
     DecisionBody {
-        decision: match decided.decision.verdict {
-            Verdict::Allow => "allow",
-            Verdict::Deny => "deny",
-            Verdict::Defer => "defer",
-        },
-        reason: decided.decision.reason.as_str(),
+        decision: decided.decision.verdict,
+        reason: decided.decision.reason,
         defer_until: decided.decision.defer_until.map(|t| t.to_string()),
         preference_version: decided.version,
         address: decided.address,
@@ -191,7 +208,7 @@ fn answer(state: &AppState, ask: &Ask, topic: &Topic, decided: Decided) -> Decis
 }
 
 /// One decision. An unknown topic is a 404 problem, not a decision.
-#[utoipa::path(post, path = "/decisions", tag = "decisions", request_body = DecisionRequest,
+#[utoipa::path(post, path = "/decisions", tag = "decisions", operation_id = "decide", request_body = DecisionRequest,
     responses((status = 200, body = DecisionBody), (status = 404, body = Problem, description = "Unknown topic"),
               (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -233,7 +250,7 @@ async fn decide_together(
 }
 
 /// Up to 1000 decisions in one call.
-#[utoipa::path(post, path = "/decisions/batch", tag = "decisions", request_body = BatchRequest,
+#[utoipa::path(post, path = "/decisions/batch", tag = "decisions", operation_id = "decideBatch", request_body = BatchRequest,
     responses((status = 200, body = BatchBody), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn batch(
@@ -286,8 +303,8 @@ pub async fn batch(
         .map(|(((ask, _), topic), decided)| match (topic, decided) {
             (Some(topic), Some(decided)) => answer(&state, ask, topic, decided),
             _ => DecisionBody {
-                decision: "deny",
-                reason: "unknown_topic",
+                decision: Verdict::Deny,
+                reason: Reason::UnknownTopic,
                 defer_until: None,
                 preference_version: 0,
                 address: None,

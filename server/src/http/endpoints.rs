@@ -19,28 +19,41 @@ use crate::{
     store::{endpoints::NewEndpoint, events::EventType, now_ms, random_token},
 };
 
+/// A webhook endpoint to register.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"url": "https://crm.example/hooks", "events": ["preferences.updated", "contact.unsubscribed_all"]})))]
 pub struct EndpointInput {
     /// `https://…` (or `http://`); private and loopback targets need ATTUNE_WEBHOOK_ALLOW_PRIVATE.
     url: String,
     /// Event types to receive; `null` for all.
+    #[schema(value_type = Option<Vec<EventType>>)]
     events: Option<Vec<String>>,
 }
 
+/// A registered endpoint, with its signing secret (shown this once).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "ep_7Hq2xK9mPa3R", "url": "https://crm.example/hooks", "events": null,
+    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})))]
 pub struct EndpointCreated {
     id: String,
     url: String,
+    #[schema(value_type = Option<Vec<EventType>>)]
     events: Option<Vec<String>>,
     /// `whsec_…`: shown once; verifies the Standard Webhooks signature.
     secret: String,
 }
 
+/// One of the sender's webhook endpoints, with the state of its deliveries.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "ep_7Hq2xK9mPa3R", "url": "https://crm.example/hooks", "events": null,
+    "created_at": "2026-11-20T10:00:00Z", "disabled": false, "disabled_reason": null,
+    "failing_since": null, "flagged": false, "pending": 0, "failed": 0})))]
 pub struct EndpointBody {
     id: String,
     url: String,
+    /// Event types it receives; `null` for all.
+    #[schema(value_type = Option<Vec<EventType>>)]
     events: Option<Vec<String>>,
     created_at: String,
     disabled: bool,
@@ -56,7 +69,11 @@ pub struct EndpointBody {
     failed: i64,
 }
 
+/// The sender's webhook endpoints.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"endpoints": [{"id": "ep_7Hq2xK9mPa3R", "url": "https://crm.example/hooks", "events": null,
+    "created_at": "2026-11-20T10:00:00Z", "disabled": false, "disabled_reason": null,
+    "failing_since": null, "flagged": false, "pending": 0, "failed": 0}]})))]
 pub struct EndpointsBody {
     endpoints: Vec<EndpointBody>,
 }
@@ -106,7 +123,7 @@ pub const MAX_ENDPOINTS_PER_SENDER: usize = 10;
 /// Register a webhook endpoint; the answer holds its signing secret, shown once. Every change
 /// event (schema `Event`) is then POSTed to it, signed per Standard Webhooks, at least once and
 /// in `seq` order per contact; failures are retried with backoff for about two and a half days.
-#[utoipa::path(post, path = "/webhook-endpoints", tag = "webhooks", request_body = EndpointInput,
+#[utoipa::path(post, path = "/webhook-endpoints", tag = "webhooks", operation_id = "createWebhookEndpoint", request_body = EndpointInput,
     responses((status = 201, body = EndpointCreated), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create_endpoint(
     State(state): State<AppState>,
@@ -157,7 +174,7 @@ pub async fn create_endpoint(
 }
 
 /// This sender's webhook endpoints (without secrets).
-#[utoipa::path(get, path = "/webhook-endpoints", tag = "webhooks", responses((status = 200, body = EndpointsBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/webhook-endpoints", tag = "webhooks", operation_id = "listWebhookEndpoints", responses((status = 200, body = EndpointsBody)), security(("bearer" = [])))]
 pub async fn list_endpoints(
     State(state): State<AppState>,
     sender: Sender,
@@ -210,15 +227,29 @@ pub struct DeliveriesQuery {
     /// Only deliveries of events with `seq` below this (for the next page).
     #[param(nullable = false)]
     before: Option<i64>,
-    /// `pending`, `delivered` or `failed`.
-    #[param(pattern = "^(pending|delivered|failed)$", nullable = false)]
+    /// Only deliveries in this state.
+    #[param(value_type = Option<DeliveryStatus>, inline, nullable = false)]
     status: Option<String>,
     /// At most this many (1–500, default 50).
     #[param(minimum = 1, maximum = 500, nullable = false)]
     limit: Option<i64>,
 }
 
+/// Where a delivery stands: waiting for an attempt or a retry, confirmed by a 2xx, or given up on
+/// (replay sends it again).
+// Only the document's: the store keeps the name as it is.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// One attempt to deliver an event.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"attempted_at": "2026-11-23T09:15:03Z", "status_code": 503, "error": "HTTP 503", "duration_ms": 84})))]
 pub struct AttemptBody {
     attempted_at: String,
     /// The endpoint's HTTP status, if it answered.
@@ -228,14 +259,20 @@ pub struct AttemptBody {
     duration_ms: i64,
 }
 
+/// The delivery of one event to the endpoint.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"seq": 123, "webhook_id": "evt_123", "event_type": "preferences.updated", "status": "pending",
+    "attempts": 1, "next_attempt_at": "2026-11-23T09:16:02Z", "delivered_at": null, "last_status": 503,
+    "last_error": "HTTP 503", "attempt_log": [{"attempted_at": "2026-11-23T09:15:03Z", "status_code": 503,
+    "error": "HTTP 503", "duration_ms": 84}]})))]
 pub struct DeliveryBody {
     /// The event's `seq`.
     seq: i64,
     /// The `webhook-id` header it is sent with, the same on every attempt.
     webhook_id: String,
+    #[schema(value_type = EventType)]
     event_type: String,
-    /// `pending`, `delivered` or `failed`.
+    #[schema(value_type = DeliveryStatus)]
     status: String,
     attempts: i64,
     /// When the next attempt is due, while pending.
@@ -247,7 +284,12 @@ pub struct DeliveryBody {
     attempt_log: Vec<AttemptBody>,
 }
 
+/// A page of the endpoint's deliveries.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"deliveries": [{"seq": 123, "webhook_id": "evt_123", "event_type": "preferences.updated", "status": "pending",
+    "attempts": 1, "next_attempt_at": "2026-11-23T09:16:02Z", "delivered_at": null, "last_status": 503,
+    "last_error": "HTTP 503", "attempt_log": [{"attempted_at": "2026-11-23T09:15:03Z", "status_code": 503,
+    "error": "HTTP 503", "duration_ms": 84}]}], "next_before": null})))]
 pub struct DeliveriesBody {
     /// Newest event first.
     deliveries: Vec<DeliveryBody>,
@@ -256,7 +298,7 @@ pub struct DeliveriesBody {
 }
 
 /// The deliveries to one endpoint, newest event first: attempts, status codes, next retry.
-#[utoipa::path(get, path = "/webhook-endpoints/{id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/webhook-endpoints/{id}/deliveries", tag = "webhooks", operation_id = "listWebhookDeliveries",
     params(("id" = String, Path), DeliveriesQuery),
     responses((status = 200, body = DeliveriesBody), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -325,15 +367,19 @@ pub async fn endpoint_deliveries(
     }))
 }
 
+/// Where a replay starts.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"after": 120})))]
 pub struct ReplayInput {
     /// Events with `seq` greater than this are queued again (0 for all).
     #[schema(minimum = 0)]
     after: i64,
 }
 
+/// What a replay queued.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"queued": 3})))]
 pub struct ReplayBody {
     /// How many events were queued.
     queued: u64,
@@ -341,7 +387,7 @@ pub struct ReplayBody {
 
 /// Send again every event after a `seq` (including ones from before the endpoint existed, and
 /// ones that failed); deliveries being attempted right now finish first.
-#[utoipa::path(post, path = "/webhook-endpoints/{id}/replay", tag = "webhooks", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/webhook-endpoints/{id}/replay", tag = "webhooks", operation_id = "replayWebhookEndpoint", params(("id" = String, Path)),
     request_body = ReplayInput,
     responses((status = 202, body = ReplayBody), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
         (status = 429, description = "The endpoint was replayed less than a minute ago; `Retry-After` says when to try again.", body = Problem)),
@@ -379,7 +425,10 @@ pub async fn replay_endpoint(
     }
 }
 
+/// The endpoint's new signing secret.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "ep_7Hq2xK9mPa3R", "secret": "whsec_3pL0q2mV7wYgN1cZ8rT4uXeB6dKfHs9A",
+    "previous_valid_until": "2026-11-24T10:00:00Z"})))]
 pub struct RotatedBody {
     id: String,
     /// The new `whsec_…` secret, shown once.
@@ -390,7 +439,7 @@ pub struct RotatedBody {
 
 /// Replace an endpoint's signing secret. For 24 hours both the new and the previous secret
 /// sign every delivery, so the receiver can switch without missing one.
-#[utoipa::path(post, path = "/webhook-endpoints/{id}/rotate-secret", tag = "webhooks", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/webhook-endpoints/{id}/rotate-secret", tag = "webhooks", operation_id = "rotateWebhookSecret", params(("id" = String, Path)),
     responses((status = 200, body = RotatedBody), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
@@ -408,7 +457,7 @@ pub async fn rotate_secret(
 }
 
 /// Stop delivering to an endpoint.
-#[utoipa::path(delete, path = "/webhook-endpoints/{id}", tag = "webhooks", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/webhook-endpoints/{id}", tag = "webhooks", operation_id = "deleteWebhookEndpoint", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn delete_endpoint(
     State(state): State<AppState>,

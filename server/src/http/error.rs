@@ -19,7 +19,11 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// An error, as RFC 9457 problem details; `type` is stable and documented at its URL.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({"type": "https://prefs.example.com/problems/validation",
+    "title": "The request is not valid", "status": 422,
+    "detail": "unknown Channel \"fax\"; expected one of: email, sms, voice, push"})))]
 pub struct Problem {
     /// `{ATTUNE_BASE_URL}/problems/{kind}`
     #[serde(rename = "type")]

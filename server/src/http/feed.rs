@@ -1,5 +1,6 @@
 //! The change feed and the topics of the sender API (DESIGN §6).
 
+use app::domain::{Channel, Frequency, TopicKind};
 use axum::{
     extract::{Query, State},
     Json,
@@ -26,7 +27,14 @@ pub struct ChangesQuery {
     limit: Option<i64>,
 }
 
+/// A page of the change feed.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"events": [{"type": "preferences.updated", "seq": 123,
+    "occurred_at": "2026-11-23T09:15:02.114Z", "version": 8,
+    "contact": {"ref": "c-42", "email": "ann@example.com"},
+    "actor": {"kind": "one_click", "id": null}, "reason": null,
+    "changes": [{"field": "preferences.offers.subscribed", "from": true, "to": false}]}],
+    "next_after": 123})))]
 pub struct ChangesBody {
     /// Events in `seq` order: the same bodies webhooks deliver.
     events: Vec<Event>,
@@ -35,7 +43,7 @@ pub struct ChangesBody {
 }
 
 /// The change feed, in `seq` order: the way to catch up after an outage.
-#[utoipa::path(get, path = "/changes", tag = "changes", params(ChangesQuery),
+#[utoipa::path(get, path = "/changes", tag = "changes", operation_id = "listChanges", params(ChangesQuery),
     responses((status = 200, body = ChangesBody), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn changes(
     State(state): State<AppState>,
@@ -59,25 +67,38 @@ pub async fn changes(
     Ok(Json(ChangesBody { events, next_after }))
 }
 
+/// A topic: a kind of message the organisation sends.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"key": "offers", "name": "Offers", "description": "Sales and discounts.",
+    "kind": "optional", "channels": ["email", "sms"], "default_subscribed": false,
+    "default_frequency": "weekly"})))]
 pub struct TopicBody {
     key: String,
     name: String,
     description: String,
-    /// `required` or `optional`
+    #[schema(value_type = TopicKind)]
     kind: String,
+    /// The channels the topic is sent on.
+    #[schema(value_type = Vec<Channel>)]
     channels: Vec<String>,
     default_subscribed: bool,
+    #[schema(value_type = Frequency)]
     default_frequency: String,
 }
 
+/// The configured topics, in display order.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"topics": [
+    {"key": "account", "name": "Account and security", "description": "Sign-in links, password and security alerts, receipts.",
+     "kind": "required", "channels": ["email", "sms"], "default_subscribed": true, "default_frequency": "immediate"},
+    {"key": "offers", "name": "Offers", "description": "Sales and discounts.",
+     "kind": "optional", "channels": ["email", "sms"], "default_subscribed": false, "default_frequency": "weekly"}]})))]
 pub struct TopicsBody {
     topics: Vec<TopicBody>,
 }
 
 /// The configured topics, in display order.
-#[utoipa::path(get, path = "/topics", tag = "topics", responses((status = 200, body = TopicsBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/topics", tag = "topics", operation_id = "listTopics", responses((status = 200, body = TopicsBody)), security(("bearer" = [])))]
 pub async fn topics(
     State(state): State<AppState>,
     _sender: Sender,

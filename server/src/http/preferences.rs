@@ -2,7 +2,7 @@
 //! behalf by a sender — with a reason, and with consent when it subscribes them.
 
 use app::{
-    domain::{Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap},
+    domain::{Channel, Email, Frequency, PauseUntil, QuietHours, TopicKey, WeeklyCap},
     i18n::Lang,
     tr,
 };
@@ -33,6 +33,7 @@ use crate::{
 /// Evidence that the contact asked for what a patch subscribes them to.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"source": "checkout form", "text": "Send me offers", "at": "2026-11-20T10:00:00Z"})))]
 pub struct Consent {
     /// Where the contact said yes, e.g. "checkout form".
     #[schema(min_length = 1)]
@@ -73,8 +74,10 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Some(Option::deserialize(d)?))
 }
 
+/// Any subset of the contact's global settings; fields left out stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"channel_opt_outs": ["voice", "sms"], "quiet_hours": {"start": "21:00", "end": "08:00"}})))]
 pub struct GlobalPatch {
     pub unsubscribed_all: Option<bool>,
     /// RFC 3339; in the future and at most two years ahead. `null` resumes.
@@ -84,6 +87,7 @@ pub struct GlobalPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<QuietHoursBody>)]
     pub quiet_hours: Option<Option<QuietHoursBody>>,
+    #[schema(value_type = Option<Vec<Channel>>)]
     pub channel_opt_outs: Option<Vec<String>>,
     /// At most this many non-transactional messages a week, 0 to 1000; `null` removes the cap.
     #[serde(default, deserialize_with = "nullable")]
@@ -91,16 +95,19 @@ pub struct GlobalPatch {
     pub weekly_cap: Option<Option<i64>>,
 }
 
+/// A change to one topic's preference; fields left out stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"topic": "offers", "subscribed": true, "channels": ["email", "sms"],
+    "frequency": "weekly", "info_only": true})))]
 pub struct PreferencePatch {
     #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_-]*$")]
     pub topic: String,
     pub subscribed: Option<bool>,
-    /// Any of `email`, `sms`, `voice`, `push`.
+    /// The channels chosen for this topic (among the ones it offers).
+    #[schema(value_type = Option<Vec<Channel>>)]
     pub channels: Option<Vec<String>>,
-    /// `immediate`, `daily`, `weekly` or `monthly`.
-    #[schema(pattern = "^(immediate|daily|weekly|monthly)$")]
+    #[schema(value_type = Option<Frequency>)]
     pub frequency: Option<String>,
     pub info_only: Option<bool>,
 }
@@ -108,6 +115,11 @@ pub struct PreferencePatch {
 /// `PATCH /contacts/{ref}/preferences`: a change the contact asked for, made on their behalf.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"reason": "customer asked on the phone",
+    "consent": {"source": "checkout form", "text": "Send me offers", "at": "2026-11-20T10:00:00Z"},
+    "global": {"channel_opt_outs": ["voice"]},
+    "preferences": [{"topic": "offers", "subscribed": true, "channels": ["email", "sms"],
+                     "frequency": "weekly", "info_only": true}]})))]
 pub struct PreferencesPatch {
     /// Why, in words (shown to the contact in their history). Required.
     #[schema(min_length = 1)]
@@ -120,7 +132,7 @@ pub struct PreferencesPatch {
 
 /// Change preferences on the contact's behalf (a phone call, a form). `reason` is required;
 /// subscribing needs `consent`, and the contact is emailed a confirmation with an undo link.
-#[utoipa::path(patch, path = "/contacts/{ref}/preferences", tag = "contacts",
+#[utoipa::path(patch, path = "/contacts/{ref}/preferences", tag = "contacts", operation_id = "patchPreferences",
     params(("ref" = String, Path, description = "The organisation's own id for the contact: 1–128 printable ASCII characters, no spaces", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
     request_body = PreferencesPatch,
     responses((status = 200, body = ContactBody), (status = 404, body = Problem), (status = 422, body = Problem)),

@@ -1,6 +1,7 @@
 //! The change event: written to the outbox with its change, served by the change feed, posted
 //! to webhooks, and described in the OpenAPI document — all from this one type (DESIGN §6.1, §7).
 
+use app::domain::ActorKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,6 +17,11 @@ use super::FieldChange;
 /// Fields are declared in alphabetical order, the order they are stored and sent in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"type": "preferences.updated", "seq": 123,
+    "occurred_at": "2026-11-23T09:15:02.114Z", "version": 8,
+    "contact": {"ref": "c-42", "email": "ann@example.com"},
+    "actor": {"kind": "one_click", "id": null}, "reason": null,
+    "changes": [{"field": "preferences.offers.subscribed", "from": true, "to": false}]})))]
 pub struct Event {
     pub actor: EventActor,
     pub changes: Vec<FieldChange>,
@@ -38,8 +44,10 @@ pub struct Event {
     pub version: i64,
 }
 
+/// The contact a change is about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"ref": "c-42", "email": "ann@example.com"})))]
 pub struct EventContact {
     /// Null once the contact is erased.
     pub email: Option<String>,
@@ -48,13 +56,16 @@ pub struct EventContact {
     pub reference: String,
 }
 
+/// Who made a change (DESIGN §1): the person on their page (`customer`), through a one-click
+/// link (`one_click`) or by a reply (`reply`); a staff user or a sender, with its id; or Attune
+/// itself (`system`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"kind": "sender", "id": "3"})))]
 pub struct EventActor {
     /// The staff user's or sender's id.
     pub id: Option<String>,
-    /// `customer`, `one_click`, `staff`, `sender` or `system`.
-    pub kind: String,
+    pub kind: ActorKind,
 }
 
 impl Event {
@@ -75,7 +86,7 @@ mod tests {
         let event = Event {
             actor: EventActor {
                 id: Some("3".into()),
-                kind: "sender".into(),
+                kind: ActorKind::Sender,
             },
             changes: vec![FieldChange::new(
                 "preferences.offers.subscribed".parse().unwrap(),

@@ -394,6 +394,48 @@ both_backends! {
 }
 
 both_backends! {
+    async fn the_openapi_document_names_every_operation_lists_every_closed_set_and_shows_every_body(db) {
+        let app = spawn_app(db).await;
+        let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let resolve = |s: &Value| match s["$ref"].as_str() {
+            Some(r) => schemas[r.rsplit('/').next().unwrap()].clone(),
+            None => s.clone(),
+        };
+
+        let mut ids = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                ids.push(op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has an operationId")).to_owned());
+                let bodies = op["requestBody"]["content"].as_object().into_iter().flatten()
+                    .chain(op["responses"].as_object().unwrap().values().filter_map(|r| r["content"].as_object()).flatten());
+                for (media, content) in bodies {
+                    let schema = resolve(&content["schema"]);
+                    let shown = content.get("example").is_some() || schema["examples"].as_array().is_some_and(|e| !e.is_empty());
+                    assert!(shown, "{method} {path} {media} has an example");
+                }
+            }
+        }
+        ids.sort();
+        assert_eq!(ids, [
+            "createWebhookEndpoint", "decide", "decideBatch", "deleteContact", "deleteWebhookEndpoint",
+            "exportContact", "getContact", "listChanges", "listTopics", "listWebhookDeliveries",
+            "listWebhookEndpoints", "patchPreferences", "putContact", "replayWebhookEndpoint", "rotateWebhookSecret",
+        ]);
+        let values = |name: &str| schemas[name]["enum"].as_array().unwrap_or_else(|| panic!("{name} is an enum")).len();
+        assert_eq!(values("Channel"), 4);
+        assert_eq!(values("Purpose"), 4);
+        assert_eq!(values("Frequency"), 4);
+        assert_eq!(values("Verdict"), 3);
+        assert_eq!(values("Reason"), 16);
+        assert_eq!(schemas["ActorKind"]["enum"], json!(["customer", "one_click", "staff", "sender", "system", "reply"]));
+        assert_eq!(schemas["EventActor"]["properties"]["kind"]["$ref"], "#/components/schemas/ActorKind");
+        assert_eq!(schemas["DecisionRequest"]["properties"]["channel"]["$ref"], "#/components/schemas/Channel");
+        assert_eq!(schemas["DecisionBody"]["properties"]["reason"]["$ref"], "#/components/schemas/Reason");
+    }
+}
+
+both_backends! {
     async fn erasure_removes_personal_data_and_the_address_cannot_come_back(db) {
         let app = spawn_app(db).await;
         let api = Api::new(&app).await;

@@ -201,7 +201,7 @@ pub(super) async fn record_in(
                 email: r.email,
             },
             actor: EventActor {
-                kind: r.actor.kind().to_owned(),
+                kind: r.actor.actor_kind(),
                 id: r.actor.id().map(|id| id.to_string()),
             },
             reason: r.reason.map(str::to_owned),
