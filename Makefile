@@ -1,5 +1,5 @@
 # Attune's tasks. `make run` and `make test` work on a fresh machine: both install what they need.
-.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy sizes test-openapi-client
+.PHONY: setup setup-run build run test lint test-rust test-fuzz test-api-fuzz test-examples test-openapi-client test-e2e test-deploy image test-image sizes
 
 ## Everything the tests need (what running needs, and Chromium, Playwright, Postgres, the fuzzers).
 setup:
@@ -106,7 +106,7 @@ image: build
 test-image: image
 	bash deploy/image-test.sh
 
-test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-e2e test-deploy test-image sizes test-openapi-client
+test: setup lint test-rust test-fuzz test-api-fuzz test-examples test-openapi-client test-e2e test-deploy test-image sizes
 
 ## The size of what a browser downloads: wasm + js, raw and brotli-compressed.
 sizes:
