@@ -20,12 +20,14 @@ setup-run:
 ## 4. each front-end file compressed once, at the highest levels, beside it: the server sends
 ##    those copies as they are (and, from a directory, drops any older than their file; the tools
 ##    copy the file's time to the copy, to the second for brotli, hence the touch);
-## 5. the server, on stable, last: the release binary takes target/site inside it (one artifact,
+## 5. the new site replaces the files of target/site that differ (an unchanged site leaves the
+##    server as built);
+## 6. the server, on stable, last: the release binary takes target/site inside it (one artifact,
 ##    DESIGN §8).
 ## Both builds see the names Leptos reads at compile time (the files' name, the site's layout).
 WASM_RUSTFLAGS = -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none
 SITE = target/site
-PKG = $(SITE)/pkg
+NEW = target/site.new
 LEPTOS_ENV = LEPTOS_OUTPUT_NAME=attune LEPTOS_SITE_ROOT=$(SITE) LEPTOS_SITE_PKG_DIR=pkg \
   LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=app LEPTOS_BIN_DIR=server \
   LEPTOS_JS_MINIFY=false LEPTOS_HASH_FILES=false
@@ -34,17 +36,18 @@ build: setup-run
 	env $(LEPTOS_ENV) RUSTFLAGS="$(WASM_RUSTFLAGS)" cargo +nightly build -p app --lib \
 	  --target wasm32-unknown-unknown --target-dir target/front --profile wasm-release \
 	  --no-default-features --features hydrate -Zbuild-std=std,panic_abort
-	rm -rf $(SITE) && mkdir -p $(PKG)
-	wasm-bindgen --target web --no-typescript --out-name attune --out-dir $(PKG) \
+	rm -rf $(NEW) && mkdir -p $(NEW)/pkg
+	wasm-bindgen --target web --no-typescript --out-name attune --out-dir $(NEW)/pkg \
 	  target/front/wasm32-unknown-unknown/wasm-release/app.wasm
-	mv $(PKG)/attune_bg.wasm $(PKG)/attune.wasm
+	mv $(NEW)/pkg/attune_bg.wasm $(NEW)/pkg/attune.wasm
 	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-	  $(PKG)/attune.wasm -o $(PKG)/attune.wasm
-	cp style/main.css $(PKG)/attune.css
-	cp -R public/. $(SITE)/
-	for f in $(PKG)/*.wasm $(PKG)/*.js $(PKG)/*.css; do \
-	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 "$$f" && touch "$$f.br" "$$f.gz"; \
+	  $(NEW)/pkg/attune.wasm -o $(NEW)/pkg/attune.wasm
+	cp style/main.css $(NEW)/pkg/attune.css
+	cp -R public/. $(NEW)/
+	for f in $(NEW)/pkg/*.wasm $(NEW)/pkg/*.js $(NEW)/pkg/*.css; do \
+	  brotli -f -k -q 11 "$$f" && gzip -f -k -9 -n "$$f" && touch "$$f.br" "$$f.gz"; \
 	done
+	bash deploy/sync-site.sh $(NEW) $(SITE)
 	env $(LEPTOS_ENV) cargo build --release -p server --bin attune
 
 ## Runs Attune on the embedded default: SQLite in ./data, mail as .eml files in ./data/mail,

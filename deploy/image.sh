@@ -17,7 +17,9 @@ trap 'rm -rf "$stage"' EXIT
 root=$stage/rootfs
 mkdir -p "$root/usr/local/bin" "$root/etc" "$root/tmp" "$stage/data"
 chmod 1777 "$root/tmp"
-cp "$bin" "$root/usr/local/bin/attune"
+# Without its symbol table (half the binary's size); a panic's backtrace then names no functions,
+# while the binary make build leaves in target/release keeps them.
+strip --strip-all -o "$root/usr/local/bin/attune" "$bin"
 # Every library the loader resolves (`name => /path`) and the loader itself (`/path (0x…)`), at
 # the path the binary asks for it by; the vDSO lives in the kernel.
 ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u |
@@ -29,6 +31,8 @@ printf 'root:x:0:0:root:/:/nonexistent\nattune:x:10001:10001:attune:/data:/nonex
 printf 'root:x:0:\nattune:x:10001:\n' > "$root/etc/group"
 cp deploy/Containerfile "$stage/Containerfile"
 
+# A rebuild replaces the image of the same name rather than leaving it behind unnamed.
+podman rmi --force "$image" > /dev/null 2>&1 || true
 if command -v podman > /dev/null; then
   podman build --quiet --tag "$image" "$stage" > /dev/null
 elif command -v buildah > /dev/null; then
