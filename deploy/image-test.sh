@@ -38,14 +38,14 @@ entry=$(podman image inspect --format '{{index .Config.Entrypoint 0}}' "$image")
 mapfile -t image_env < <(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" | grep .)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
-run() {
-  env -i "${image_env[@]}" ATTUNE_LISTEN="127.0.0.1:$port" ATTUNE_BASE_URL="$url" ATTUNE_LOG=warn \
-    chroot --userspec="$user" "$root" "$entry" "$@"
-}
+# A command, not a function: started with &, its pid is attune's own (env and chroot exec it),
+# so the cleanup's kill reaches the server rather than a subshell around it.
+attune=(env -i "${image_env[@]}" ATTUNE_LISTEN="127.0.0.1:$port" ATTUNE_BASE_URL="$url" ATTUNE_LOG=warn
+  chroot --userspec="$user" "$root" "$entry")
 
-run demo > "$work/demo.txt" || fail "attune demo failed: $(cat "$work/demo.txt")"
-key=$(run sender create smoke | tail -n 1)
-run serve > "$work/serve.log" 2>&1 &
+"${attune[@]}" demo > "$work/demo.txt" || fail "attune demo failed: $(cat "$work/demo.txt")"
+key=$("${attune[@]}" sender create smoke | tail -n 1)
+"${attune[@]}" serve > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
   curl -fsS -o /dev/null "$url/readyz" 2> /dev/null && break

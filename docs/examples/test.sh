@@ -20,19 +20,8 @@ examples=$repo/docs/examples
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-target=${CARGO_TARGET_DIR:-target}
-if [ -n "${ATTUNE_BIN:-}" ]; then
-  bin=$ATTUNE_BIN
-elif [ -x "$target/release/attune" ]; then
-  bin=$target/release/attune
-elif [ -x "$target/debug/attune" ]; then
-  bin=$target/debug/attune
-else
-  cargo build -p server --bin attune
-  bin=$target/debug/attune
-fi
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-[ -x "$bin" ] || fail "no attune binary at $bin"
+. server/tests/support/attune.sh
+find_attune
 
 # What the examples need (.ci/setup installs the same).
 for tool in curl jq node npm python3; do
@@ -68,37 +57,20 @@ work=$(mktemp -d)
 server_pid=
 smtp_pid=
 cleanup() {
-  for pid in $server_pid $smtp_pid; do
-    kill "$pid" 2> /dev/null || true
-    wait "$pid" 2> /dev/null || true
-  done
+  stop_pids $server_pid $smtp_pid
   if [ -n "${KEEP:-}" ]; then echo "kept $work (server.log, smtp.log, mail/)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
 smtp_port=$(free_port)
-export ATTUNE_DATA_DIR=$work/data
-export ATTUNE_LISTEN=127.0.0.1:$port
-export ATTUNE_BASE_URL=http://127.0.0.1:$port
-export ATTUNE_LOG=warn
-unset DATABASE_URL ATTUNE_CONFIG ATTUNE_INBOUND_MAIL_DOMAIN
-mkdir -p "$ATTUNE_DATA_DIR"
-# Run from the data dir, so no attune.toml in the working tree applies.
-cd "$work"
-
-"$bin" demo > /dev/null
-key=$("$bin" sender create examples | tail -n1)
-"$bin" serve > "$work/server.log" 2>&1 &
-server_pid=$!
 python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$work/mail" > "$work/smtp.log" 2>&1 &
 smtp_pid=$!
+unset ATTUNE_INBOUND_MAIL_DOMAIN
+start_attune "$work" examples
+# From the data dir, so no attune.toml in the working tree applies.
+cd "$work"
 for _ in $(seq 100); do
-  curl -fs "$ATTUNE_BASE_URL/healthz" > /dev/null 2>&1 \
-    && python3 -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2> /dev/null \
-    && break
-  kill -0 "$server_pid" 2> /dev/null || { cat "$work/server.log" >&2; fail "attune did not start"; }
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2> /dev/null && break
   kill -0 "$smtp_pid" 2> /dev/null || { cat "$work/smtp.log" >&2; fail "aiosmtpd did not start"; }
   sleep 0.1
 done

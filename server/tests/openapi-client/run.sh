@@ -13,50 +13,20 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../../.."
 
-target=${CARGO_TARGET_DIR:-target}
-if [ -n "${ATTUNE_BIN:-}" ]; then
-  bin=$ATTUNE_BIN
-elif [ -x "$target/release/attune" ]; then
-  bin=$target/release/attune
-elif [ -x "$target/debug/attune" ]; then
-  bin=$target/debug/attune
-else
-  cargo build -p server --bin attune
-  bin=$target/debug/attune
-fi
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+. server/tests/support/attune.sh
+find_attune
 [ -d "$here/node_modules/openapi-typescript" ] || (cd "$here" && npm ci --no-audit --no-fund)
 
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-  fi
+  stop_pids $server_pid
   rm -rf "$here/dist" "$here/schema.d.ts"
   if [ -n "${KEEP:-}" ]; then echo "kept $work (server.log, openapi.json, generate.out, generate.err)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export ATTUNE_DATA_DIR=$work/data
-export ATTUNE_LISTEN=127.0.0.1:$port
-export ATTUNE_BASE_URL=http://127.0.0.1:$port
-export ATTUNE_LOG=warn
-unset DATABASE_URL ATTUNE_CONFIG
-mkdir -p "$ATTUNE_DATA_DIR"
-
-# From the data dir, so no attune.toml in the working tree applies.
-(cd "$work" && "$bin" demo > /dev/null)
-key=$(cd "$work" && "$bin" sender create openapi-client | tail -n1)
-(cd "$work" && exec "$bin" serve > "$work/server.log" 2>&1) &
-server_pid=$!
-for _ in $(seq 100); do
-  curl -fs "$ATTUNE_BASE_URL/healthz" > /dev/null 2>&1 && break
-  kill -0 "$server_pid" 2> /dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+start_attune "$work" openapi-client
 curl -fsS "$ATTUNE_BASE_URL/api/v1/openapi.json" -o "$work/openapi.json"
 
 cd "$here"

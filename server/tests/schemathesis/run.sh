@@ -19,17 +19,8 @@ seed=${SCHEMATHESIS_SEED:-8}
 timeout_s=${SCHEMATHESIS_TIMEOUT:-300}
 min_cases=1000
 
-if [ -n "${ATTUNE_BIN:-}" ]; then
-  bin=$ATTUNE_BIN
-elif [ -x target/release/attune ]; then
-  bin=target/release/attune
-elif [ -x target/debug/attune ]; then
-  bin=target/debug/attune
-else
-  cargo build -p server --bin attune
-  bin=target/debug/attune
-fi
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+. server/tests/support/attune.sh
+find_attune
 repo=$PWD
 # The module, not the `st` script: pip may put scripts in a directory that is not on PATH.
 python3 -c 'import schemathesis.cli' 2> /dev/null || { echo "schemathesis is not installed: bash .ci/setup" >&2; exit 1; }
@@ -38,38 +29,19 @@ st=(python3 -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-  fi
+  stop_pids $server_pid
   if [ -n "${KEEP:-}" ]; then echo "kept $work (server.log, st.log)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export ATTUNE_DATA_DIR=$work/data
-export ATTUNE_LISTEN=127.0.0.1:$port
-export ATTUNE_BASE_URL=http://127.0.0.1:$port
-export ATTUNE_LOG=warn
-unset DATABASE_URL ATTUNE_CONFIG
 # Webhook endpoints: generated URLs are accepted without a DNS lookup, so the run does not
 # depend on the machine's resolver (with the default, a URL whose host does not resolve is a
 # documented 422). Deliveries to them fail and are retried only after a day.
 export ATTUNE_WEBHOOK_ALLOW_PRIVATE=true
 export ATTUNE_WEBHOOK_RETRY_SCHEDULE=1d
-mkdir -p "$ATTUNE_DATA_DIR"
-# Run from the data dir, so no attune.toml in the working tree applies.
+start_attune "$work" fuzz
+# From the data dir, so no attune.toml in the working tree applies.
 cd "$work"
-
-"$bin" demo > /dev/null
-key=$("$bin" sender create fuzz | tail -n1)
-"$bin" serve > "$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do
-  curl -fs "$ATTUNE_BASE_URL/healthz" > /dev/null 2>&1 && break
-  kill -0 "$server_pid" 2> /dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
 
 # Something to find: contacts with both addresses, subscribed to offers, and a webhook endpoint,
 # named to the hooks (hooks.py), which send every other generated ref, id and topic to them.
