@@ -77,6 +77,32 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_page_is_sent_brotli_compressed_to_a_browser_that_takes_it_and_reads_whole(db) {
+        let app = spawn_app(db).await;
+        let get = |encodings: &'static str| {
+            app.client.get(app.url("/")).header("accept-encoding", encodings).send()
+        };
+
+        let br = get("br, gzip").await.unwrap();
+        assert_eq!(br.status(), 200);
+        assert_eq!(br.headers()["content-encoding"], "br");
+        let compressed = br.bytes().await.unwrap();
+        let mut html = String::new();
+        std::io::Read::read_to_string(
+            &mut brotli_decompressor::Decompressor::new(compressed.as_ref(), 4096),
+            &mut html,
+        )
+        .unwrap();
+        let plain = get("identity").await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain = plain.text().await.unwrap();
+
+        assert!(html.contains(r#"name="email""#), "{html}");
+        assert!(compressed.len() * 3 < plain.len(), "{} of {} bytes", compressed.len(), plain.len());
+    }
+}
+
+both_backends! {
     async fn unknown_pages_answer_404_with_a_way_back(db) {
         let app = spawn_app(db).await;
 
