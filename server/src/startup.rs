@@ -270,25 +270,22 @@ fn customer_pages(state: &AppState, site: http::site::Site) -> Router<AppState> 
         // A fresh nonce per response, for the Content-Security-Policy (app::app::shell).
         leptos::nonce::provide_nonce();
     };
-    let fallback_context = context.clone();
-    let fallback_options = options.clone();
+    // Any other path: a file of the site, else the app's own not-found page, rendered with the
+    // same context as every page (style, nonce, organisation).
+    let not_found = leptos_axum::render_app_to_stream_in_order_with_context(context.clone(), {
+        let options = options.clone();
+        move || shell(options.clone())
+    });
     Router::new()
         .route("/preferences/export", axum::routing::get(customer::export))
         .route("/language", axum::routing::post(http::language::switch))
         .leptos_routes_with_context(state, routes, context, move || shell(options.clone()))
         .fallback(move |req: axum::extract::Request| {
-            let site = site.clone();
-            let page = leptos_axum::render_app_to_stream_in_order_with_context(
-                fallback_context.clone(),
-                {
-                    let options = fallback_options.clone();
-                    move || shell(options.clone())
-                },
-            );
+            let (site, not_found) = (site.clone(), not_found.clone());
             async move {
                 match site.serve(req).await {
                     Ok(file) => file,
-                    Err(req) => page(req).await,
+                    Err(req) => not_found(req).await,
                 }
             }
         })
